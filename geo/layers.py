@@ -1,0 +1,180 @@
+"""Map layers as GeoDataFrames in EPSG:4326, with the explore map's filters.
+
+Every function takes the `Store` and returns a GeoDataFrame whose ``geometry`` is in
+EPSG:4326 (longitude/latitude degrees). Filters that the database can answer
+(category, feeling, time of day, status, dates) run in SQL; "inside a zone" runs in
+shapely on the zone's bounding-box candidates, vectorised. A point on a zone's
+border counts as inside.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+import sqlalchemy as sa
+
+from geo.model import WGS84, Moderation, Role, ZoneKind
+from geo.store import Store, reports
+
+LOCAL_TIME_ZONE = ZoneInfo("Europe/Stockholm")
+"""Date filters are whole days in Swedish local time."""
+
+REPORT_COLUMNS = (
+    "id",
+    "ref_code",
+    "category",
+    "feeling",
+    "time_of_day",
+    "status",
+    "moderation",
+    "created_at",
+    "text",
+    "supporters",
+    "public_comment",
+)
+
+
+@dataclass(frozen=True)
+class ReportFilter:
+    """Which reports to show. Empty tuples mean "all"; dates are inclusive local days."""
+
+    categories: tuple[str, ...] = ()
+    feelings: tuple[str, ...] = ()
+    times_of_day: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    zone_id: str | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+
+def report_conditions(flt: ReportFilter, viewer: Role = Role.TEAM) -> list[sa.ColumnElement[bool]]:
+    """SQL conditions on ``reports`` for ``flt`` as seen by ``viewer``.
+
+    The public sees published reports only; staff see every report that was not
+    rejected (pending ones are marked as such by the caller).
+    """
+    conditions: list[sa.ColumnElement[bool]] = []
+    if viewer.is_staff:
+        conditions.append(reports.c.moderation != Moderation.REJECTED.value)
+    else:
+        conditions.append(reports.c.moderation == Moderation.PUBLISHED.value)
+    for column, values in (
+        (reports.c.category, flt.categories),
+        (reports.c.feeling, flt.feelings),
+        (reports.c.time_of_day, flt.times_of_day),
+        (reports.c.status, flt.statuses),
+    ):
+        if values:
+            conditions.append(column.in_(values))
+    if flt.date_from:
+        conditions.append(reports.c.created_at >= _local_day_start_utc(flt.date_from))
+    if flt.date_to:
+        conditions.append(reports.c.created_at < _local_day_start_utc(flt.date_to + dt.timedelta(days=1)))
+    return conditions
+
+
+def reports_layer(store: Store, flt: ReportFilter = ReportFilter(), *, viewer: Role = Role.TEAM) -> gpd.GeoDataFrame:
+    """Reports matching ``flt``, newest first, as points in EPSG:4326.
+
+    An unknown ``flt.zone_id`` gives no reports (the zone was deleted).
+    """
+    conditions = report_conditions(flt, viewer)
+    zone = None
+    if flt.zone_id:
+        zone = store.zone_geometry(flt.zone_id)
+        if zone is None:
+            return _empty_reports()
+        minx, miny, maxx, maxy = zone.bounds
+        conditions += [reports.c.lon.between(minx, maxx), reports.c.lat.between(miny, maxy)]
+    frame = store.reports_frame(where=conditions, columns=(*REPORT_COLUMNS, "lon", "lat"))
+    if zone is not None and not frame.empty:
+        inside = shapely.intersects_xy(zone, frame["lon"].to_numpy(), frame["lat"].to_numpy())
+        frame = frame[inside]
+    frame = frame.sort_values("created_at", ascending=False, kind="stable").reset_index(drop=True)
+    geometry = gpd.points_from_xy(frame["lon"], frame["lat"], crs=WGS84)
+    return gpd.GeoDataFrame(frame.drop(columns=["lon", "lat"]), geometry=geometry, crs=WGS84)
+
+
+def meeting_places_layer(store: Store) -> gpd.GeoDataFrame:
+    """Meeting places (mötesplatser) as points in EPSG:4326."""
+    places = store.meeting_places()
+    frame = pd.DataFrame(
+        [
+            {
+                "id": p.id,
+                "name": p.name,
+                "kind": str(p.kind),
+                "address": p.address,
+                "opening_hours": p.opening_hours,
+                "languages": ", ".join(p.languages),
+                "accessibility": p.accessibility,
+                "contact": p.contact,
+                "description": p.description,
+                "lon": p.lon,
+                "lat": p.lat,
+            }
+            for p in places
+        ],
+        columns=[
+            "id",
+            "name",
+            "kind",
+            "address",
+            "opening_hours",
+            "languages",
+            "accessibility",
+            "contact",
+            "description",
+            "lon",
+            "lat",
+        ],
+    )
+    geometry = gpd.points_from_xy(frame["lon"], frame["lat"], crs=WGS84)
+    return gpd.GeoDataFrame(frame.drop(columns=["lon", "lat"]), geometry=geometry, crs=WGS84)
+
+
+def zones_layer(store: Store, kind: ZoneKind | None = None) -> gpd.GeoDataFrame:
+    """Platssamverkan zones and medborgarlöften areas as polygons in EPSG:4326."""
+    items = store.zones(kind)
+    frame = pd.DataFrame(
+        [
+            {
+                "id": z.id,
+                "name": z.name,
+                "kind": str(z.kind),
+                "description": z.description,
+                "promise_text": z.promise_text,
+                "police_contact": z.police_contact,
+                "start_date": z.start_date,
+                "end_date": z.end_date,
+            }
+            for z in items
+        ],
+        columns=["id", "name", "kind", "description", "promise_text", "police_contact", "start_date", "end_date"],
+    )
+    geometry = gpd.GeoSeries.from_wkt([z.geometry_wkt for z in items], crs=WGS84)
+    return gpd.GeoDataFrame(frame, geometry=geometry, crs=WGS84)
+
+
+def boundary_layer(store: Store) -> gpd.GeoDataFrame:
+    """The municipality boundary (zero or one row) in EPSG:4326."""
+    found = store.boundary()
+    names = [found[0]] if found else []
+    geoms = [found[1]] if found else []
+    return gpd.GeoDataFrame({"name": names}, geometry=gpd.GeoSeries(geoms, crs=WGS84), crs=WGS84)
+
+
+def _empty_reports() -> gpd.GeoDataFrame:
+    frame = pd.DataFrame({name: pd.Series(dtype=object) for name in REPORT_COLUMNS})
+    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([], crs=WGS84), crs=WGS84)
+
+
+def _local_day_start_utc(day: dt.date) -> dt.datetime:
+    """Midnight of ``day`` in Swedish time, as naive UTC (the store's convention)."""
+    local = dt.datetime.combine(day, dt.time(), tzinfo=LOCAL_TIME_ZONE)
+    return local.astimezone(dt.UTC).replace(tzinfo=None)

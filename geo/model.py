@@ -1,0 +1,181 @@
+"""Domain model: the vocabulary every other module of `geo` speaks.
+
+Stable codes (ASCII, lower case) are stored in the database and used in URLs; the
+words a person reads come from the translation catalogue (`geo.i18n`), keyed by
+``<enum name>.<code>``, so the same status reads "åtgärd planerad", "action planned"
+or its Arabic form depending on the viewer's language.
+
+Coordinates are WGS84 (EPSG:4326) longitude/latitude in degrees throughout.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import uuid
+from dataclasses import dataclass, field
+
+WGS84 = "EPSG:4326"
+"""CRS of everything stored and drawn: longitude/latitude in degrees."""
+SWEREF99TM = "EPSG:3006"
+"""CRS for measuring: SWEREF 99 TM, metres."""
+
+
+class Feeling(enum.StrEnum):
+    """How the place feels to the person reporting it."""
+
+    UNSAFE = "otrygg"
+    SAFE = "trygg"
+
+
+class TimeOfDay(enum.StrEnum):
+    DAY = "dag"
+    EVENING = "kvall"
+    NIGHT = "natt"
+
+
+class Status(enum.StrEnum):
+    """Case status of a report (DESIGN.md §2), each mapped to Open311 open/closed."""
+
+    NEW = "ny"
+    CONFIRMED = "bekraftad"
+    ACTION_PLANNED = "atgard_planerad"
+    FIXED = "atgardad"
+    CANNOT_FIX = "kan_inte_atgardas"
+    DUPLICATE = "dubblett"
+    CLOSED = "stangd"
+
+    @property
+    def is_open(self) -> bool:
+        return self in _OPEN_STATUSES
+
+    @property
+    def open311(self) -> str:
+        return "open" if self.is_open else "closed"
+
+
+_OPEN_STATUSES = frozenset({Status.NEW, Status.CONFIRMED, Status.ACTION_PLANNED})
+
+
+class Moderation(enum.StrEnum):
+    """Whether the public may see a report."""
+
+    PENDING = "pending"
+    PUBLISHED = "published"
+    REJECTED = "rejected"
+
+
+class Source(enum.StrEnum):
+    WEB = "web"
+    OPEN311 = "open311"
+    IMPORT = "import"
+    DEMO = "demo"
+
+
+class ZoneKind(enum.StrEnum):
+    PLATSSAMVERKAN = "platssamverkan"
+    MEDBORGARLOFTE = "medborgarlofte"
+
+
+class MeetingPlaceKind(enum.StrEnum):
+    LIBRARY = "bibliotek"
+    LANGUAGE_CAFE = "sprakcafe"
+    ASSOCIATION = "forening"
+    YOUTH_CENTRE = "fritidsgard"
+    CHURCH = "kyrka"
+    SPORTS = "idrott"
+    OTHER = "annat"
+
+
+class Role(enum.StrEnum):
+    """Who is looking. Anonymous residents are the public."""
+
+    PUBLIC = "public"
+    TEAM = "team"
+    POLICE = "police"
+    ADMIN = "admin"
+
+    @property
+    def is_staff(self) -> bool:
+        return self is not Role.PUBLIC
+
+
+@dataclass(frozen=True)
+class Category:
+    """A report category. Categories are data: an admin can add and retire them.
+
+    ``labels`` and ``help`` map a language code (``sv``, ``en``, ``ar``) to text.
+    ``feeling`` says whether the category describes an unsafe place or a reason a
+    place feels safe.
+    """
+
+    code: str
+    feeling: Feeling
+    labels: dict[str, str]
+    help: dict[str, str] = field(default_factory=dict)
+    icon: str = ""
+    sort_order: int = 0
+    active: bool = True
+
+    def label(self, lang: str) -> str:
+        return self.labels.get(lang) or self.labels.get("sv") or self.code
+
+
+@dataclass(frozen=True)
+class Report:
+    """A resident's report of a place. ``lon``/``lat`` are EPSG:4326 degrees."""
+
+    lon: float
+    lat: float
+    category: str
+    feeling: Feeling
+    time_of_day: TimeOfDay
+    created_at: dt.datetime
+    text: str = ""
+    language: str = "sv"
+    status: Status = Status.NEW
+    moderation: Moderation = Moderation.PENDING
+    moderation_reason: str = ""
+    public_comment: str = ""
+    source: Source = Source.WEB
+    supporters: int = 0
+    id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    ref_code: str = ""
+
+
+@dataclass(frozen=True)
+class MeetingPlace:
+    """A mötesplats. ``lon``/``lat`` are EPSG:4326 degrees."""
+
+    name: str
+    kind: MeetingPlaceKind
+    lon: float
+    lat: float
+    address: str = ""
+    opening_hours: str = ""
+    languages: tuple[str, ...] = ()
+    accessibility: str = ""
+    contact: str = ""
+    description: str = ""
+    id: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+
+@dataclass(frozen=True)
+class Zone:
+    """A platssamverkan zone or a medborgarlöfte area.
+
+    ``geometry_wkt`` is a Polygon or MultiPolygon in EPSG:4326.
+    """
+
+    name: str
+    kind: ZoneKind
+    geometry_wkt: str
+    description: str = ""
+    promise_text: str = ""
+    police_contact: str = ""
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
+    id: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+
+REPORT_FILTER_FIELDS = ("category", "feeling", "time_of_day", "status", "zone", "date_from", "date_to")

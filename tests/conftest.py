@@ -1,0 +1,84 @@
+"""Shared fixtures: a real SQLite file per test, and a small hand-made data set."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import shapely
+
+from geo.model import Category, Feeling, MeetingPlace, MeetingPlaceKind, Zone, ZoneKind
+from geo.store import Store
+
+NOW = dt.datetime(2026, 11, 1, 12, 0, tzinfo=dt.UTC)
+
+SQUARE_WKT = "POLYGON ((13.59 56.45, 13.61 56.45, 13.61 56.47, 13.59 56.47, 13.59 56.45))"
+"""A zone around Markaryd centrum, EPSG:4326."""
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    db = Store.open(f"sqlite:///{tmp_path / 'test.db'}")
+    yield db
+    db.close()
+
+
+def small_categories() -> list[Category]:
+    return [
+        Category("dalig_belysning", Feeling.UNSAFE, {"sv": "Dålig belysning", "en": "Poor lighting", "ar": "إضاءة"}),
+        Category("trafik", Feeling.UNSAFE, {"sv": "Trafik", "en": "Traffic", "ar": "حركة المرور"}),
+        Category("bra_belysning", Feeling.SAFE, {"sv": "Bra belysning", "en": "Good lighting", "ar": "إضاءة جيدة"}),
+    ]
+
+
+def small_reports() -> pd.DataFrame:
+    """Six reports: four inside SQUARE_WKT (one exactly on its border), two outside."""
+    rows = [
+        # lon, lat, category, feeling, time, status, moderation, days ago
+        (13.600, 56.460, "dalig_belysning", "otrygg", "kvall", "ny", "published", 5),
+        (13.605, 56.455, "trafik", "otrygg", "dag", "bekraftad", "published", 40),
+        (13.595, 56.465, "bra_belysning", "trygg", "natt", "atgardad", "pending", 100),
+        (13.610, 56.460, "dalig_belysning", "otrygg", "natt", "ny", "published", 200),  # on the border
+        (13.720, 56.550, "trafik", "otrygg", "kvall", "stangd", "published", 300),
+        (13.745, 56.580, "dalig_belysning", "otrygg", "dag", "ny", "rejected", 10),
+    ]
+    return pd.DataFrame(
+        [
+            {
+                "lon": lon,
+                "lat": lat,
+                "category": cat,
+                "feeling": feeling,
+                "time_of_day": tod,
+                "status": status,
+                "moderation": moderation,
+                "created_at": NOW - dt.timedelta(days=days),
+                "text": f"rapport {i}",
+                "source": "web",
+            }
+            for i, (lon, lat, cat, feeling, tod, status, moderation, days) in enumerate(rows)
+        ]
+    )
+
+
+@pytest.fixture
+def filled_store(store: Store) -> Store:
+    store.upsert_categories(small_categories())
+    store.set_boundary("Testkommun", shapely.box(13.3, 56.3, 14.0, 56.8))
+    store.add_zones(
+        [
+            Zone(
+                "Centrum", ZoneKind.MEDBORGARLOFTE, SQUARE_WKT, promise_text="Vi lovar", start_date=dt.date(2026, 1, 1)
+            ),
+            Zone(
+                "Stationen",
+                ZoneKind.PLATSSAMVERKAN,
+                "POLYGON ((13.7 56.54, 13.73 56.54, 13.73 56.56, 13.7 56.56, 13.7 56.54))",
+            ),
+        ]
+    )
+    store.add_meeting_places([MeetingPlace("Biblioteket", MeetingPlaceKind.LIBRARY, 13.601, 56.461)])
+    store.add_reports_frame(small_reports())
+    return store

@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+import shapely
+
+from geo.model import MeetingPlace, MeetingPlaceKind, Zone, ZoneKind
+from geo.store import REF_CODE_ALPHABET, Store, StoreError
+from tests.conftest import NOW, small_reports
+
+
+class TestEmptyDatabase:
+    def test_new_file_is_created_with_schema_and_is_empty(self, tmp_path: Path) -> None:
+        path = tmp_path / "sub" / "new.db"
+        store = Store.open(f"sqlite:///{path}")
+        assert path.exists()
+        assert store.is_empty()
+        assert store.count_reports() == 0
+        assert store.boundary() is None
+        assert store.zones() == []
+        assert store.meeting_places() == []
+
+    def test_reports_frame_of_empty_database_has_no_rows(self, store: Store) -> None:
+        assert store.reports_frame().empty
+
+
+class TestRoundTrip:
+    def test_report_coordinates_round_trip_exactly(self, filled_store: Store) -> None:
+        frame = filled_store.reports_frame().set_index("text").sort_index()
+        expected = small_reports().set_index("text").sort_index()
+        assert list(frame["lon"]) == list(expected["lon"])
+        assert list(frame["lat"]) == list(expected["lat"])
+
+    def test_report_times_come_back_in_utc(self, filled_store: Store) -> None:
+        frame = filled_store.reports_frame()
+        assert str(frame["created_at"].dt.tz) == "UTC"
+        assert frame["created_at"].max().to_pydatetime() == NOW - dt.timedelta(days=5)
+
+    def test_zone_polygon_round_trips_exactly(self, store: Store) -> None:
+        ring = [(13.123456789012, 56.1), (13.2, 56.100000000001), (13.15, 56.2), (13.123456789012, 56.1)]
+        polygon = shapely.Polygon(ring)
+        store.add_zones([Zone("Z", ZoneKind.PLATSSAMVERKAN, polygon.wkt, start_date=dt.date(2026, 3, 1))])
+        (zone,) = store.zones()
+        assert shapely.from_wkt(zone.geometry_wkt).equals_exact(polygon, tolerance=0)
+        assert zone.start_date == dt.date(2026, 3, 1)
+        assert shapely.equals_exact(store.zone_geometry(zone.id), polygon, tolerance=0)
+
+    def test_multipolygon_boundary_round_trips(self, store: Store) -> None:
+        shape = shapely.MultiPolygon([shapely.box(13, 56, 13.1, 56.1), shapely.box(13.2, 56, 13.3, 56.1)])
+        store.set_boundary("Kommun", shape)
+        name, geometry = store.boundary()
+        assert name == "Kommun"
+        assert geometry.equals_exact(shape, tolerance=0)
+
+    def test_meeting_place_round_trips_with_languages(self, store: Store) -> None:
+        place = MeetingPlace("Språkcafé", MeetingPlaceKind.LANGUAGE_CAFE, 13.6, 56.46, languages=("sv", "ar"))
+        store.add_meeting_places([place])
+        assert store.meeting_places() == [place]
+
+    def test_line_is_refused_as_zone(self, store: Store) -> None:
+        with pytest.raises(ValueError, match="Polygon or MultiPolygon"):
+            store.add_zones([Zone("Linje", ZoneKind.PLATSSAMVERKAN, "LINESTRING (13 56, 13.1 56.1)")])
+
+
+class TestReports:
+    def test_generated_reference_codes_are_unique_and_readable(self, filled_store: Store) -> None:
+        codes = filled_store.reports_frame()["ref_code"]
+        assert codes.is_unique
+        assert all(len(code) == 8 and set(code) <= set(REF_CODE_ALPHABET) for code in codes)
+
+    def test_data_version_changes_with_every_write(self, filled_store: Store) -> None:
+        before = filled_store.data_version()
+        filled_store.add_reports_frame(small_reports().head(1))
+        assert filled_store.data_version() > before
+
+    def test_naive_timestamps_are_refused(self, store: Store) -> None:
+        frame = small_reports()
+        frame["created_at"] = frame["created_at"].dt.tz_localize(None)
+        with pytest.raises(ValueError, match="time zone"):
+            store.add_reports_frame(frame)
+
+    def test_clear_empties_every_table(self, filled_store: Store) -> None:
+        filled_store.clear()
+        assert filled_store.is_empty()
+
+
+class TestBadDatabase:
+    def test_corrupt_file_gives_corrupt_error(self, tmp_path: Path) -> None:
+        path = tmp_path / "broken.db"
+        path.write_bytes(b"this is not a database" * 200)
+        with pytest.raises(StoreError) as caught:
+            Store.open(f"sqlite:///{path}")
+        assert caught.value.reason == "corrupt"
+
+    def test_read_only_database_gives_readonly_error(self, tmp_path: Path) -> None:
+        path = tmp_path / "ro.db"
+        Store.open(f"sqlite:///{path}").close()
+        with pytest.raises(StoreError) as caught:
+            Store.open(f"sqlite:///file:{path}?mode=ro&uri=true")
+        assert caught.value.reason == "readonly"
+
+    def test_unreachable_directory_gives_unavailable_error(self, tmp_path: Path) -> None:
+        blocker = tmp_path / "file"
+        blocker.write_text("x")
+        with pytest.raises(StoreError) as caught:
+            Store.open(f"sqlite:///{blocker / 'db.sqlite'}")
+        assert caught.value.reason == "unavailable"

@@ -1,0 +1,118 @@
+"""Translation catalogue: Swedish by default, English and Arabic (right to left).
+
+Messages live in gettext catalogues, ``geo/locales/<lang>/LC_MESSAGES/messages.po``,
+read with Babel (no compile step). Message ids are stable keys such as
+``explore.title``; every language, Swedish included, carries the words. Values of
+enums are looked up as ``<kind>.<code>`` (``status.ny``, ``feeling.otrygg``).
+
+Placeholders use `str.format` names: ``t("explore.count", n=12)``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from functools import cache
+from pathlib import Path
+
+from babel import Locale
+from babel.dates import format_date, format_datetime
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+
+LOCALES_DIR = Path(__file__).with_name("locales")
+DEFAULT_LANGUAGE = "sv"
+LANGUAGES: dict[str, str] = {"sv": "Svenska", "en": "English", "ar": "العربية"}
+"""Supported languages, each named in itself (as a language picker shows them)."""
+RTL_LANGUAGES = frozenset({"ar"})
+SWEDISH_TIME_ZONE = "Europe/Stockholm"
+
+Translator = Callable[..., str]
+
+
+def normalize_language(value: object) -> str:
+    """A supported language code for any input; unknown input gives the default."""
+    if isinstance(value, str):
+        code = value.strip().lower().replace("_", "-").split("-")[0]
+        if code in LANGUAGES:
+            return code
+    return DEFAULT_LANGUAGE
+
+
+def is_rtl(lang: str) -> bool:
+    return normalize_language(lang) in RTL_LANGUAGES
+
+
+@cache
+def catalog(lang: str) -> Catalog:
+    """The parsed catalogue of one language."""
+    path = LOCALES_DIR / lang / "LC_MESSAGES" / "messages.po"
+    with path.open("rb") as handle:
+        return read_po(handle, locale=lang)
+
+
+@cache
+def messages(lang: str) -> Mapping[str, str]:
+    """``{key: text}`` of one language, without empty or fuzzy entries."""
+    result: dict[str, str] = {}
+    for message in catalog(lang):
+        usable = isinstance(message.id, str) and isinstance(message.string, str) and not message.fuzzy
+        if usable and message.id and message.string:
+            result[message.id] = message.string
+    return result
+
+
+def translate(key: str, lang: str = DEFAULT_LANGUAGE, /, **values: object) -> str:
+    """The text of ``key`` in ``lang``, falling back to Swedish, then to the key."""
+    lang = normalize_language(lang)
+    text = messages(lang).get(key) or messages(DEFAULT_LANGUAGE).get(key) or key
+    if values:
+        try:
+            return text.format(**values)
+        except (KeyError, IndexError, ValueError):
+            return text
+    return text
+
+
+def translator(lang: str) -> Translator:
+    """A one-language `translate`: ``t = translator("en"); t("nav.explore")``."""
+    lang = normalize_language(lang)
+
+    def t(key: str, /, **values: object) -> str:
+        return translate(key, lang, **values)
+
+    return t
+
+
+def label(kind: str, code: object, lang: str) -> str:
+    """The word for an enum value, e.g. ``label("status", Status.NEW, "en")``."""
+    return translate(f"{kind}.{code}", lang)
+
+
+def format_day(value: dt.date | dt.datetime, lang: str) -> str:
+    """A date as people of ``lang`` write it (``23 nov. 2026``)."""
+    if isinstance(value, dt.datetime):
+        value = value.astimezone(_tz()).date() if value.tzinfo else value.date()
+    return format_date(value, format="medium", locale=_locale(lang))
+
+
+def format_moment(value: dt.datetime, lang: str) -> str:
+    """A UTC time shown in Swedish local time, in the reader's language."""
+    return format_datetime(value, format="medium", tzinfo=_tz(), locale=_locale(lang))
+
+
+def format_number(value: float, lang: str) -> str:
+    return format_decimal(value, locale=_locale(lang))
+
+
+@cache
+def _locale(lang: str) -> Locale:
+    return Locale.parse(normalize_language(lang))
+
+
+@cache
+def _tz() -> dt.tzinfo:
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(SWEDISH_TIME_ZONE)

@@ -1,0 +1,40 @@
+"""Trygghetskartan: the Streamlit entry point.
+
+Wires navigation, the language picker (``?lang=sv|en|ar``, Arabic right to left)
+and the shared sidebar; each page lives in `pages/` and its logic in `geo/`.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from geo.i18n import LANGUAGES, is_rtl
+from pages._shared import LANGUAGE_KEY, language, tr
+
+st.set_page_config(page_title="Trygghetskartan", page_icon="🗺️", layout="wide")
+
+lang = language()
+t = tr()
+
+with st.sidebar:
+    st.selectbox(
+        t("app.language"),
+        options=list(LANGUAGES),
+        format_func=LANGUAGES.__getitem__,
+        key=LANGUAGE_KEY,
+    )
+
+if is_rtl(lang):
+    st.html(
+        "<style>"
+        ".stApp, section[data-testid='stSidebar'] {direction: rtl; text-align: right;}"
+        "iframe {direction: ltr;}"
+        "</style>"
+    )
+
+pages = [
+    st.Page("pages/explore.py", title=t("nav.explore"), icon="🗺️", url_path="karta", default=True),
+]
+page = st.navigation(pages)
+st.sidebar.caption(t("app.tagline"))
+page.run()

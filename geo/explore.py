@@ -1,0 +1,225 @@
+"""The explore page ("Karta") without Streamlit: what to draw, list and detail.
+
+`build_map` turns a `ViewState` into a base map plus one FeatureGroup per layer
+(EPSG:4326); `report_table` and `details` give the rows and fields a person reads,
+in their language. The page only wires widgets to these functions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import folium
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from geo import mapview
+from geo.config import TileSource
+from geo.i18n import format_day, label, translator
+from geo.layers import boundary_layer, meeting_places_layer, reports_layer, zones_layer
+from geo.model import Category, Moderation, Role, ZoneKind
+from geo.store import Store
+from geo.viewstate import ExploreView
+
+TABLE_LIMIT = 1000
+"""Rows shown in the table; the count above it says how many matched."""
+
+
+@dataclass(frozen=True)
+class ExploreLayers:
+    """Everything the explore page shows for one view, in EPSG:4326."""
+
+    reports: gpd.GeoDataFrame
+    meeting_places: gpd.GeoDataFrame
+    zones: gpd.GeoDataFrame
+    boundary: gpd.GeoDataFrame
+
+
+def load_layers(store: Store, view: ExploreView, viewer: Role = Role.TEAM) -> ExploreLayers:
+    return ExploreLayers(
+        reports=reports_layer(store, view.filter, viewer=viewer),
+        meeting_places=meeting_places_layer(store),
+        zones=zones_layer(store),
+        boundary=boundary_layer(store),
+    )
+
+
+def category_labels(categories: list[Category], lang: str) -> dict[str, str]:
+    return {c.code: f"{c.icon} {c.label(lang)}".strip() for c in categories}
+
+
+def build_map(
+    layers: ExploreLayers,
+    view: ExploreView,
+    *,
+    lang: str,
+    tiles: TileSource,
+    categories: list[Category],
+    origin: tuple[tuple[float, float], int] | None = None,
+) -> tuple[folium.Map, list[folium.FeatureGroup]]:
+    """The base map (tiles, legend) and the layers to add to it.
+
+    The base map does not depend on the data, so filtering or panning swaps the
+    feature groups without reloading the map. It opens at ``origin`` ((lat, lon)
+    in EPSG:4326, zoom), by default the view's own centre and zoom.
+    """
+    t = translator(lang)
+    labels = category_labels(categories, lang)
+    center, zoom = origin or (view.center, view.zoom)
+    m = mapview.base_map(tiles, center=center, zoom=zoom)
+    mapview.legend(legend_entries(view, lang), t("legend.title")).add_to(m)
+    groups: list[folium.FeatureGroup] = []
+    if "boundary" in view.layers:
+        groups.append(mapview.boundary_group(layers.boundary))
+    for kind in (ZoneKind.MEDBORGARLOFTE, ZoneKind.PLATSSAMVERKAN):
+        if kind.value in view.layers:
+            groups.append(mapview.zones_group(layers.zones, kind))
+    if "reports" in view.layers:
+        groups.append(mapview.reports_group(layers.reports, lambda code: labels.get(code, code)))
+    if "meeting_places" in view.layers:  # on top: few, and people look for them
+        groups.append(mapview.meeting_places_group(layers.meeting_places))
+    groups.append(mapview.highlight_group(selected_point(layers, view)))
+    mapview.localized(m, *groups)
+    return m, groups
+
+
+def legend_entries(view: ExploreView, lang: str) -> list[mapview.LegendEntry]:
+    t = translator(lang)
+    entries = []
+    if "reports" in view.layers:
+        entries += [
+            mapview.LegendEntry(mapview.COLORS["otrygg"], t("legend.unsafe")),
+            mapview.LegendEntry(mapview.COLORS["trygg"], t("legend.safe")),
+            mapview.LegendEntry(mapview.COLORS["otrygg"], t("legend.pending"), "hollow"),
+        ]
+    if "meeting_places" in view.layers:
+        entries.append(mapview.LegendEntry(mapview.COLORS["meeting_place"], t("legend.meeting_place")))
+    for kind in (ZoneKind.MEDBORGARLOFTE, ZoneKind.PLATSSAMVERKAN):
+        if kind.value in view.layers:
+            entries.append(mapview.LegendEntry(mapview.COLORS[kind.value], label("zone_kind", kind, lang), "area"))
+    if "boundary" in view.layers:
+        entries.append(mapview.LegendEntry(mapview.COLORS["boundary"], t("legend.boundary"), "line"))
+    return entries
+
+
+def selected_point(layers: ExploreLayers, view: ExploreView) -> shapely.Point | None:
+    """The point of the selected report or meeting place (EPSG:4326), if any."""
+    if view.selected is None:
+        return None
+    kind, ident = view.selected
+    frame = {"report": layers.reports, "meeting_place": layers.meeting_places}.get(kind)
+    if frame is None or frame.empty:
+        return None
+    match = frame[frame["id"] == ident]
+    return None if match.empty else match.geometry.iloc[0]
+
+
+def report_table(reports: gpd.GeoDataFrame, categories: list[Category], lang: str) -> pd.DataFrame:
+    """The newest `TABLE_LIMIT` reports as the table shows them, in ``lang``.
+
+    The index holds the report ids, so a selected row leads back to its report.
+    """
+    t = translator(lang)
+    labels = category_labels(categories, lang)
+    shown = reports.head(TABLE_LIMIT)
+    table = pd.DataFrame(
+        {
+            t("table.ref"): shown["ref_code"].to_numpy(),
+            t("table.date"): [format_day(v.to_pydatetime(), lang) for v in shown["created_at"]],
+            t("table.category"): [labels.get(c, c) for c in shown["category"]],
+            t("table.feeling"): [label("feeling", v, lang) for v in shown["feeling"]],
+            t("table.time_of_day"): [label("time_of_day", v, lang) for v in shown["time_of_day"]],
+            t("table.status"): [label("status", v, lang) for v in shown["status"]],
+            t("table.moderation"): [label("moderation", v, lang) for v in shown["moderation"]],
+            t("table.text"): [_shorten(v) for v in shown["text"]],
+        },
+        index=pd.Index(shown["id"].to_numpy(), name="id"),
+    )
+    return table
+
+
+def details(
+    layers: ExploreLayers, selected: tuple[str, str] | None, categories: list[Category], lang: str
+) -> tuple[str, list[tuple[str, str]]] | None:
+    """A title and (field, value) pairs for the selected feature, in ``lang``.
+
+    Values are plain text; the page must show them as text, never as HTML.
+    """
+    if selected is None:
+        return None
+    kind, ident = selected
+    t = translator(lang)
+    if kind == "report":
+        row = _row(layers.reports, ident)
+        if row is None:
+            return None
+        labels = category_labels(categories, lang)
+        fields = [
+            (t("details.ref"), row["ref_code"]),
+            (t("details.feeling"), label("feeling", row["feeling"], lang)),
+            (t("details.time_of_day"), label("time_of_day", row["time_of_day"], lang)),
+            (t("details.status"), label("status", row["status"], lang)),
+            (t("details.moderation"), label("moderation", row["moderation"], lang)),
+            (t("details.reported"), format_day(row["created_at"].to_pydatetime(), lang)),
+            (t("details.supporters"), str(int(row["supporters"]))),
+            (t("details.text"), row["text"] or "–"),
+        ]
+        if row["public_comment"]:
+            fields.append((t("details.public_comment"), row["public_comment"]))
+        if row["moderation"] == Moderation.PENDING.value:
+            fields.append((t("details.note"), t("details.pending_note")))
+        return labels.get(row["category"], row["category"]), fields
+    if kind == "meeting_place":
+        row = _row(layers.meeting_places, ident)
+        if row is None:
+            return None
+        fields = [
+            (t("details.kind"), label("meeting_place_kind", row["kind"], lang)),
+            (t("details.address"), row["address"]),
+            (t("details.opening_hours"), row["opening_hours"]),
+            (t("details.languages"), row["languages"]),
+            (t("details.accessibility"), row["accessibility"]),
+            (t("details.contact"), row["contact"]),
+            (t("details.description"), row["description"]),
+        ]
+        return row["name"], [(k, v) for k, v in fields if v]
+    if kind == "zone":
+        row = _row(layers.zones, ident)
+        if row is None:
+            return None
+        area_km2 = gpd.GeoSeries([row.geometry], crs=layers.zones.crs).to_crs("EPSG:3006").area.iloc[0] / 1e6
+        count = int(layers.reports.intersects(row.geometry).sum())  # the border counts as inside
+        fields = [
+            (t("details.kind"), label("zone_kind", row["kind"], lang)),
+            (t("details.description"), row["description"]),
+            (t("details.promise"), row["promise_text"]),
+            (t("details.police_contact"), row["police_contact"]),
+            (t("details.period"), _period(row["start_date"], row["end_date"], lang)),
+            (t("details.area"), t("details.area_value", km2=f"{area_km2:.2f}")),
+            (t("details.reports_inside"), str(count)),
+        ]
+        return row["name"], [(k, v) for k, v in fields if v]
+    return None
+
+
+def _row(frame: gpd.GeoDataFrame, ident: str) -> pd.Series | None:
+    if frame.empty:
+        return None
+    match = frame[frame["id"] == ident]
+    return None if match.empty else match.iloc[0]
+
+
+def _period(start: dt.date | None, end: dt.date | None, lang: str) -> str:
+    if start is None and end is None:
+        return ""
+    t = translator(lang)
+    start_text = format_day(start, lang) if start else "…"
+    end_text = format_day(end, lang) if end else t("details.ongoing")
+    return f"{start_text} – {end_text}"
+
+
+def _shorten(text: str, limit: int = 80) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

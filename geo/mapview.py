@@ -1,0 +1,266 @@
+"""Folium map assembly: base map, one FeatureGroup per layer, legend.
+
+Every layer takes a GeoDataFrame in EPSG:4326 (`geo.layers`) and gives a
+`folium.FeatureGroup`. Features carry ``{"layer": kind, "id": id}`` so that a click
+tells the page which feature was chosen. All text that reaches Leaflet is escaped
+here (`html.escape`): names and labels are data that users typed, and folium puts
+tooltip and popup text into the page as HTML.
+
+JS and CSS come from the app itself (`geo.assets`), never from a CDN.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import folium
+import geopandas as gpd
+import shapely
+from branca.element import MacroElement
+from jinja2 import Template
+
+from geo import assets
+from geo.config import TileSource
+from geo.model import WGS84, Feeling, Moderation, ZoneKind
+from geo.viewstate import DEFAULT_CENTER, DEFAULT_ZOOM, MAX_ZOOM
+
+COLORS = {
+    "otrygg": "#c0392b",
+    "trygg": "#1e8449",
+    "meeting_place": "#1f5fa8",
+    ZoneKind.PLATSSAMVERKAN.value: "#7d3c98",
+    ZoneKind.MEDBORGARLOFTE.value: "#b9770e",
+    "boundary": "#34495e",
+    "highlight": "#f1c40f",
+}
+NO_TILES_BACKGROUND = "#eef0ea"
+
+
+@dataclass(frozen=True)
+class LegendEntry:
+    color: str
+    text: str
+    shape: str = "circle"
+    """``circle``, ``hollow`` (pending), ``area`` or ``line``."""
+
+
+def base_map(
+    tiles: TileSource,
+    *,
+    center: tuple[float, float] = DEFAULT_CENTER,
+    zoom: int = DEFAULT_ZOOM,
+) -> folium.Map:
+    """An empty map at ``center`` (lat, lon, EPSG:4326) with the configured tiles.
+
+    Without tiles the map still has a ``maxZoom`` (Leaflet needs one for
+    clustering) and a plain background.
+    """
+    m = folium.Map(
+        location=list(center),
+        zoom_start=zoom,
+        tiles=None,
+        max_zoom=MAX_ZOOM,
+        min_zoom=5,
+        prefer_canvas=True,
+        control_scale=True,
+        attribution_control=tiles.url is not None,
+    )
+    m.options["maxZoom"] = MAX_ZOOM  # folium gives it only to tile layers; Leaflet needs it on the map
+    if tiles.url:
+        folium.TileLayer(tiles=tiles.url, attr=tiles.attribution, max_zoom=MAX_ZOOM, name="tiles").add_to(m)
+    else:
+        m.get_root().header.add_child(
+            folium.Element(f"<style>.leaflet-container{{background:{NO_TILES_BACKGROUND};}}</style>")
+        )
+    return m
+
+
+def localized(*elements: Any) -> None:
+    """Point every JS/CSS link of ``elements`` at the app's own copies."""
+    for element in elements:
+        assets.localize(element, drop=assets.LIGHT_MAP_DROP)
+
+
+def boundary_group(boundary: gpd.GeoDataFrame) -> folium.FeatureGroup:
+    """The municipality boundary as an outline that does not catch clicks."""
+    group = folium.FeatureGroup(name="boundary")
+    if not boundary.empty:
+        folium.GeoJson(
+            _feature_collection(boundary, lambda row: {"layer": "boundary"}),
+            style_function=lambda _f: {
+                "color": COLORS["boundary"],
+                "weight": 2.5,
+                "dashArray": "6 4",
+                "fill": False,
+            },
+            interactive=False,
+        ).add_to(group)
+    return group
+
+
+def zones_group(zones: gpd.GeoDataFrame, kind: ZoneKind) -> folium.FeatureGroup:
+    """Zones of one kind as filled polygons with the name as tooltip."""
+    group = folium.FeatureGroup(name=str(kind))
+    chosen = zones[zones["kind"] == str(kind)] if not zones.empty else zones
+    if not chosen.empty:
+        color = COLORS[str(kind)]
+        folium.GeoJson(
+            _feature_collection(chosen, lambda row: {"layer": "zone", "id": row["id"], "label": _esc(row["name"])}),
+            style_function=lambda _f: {"color": color, "weight": 2, "fillColor": color, "fillOpacity": 0.12},
+            highlight_function=lambda _f: {"weight": 4, "fillOpacity": 0.25},
+            tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
+        ).add_to(group)
+    return group
+
+
+def meeting_places_group(places: gpd.GeoDataFrame) -> folium.FeatureGroup:
+    group = folium.FeatureGroup(name="meeting_places")
+    if not places.empty:
+        folium.GeoJson(
+            _feature_collection(
+                places, lambda row: {"layer": "meeting_place", "id": row["id"], "label": _esc(row["name"])}
+            ),
+            marker=folium.CircleMarker(radius=8, fill=True),
+            style_function=lambda _f: {
+                "color": "#ffffff",
+                "weight": 2,
+                "fill": True,
+                "fillColor": COLORS["meeting_place"],
+                "fillOpacity": 0.95,
+            },
+            tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
+        ).add_to(group)
+    return group
+
+
+def reports_group(reports: gpd.GeoDataFrame, label_of: Callable[[str], str]) -> folium.FeatureGroup:
+    """Reports as circle markers on canvas: red unsafe, green safe, hollow pending.
+
+    ``label_of`` turns a category code into the viewer's words for the tooltip.
+    """
+    group = folium.FeatureGroup(name="reports")
+    if not reports.empty:
+        data = _feature_collection(
+            reports,
+            lambda row: {
+                "layer": "report",
+                "id": row["id"],
+                "label": _esc(label_of(row["category"])),
+                "feeling": row["feeling"],
+                "pending": row["moderation"] == Moderation.PENDING.value,
+            },
+        )
+        folium.GeoJson(
+            data,
+            marker=folium.CircleMarker(radius=6, fill=True),
+            style_function=_report_style,
+            tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
+        ).add_to(group)
+    return group
+
+
+def highlight_group(point: shapely.Point | None) -> folium.FeatureGroup:
+    """A ring around the selected report or place (``point`` in EPSG:4326)."""
+    group = folium.FeatureGroup(name="highlight")
+    if point is not None and not point.is_empty:
+        folium.CircleMarker(
+            location=[point.y, point.x],
+            radius=14,
+            color=COLORS["highlight"],
+            weight=4,
+            fill=False,
+            interactive=False,
+        ).add_to(group)
+    return group
+
+
+def legend(entries: Sequence[LegendEntry], title: str) -> MacroElement:
+    """A legend control in the map's lower corner. Texts are set as text nodes."""
+    element = _Legend(title, entries)
+    return element
+
+
+def _report_style(feature: dict[str, Any]) -> dict[str, Any]:
+    props = feature["properties"]
+    color = COLORS[Feeling(props["feeling"]).value]
+    if props.get("pending"):
+        return {
+            "color": color,
+            "weight": 2,
+            "fill": True,
+            "fillColor": "#ffffff",
+            "fillOpacity": 0.9,
+            "dashArray": "2 2",
+        }
+    return {"color": "#ffffff", "weight": 1, "fill": True, "fillColor": color, "fillOpacity": 0.85}
+
+
+def _esc(value: object) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _feature_collection(
+    frame: gpd.GeoDataFrame, properties: Callable[[dict[str, Any]], dict[str, Any]]
+) -> dict[str, Any]:
+    """GeoJSON of ``frame`` (EPSG:4326) with only the properties the map needs."""
+    if frame.crs is not None and frame.crs != WGS84:
+        frame = frame.to_crs(WGS84)
+    geometries = shapely.to_geojson(frame.geometry.to_numpy())
+    rows = frame.drop(columns=frame.geometry.name).to_dict("records")
+    features = [
+        {"type": "Feature", "geometry": json.loads(geom), "properties": properties(row)}
+        for geom, row in zip(geometries, rows, strict=True)
+    ]
+    return {"type": "FeatureCollection", "features": features}
+
+
+class _Legend(MacroElement):
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function() {
+            var legend = L.control({position: "bottomleft"});
+            legend.onAdd = function() {
+                var box = L.DomUtil.create("div", "trygg-legend");
+                box.style.cssText = "background:rgba(255,255,255,.92);padding:6px 8px;border-radius:4px;"
+                    + "font:12px/1.4 sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3);max-width:220px";
+                var data = {{ this.data_json }};
+                var head = L.DomUtil.create("div", "", box);
+                head.style.fontWeight = "bold";
+                head.textContent = data.title;
+                data.entries.forEach(function(entry) {
+                    var row = L.DomUtil.create("div", "", box);
+                    var swatch = L.DomUtil.create("span", "", row);
+                    var css = "display:inline-block;width:12px;height:12px;margin-inline-end:6px;"
+                        + "vertical-align:middle;";
+                    if (entry.shape === "circle") { css += "border-radius:50%;background:" + entry.color; }
+                    else if (entry.shape === "hollow") {
+                        css += "border-radius:50%;border:2px dashed " + entry.color + ";background:#fff"; }
+                    else if (entry.shape === "line") { css += "height:0;border-top:3px dashed " + entry.color; }
+                    else { css += "background:" + entry.color + "33;border:2px solid " + entry.color; }
+                    swatch.style.cssText = css;
+                    var text = L.DomUtil.create("span", "", row);
+                    text.textContent = entry.text;
+                });
+                L.DomEvent.disableClickPropagation(box);
+                return box;
+            };
+            legend.addTo({{ this._parent.get_name() }});
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, title: str, entries: Iterable[LegendEntry]) -> None:
+        super().__init__()
+        self._name = "Legend"
+        payload = {
+            "title": title,
+            "entries": [{"color": e.color, "text": e.text, "shape": e.shape} for e in entries],
+        }
+        # JSON is valid JavaScript; "</" is escaped so no text can close the script.
+        self.data_json = json.dumps(payload, ensure_ascii=False).replace("</", "<\\/")

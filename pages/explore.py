@@ -1,0 +1,232 @@
+"""Karta: the project team's map of reports, meeting places and zones.
+
+Reads the sidebar, the map and the table; asks `geo.explore` what to draw; keeps the
+whole view in the URL (`geo.viewstate`) so that a copied link reproduces it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from geo.explore import ExploreLayers, build_map, category_labels, details, load_layers, report_table
+from geo.i18n import label
+from geo.layers import ReportFilter
+from geo.model import Category, Feeling, Role, Status, TimeOfDay
+from geo.store import Store
+from geo.viewstate import LAYERS, ExploreView, parse_view, view_to_params
+from pages._shared import language, set_query_params, settings, store, tr
+
+VIEW_KEY = "explore_view"
+MAP_KEY = "explore_map"
+TABLE_KEY = "explore_table"
+LAST_CLICK_KEY = "explore_last_click"
+LAST_ROWS_KEY = "explore_last_rows"
+ORIGIN_KEY = "explore_origin"
+FOCUS_KEY = "explore_focus"
+SELECTED_ZOOM = 16
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def cached_layers(_db: Store, db_url: str, version: int, flt: ReportFilter) -> ExploreLayers:
+    return load_layers(_db, ExploreView(filter=flt), viewer=Role.TEAM)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def cached_categories(_db: Store, db_url: str, version: int) -> list[Category]:
+    return _db.categories()
+
+
+def widget_defaults(view: ExploreView) -> dict[str, Any]:
+    flt = view.filter
+    values: dict[str, Any] = {f"explore_layer_{name}": name in view.layers for name in LAYERS}
+    values |= {
+        "explore_cat": list(flt.categories),
+        "explore_feeling": list(flt.feelings),
+        "explore_tod": list(flt.times_of_day),
+        "explore_status": list(flt.statuses),
+        "explore_zone": flt.zone_id or "",
+        "explore_from": flt.date_from,
+        "explore_to": flt.date_to,
+    }
+    return values
+
+
+def reset_filters() -> None:
+    for key, value in widget_defaults(ExploreView()).items():
+        st.session_state[key] = value
+
+
+def clicked_feature(map_state: dict[str, Any] | None) -> tuple[str, str] | None:
+    drawing = (map_state or {}).get("last_active_drawing") or {}
+    props = drawing.get("properties") or {}
+    kind, ident = props.get("layer"), props.get("id")
+    if kind in ("report", "meeting_place", "zone") and isinstance(ident, str):
+        return kind, ident
+    return None
+
+
+t = tr()
+lang = language()
+db = store()
+version = db.data_version()
+db_url = settings().database_url
+categories = cached_categories(db, db_url, version)
+all_layers = cached_layers(db, db_url, version, ReportFilter())
+zone_names = dict(zip(all_layers.zones["id"], all_layers.zones["name"], strict=True))
+
+# The view: the link that opened the page, then whatever the user did since.
+if VIEW_KEY not in st.session_state:
+    st.session_state[VIEW_KEY] = parse_view(
+        st.query_params.to_dict(), categories=[c.code for c in categories], zone_ids=list(zone_names)
+    )
+view: ExploreView = st.session_state[VIEW_KEY]
+for key, value in widget_defaults(view).items():
+    if key not in st.session_state:  # widgets forget their state when the page is left
+        st.session_state[key] = value
+
+st.title(t("explore.title"))
+
+with st.sidebar:
+    st.subheader(t("explore.layers"))
+    for name in LAYERS:
+        st.toggle(t(f"layer.{name}"), key=f"explore_layer_{name}")
+    st.subheader(t("explore.filters"))
+    cat_labels = category_labels(categories, lang)
+    st.multiselect(
+        t("filter.category"),
+        options=[c.code for c in categories],
+        format_func=lambda code: cat_labels.get(code, code),
+        key="explore_cat",
+        placeholder=t("filter.all"),
+    )
+    st.multiselect(
+        t("filter.feeling"),
+        options=[f.value for f in Feeling],
+        format_func=lambda v: label("feeling", v, lang),
+        key="explore_feeling",
+        placeholder=t("filter.all"),
+    )
+    st.multiselect(
+        t("filter.time_of_day"),
+        options=[v.value for v in TimeOfDay],
+        format_func=lambda v: label("time_of_day", v, lang),
+        key="explore_tod",
+        placeholder=t("filter.all"),
+    )
+    st.multiselect(
+        t("filter.status"),
+        options=[s.value for s in Status],
+        format_func=lambda v: label("status", v, lang),
+        key="explore_status",
+        placeholder=t("filter.all"),
+    )
+    st.selectbox(
+        t("filter.zone"),
+        options=["", *zone_names],
+        format_func=lambda ident: zone_names.get(ident, t("filter.all_zones")),
+        key="explore_zone",
+    )
+    st.date_input(t("filter.date_from"), key="explore_from", format="YYYY-MM-DD")
+    st.date_input(t("filter.date_to"), key="explore_to", format="YYYY-MM-DD")
+    st.button(t("filter.reset"), on_click=reset_filters, width="stretch")
+
+date_from, date_to = st.session_state["explore_from"], st.session_state["explore_to"]
+if date_from and date_to and date_from > date_to:
+    st.warning(t("filter.date_order"))
+    date_from, date_to = date_to, date_from
+zone_choice = st.session_state["explore_zone"]
+flt = ReportFilter(
+    categories=tuple(st.session_state["explore_cat"]),
+    feelings=tuple(st.session_state["explore_feeling"]),
+    times_of_day=tuple(st.session_state["explore_tod"]),
+    statuses=tuple(st.session_state["explore_status"]),
+    zone_id=zone_choice if zone_choice in zone_names else None,
+    date_from=date_from,
+    date_to=date_to,
+)
+layers_on = tuple(name for name in LAYERS if st.session_state[f"explore_layer_{name}"])
+layers = cached_layers(db, db_url, version, flt)
+table = report_table(layers.reports, categories, lang)
+
+# Where the map is now, and what was chosen last: a click on the map or a table row.
+map_state = st.session_state.get(MAP_KEY) or {}
+center, zoom = view.center, view.zoom
+if isinstance(map_state.get("center"), dict) and isinstance(map_state.get("zoom"), int):
+    center = (float(map_state["center"]["lat"]), float(map_state["center"]["lng"]))
+    zoom = map_state["zoom"]
+
+# The map is (re)created where the view is whenever its fixed part changes (legend,
+# language); after that it moves by itself, or to a chosen row ("focus").
+mount = (layers_on, lang)
+origin = st.session_state.get(ORIGIN_KEY)
+if origin is None or origin[0] != mount:
+    origin = (mount, (center, zoom))
+    st.session_state[ORIGIN_KEY] = origin
+    st.session_state.pop(FOCUS_KEY, None)
+
+selected = view.selected
+click = clicked_feature(map_state)
+if click is not None and click != st.session_state.get(LAST_CLICK_KEY):
+    st.session_state[LAST_CLICK_KEY] = click
+    selected = click
+table_state = st.session_state.get(TABLE_KEY)
+rows = list(table_state.selection.rows) if table_state is not None else []
+if rows != st.session_state.get(LAST_ROWS_KEY, []):
+    st.session_state[LAST_ROWS_KEY] = rows
+    if rows and rows[0] < len(table):
+        selected = ("report", str(table.index[rows[0]]))
+        match = layers.reports[layers.reports["id"] == selected[1]]
+        if not match.empty:
+            point = match.geometry.iloc[0]
+            center, zoom = (point.y, point.x), max(zoom, SELECTED_ZOOM)
+            st.session_state[FOCUS_KEY] = (center, zoom)
+
+view = replace(view, layers=layers_on, filter=flt, center=center, zoom=zoom, selected=selected)
+st.session_state[VIEW_KEY] = view
+
+folium_map, groups = build_map(layers, view, lang=lang, tiles=settings().tiles, categories=categories, origin=origin[1])
+focus_center, focus_zoom = st.session_state.get(FOCUS_KEY, (None, None))
+map_column, details_column = st.columns([3, 1], gap="medium")
+with map_column:
+    st_folium(
+        folium_map,
+        key=MAP_KEY,
+        feature_group_to_add=groups,
+        center=focus_center,
+        zoom=focus_zoom,
+        returned_objects=["last_active_drawing", "center", "zoom"],
+        use_container_width=True,
+        height=560,
+    )
+with details_column:
+    st.subheader(t("details.title"))
+    shown = details(all_layers, selected, categories, lang)
+    if shown is None:
+        st.caption(t("details.hint"))
+    else:
+        title, fields = shown
+        st.markdown(f"**{t('details.selected')}**")
+        st.text(title)
+        for name, value in fields:
+            st.caption(name)
+            st.text(value)
+
+count = len(layers.reports)
+st.subheader(t("explore.table_title", n=count))
+if count == 0:
+    st.info(t("explore.no_reports"))
+elif count > len(table):
+    st.caption(t("explore.table_limited", shown=len(table), n=count))
+st.dataframe(
+    table,
+    key=TABLE_KEY,
+    on_select="rerun",
+    selection_mode="single-row",
+    hide_index=True,
+    width="stretch",
+)
+set_query_params(view_to_params(view))

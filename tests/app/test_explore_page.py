@@ -1,0 +1,149 @@
+"""The explore page through Streamlit's AppTest, on a real SQLite file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from geo.demo import seed_demo
+from geo.store import Store
+
+TIMEOUT = 60
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def demo_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    store = Store.open(url)
+    seed_demo(store, reports=500)
+    store.close()
+    monkeypatch.setenv("TRYGG_DATABASE_URL", url)
+    monkeypatch.setenv("TRYGG_TILES_URL", "none")
+    return url
+
+
+def run_app(**query: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def table_rows(at: AppTest) -> int:
+    return len(at.dataframe[0].value)
+
+
+class TestExplorePage:
+    def test_page_shows_title_widgets_map_and_table(self, demo_db: str) -> None:
+        at = run_app()
+        assert at.title[0].value == "Trygghetskartan"
+        assert len(at.toggle) == 5
+        assert all(toggle.value for toggle in at.toggle)
+        keys = {w.key for w in at.multiselect}
+        assert {"explore_cat", "explore_feeling", "explore_tod", "explore_status"} <= keys
+        assert at.selectbox(key="explore_zone") is not None
+        assert len(at.date_input) == 2
+        assert table_rows(at) > 400
+
+    def test_filter_change_changes_the_row_count(self, demo_db: str) -> None:
+        at = run_app()
+        everything = table_rows(at)
+        at.multiselect(key="explore_feeling").set_value(["trygg"]).run()
+        assert not at.exception
+        safe_only = table_rows(at)
+        assert 0 < safe_only < everything
+        at.multiselect(key="explore_tod").set_value(["natt"]).run()
+        assert table_rows(at) < safe_only
+
+    def test_filters_are_written_to_the_url(self, demo_db: str) -> None:
+        at = run_app()
+        at.multiselect(key="explore_status").set_value(["ny", "bekraftad"]).run()
+        assert at.query_params["status"] == "ny,bekraftad"
+
+    def test_link_with_filters_reproduces_the_view(self, demo_db: str) -> None:
+        everything = table_rows(run_app())
+        at = run_app(feeling="trygg", layers="reports,boundary", z="14", lat="56.46", lon="13.60")
+        assert at.multiselect(key="explore_feeling").value == ["trygg"]
+        assert not at.toggle(key="explore_layer_meeting_places").value
+        assert table_rows(at) < everything
+
+    def test_malformed_query_parameters_fall_back_to_defaults(self, demo_db: str) -> None:
+        at = run_app(feeling="<script>", z="abc", lat="north", sel="x", cat="nope", **{"from": "2025-99-99"})
+        assert at.multiselect(key="explore_feeling").value == []
+        assert not at.error
+        assert table_rows(at) > 400
+
+    def test_zone_filter_limits_reports(self, demo_db: str) -> None:
+        at = run_app()
+        everything = table_rows(at)
+        assert len(at.selectbox(key="explore_zone").options) >= 5  # "all areas" and at least four zones
+        zone_id = Store.open(demo_db).zones()[0].id
+        at.selectbox(key="explore_zone").set_value(zone_id).run()
+        assert not at.exception
+        assert 0 < table_rows(at) < everything
+
+    def test_reset_clears_filters(self, demo_db: str) -> None:
+        at = run_app(feeling="trygg")
+        at.button[0].click().run()
+        assert at.multiselect(key="explore_feeling").value == []
+
+
+class TestLanguages:
+    @pytest.mark.parametrize(
+        ("lang", "title"), [("sv", "Trygghetskartan"), ("en", "Safety map"), ("ar", "خريطة الأمان")]
+    )
+    def test_lang_parameter_picks_the_language(self, demo_db: str, lang: str, title: str) -> None:
+        at = run_app(lang=lang)
+        assert at.title[0].value == title
+
+    def test_arabic_turns_the_page_right_to_left(self, demo_db: str) -> None:
+        at = run_app(lang="ar")
+        assert any("direction: rtl" in h.value for h in at.get("html"))
+        assert not any("direction: rtl" in h.value for h in run_app(lang="en").get("html"))
+
+    def test_language_picker_switches_language(self, demo_db: str) -> None:
+        at = run_app()
+        at.selectbox(key="lang").set_value("en").run()
+        assert at.title[0].value == "Safety map"
+        assert at.query_params["lang"] == "en"
+
+
+class TestBadDatabase:
+    def test_corrupt_database_file_gives_a_clear_message(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        path = tmp_path / "corrupt.db"
+        path.write_bytes(b"garbage, not sqlite" * 500)
+        monkeypatch.setenv("TRYGG_DATABASE_URL", f"sqlite:///{path}")
+        at = run_app()
+        assert "skadad" in at.error[0].value
+        assert not at.dataframe
+
+    def test_read_only_database_gives_a_clear_message(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        path = tmp_path / "ro.db"
+        Store.open(f"sqlite:///{path}").close()
+        monkeypatch.setenv("TRYGG_DATABASE_URL", f"sqlite:///file:{path}?mode=ro&uri=true")
+        at = run_app(lang="en")
+        assert "cannot be written" in at.error[0].value
+
+
+def test_page_file_runs_on_its_own(demo_db: str) -> None:
+    at = AppTest.from_file(str(ROOT / "pages" / "explore.py"), default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception
+    assert table_rows(at) > 400
+
+
+def test_html_in_names_and_texts_is_shown_as_text(demo_db: str) -> None:
+    from geo.model import MeetingPlace, MeetingPlaceKind
+
+    hostile = "<script>alert(1)</script><b>Fritidsgård</b>"
+    store = Store.open(demo_db)
+    place = MeetingPlace(hostile, MeetingPlaceKind.YOUTH_CENTRE, 13.6, 56.46)
+    store.add_meeting_places([place])
+    at = run_app(sel=f"meeting_place:{place.id}")
+    assert hostile in [element.value for element in at.text]
+    assert not any(hostile in markdown.value for markdown in at.markdown)

@@ -1,0 +1,149 @@
+"""The explore page in Debian's Chromium: drawn map, click for details, no CDN, no XSS."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from playwright.sync_api import Browser, Frame
+
+from geo.demo import seed_demo
+from geo.model import MeetingPlace, MeetingPlaceKind, Zone, ZoneKind
+from geo.store import Store
+from tests.e2e.conftest import RunningApp, map_frame, open_context, start_app, stop_app
+
+pytestmark = pytest.mark.e2e
+
+HOSTILE_PLACE = '<img src=x onerror="window.__xss=1">Bibliotek'
+HOSTILE_ZONE = "<script>window.__xss=2</script>Zon"
+HOSTILE_TEXT = "<b>fet</b><script>window.__xss=3</script>"
+PLACE_LON, PLACE_LAT = 13.93, 56.47
+"""Far from every demo report, inside the demo boundary (EPSG:4326)."""
+
+REPORT_POSITIONS = """() => {
+    const map = window.map, out = [];
+    map.eachLayer(l => {
+        const p = l.feature && l.feature.properties;
+        if (p && p.layer && l.getLatLng) {
+            const c = map.latLngToContainerPoint(l.getLatLng());
+            out.push({layer: p.layer, id: p.id, x: c.x, y: c.y});
+        }
+    });
+    const r = map.getContainer().getBoundingClientRect();
+    return {features: out, left: r.left, top: r.top, width: r.width, height: r.height};
+}"""
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
+    tmp = tmp_path_factory.mktemp("e2e")
+    url = f"sqlite:///{tmp / 'e2e.db'}"
+    store = Store.open(url)
+    seed_demo(store, reports=300)
+    store.add_meeting_places([MeetingPlace(HOSTILE_PLACE, MeetingPlaceKind.LIBRARY, PLACE_LON, PLACE_LAT)])
+    box = f"POLYGON (({PLACE_LON - 0.01} {PLACE_LAT - 0.005}, {PLACE_LON + 0.01} {PLACE_LAT - 0.005}, "
+    box += f"{PLACE_LON + 0.01} {PLACE_LAT + 0.005}, {PLACE_LON - 0.01} {PLACE_LAT + 0.005}, "
+    box += f"{PLACE_LON - 0.01} {PLACE_LAT - 0.005}))"
+    store.add_zones([Zone(HOSTILE_ZONE, ZoneKind.PLATSSAMVERKAN, box)])
+    store.add_reports_frame(
+        pd.DataFrame(
+            [
+                {
+                    "lon": PLACE_LON + 0.004,
+                    "lat": PLACE_LAT,
+                    "category": "annat",
+                    "feeling": "otrygg",
+                    "time_of_day": "natt",
+                    "status": "ny",
+                    "moderation": "published",
+                    "source": "web",
+                    "text": HOSTILE_TEXT,
+                    "created_at": dt.datetime.now(dt.UTC),
+                }
+            ]
+        )
+    )
+    store.close()
+    running = start_app(Path(tmp), url)
+    yield running
+    stop_app(running)
+
+
+def ref_code_of(database_url: str, report_id: str) -> str:
+    frame = Store.open(database_url).reports_frame(columns=("id", "ref_code"))
+    return str(frame.set_index("id").loc[report_id, "ref_code"])
+
+
+def isolated_report(frame: Frame) -> tuple[dict, dict]:
+    """A report marker at least 20 px from every other feature, well inside the map."""
+    frame.wait_for_function("() => window.map && window.map.getZoom() >= 13", timeout=20_000)
+    frame.page.wait_for_timeout(500)  # let the move settle
+    layout = frame.evaluate(REPORT_POSITIONS)
+    features = layout["features"]
+    for feature in features:
+        if feature["layer"] != "report":
+            continue
+        x, y = feature["x"], feature["y"]
+        if not (40 < x < layout["width"] - 40 and 40 < y < layout["height"] - 160):
+            continue
+        if all((o is feature) or (o["x"] - x) ** 2 + (o["y"] - y) ** 2 > 400 for o in features):
+            return feature, layout
+    raise AssertionError(f"no isolated report marker to click: {len(features)} features, {layout}"[:600])
+
+
+def test_map_draws_reports_and_a_click_shows_details_without_leaving_localhost(
+    app: RunningApp, browser: Browser
+) -> None:
+    browsing = open_context(browser, viewport={"width": 1400, "height": 1000})
+    page = browsing.page
+    page.goto(f"{app.url}/?z=13&lat=56.462&lon=13.598")
+    frame = map_frame(page)
+    assert frame.query_selector(".trygg-legend") is not None
+    report, layout = isolated_report(frame)
+    iframe_box = frame.frame_element().bounding_box()
+    page.mouse.click(iframe_box["x"] + layout["left"] + report["x"], iframe_box["y"] + layout["top"] + report["y"])
+    ref_code = ref_code_of(app.database_url, report["id"])
+    page.locator("[data-testid='stText']", has_text=ref_code).wait_for(timeout=20_000)
+    assert browsing.external_requests == []
+    browsing.context.close()
+
+
+def test_user_text_is_shown_as_text_never_run(app: RunningApp, browser: Browser) -> None:
+    browsing = open_context(browser, viewport={"width": 1400, "height": 1000})
+    page = browsing.page
+    page.goto(f"{app.url}/?z=17&lat={PLACE_LAT}&lon={PLACE_LON}")
+    frame = map_frame(page)
+    frame.wait_for_function("() => window.map && window.map.getZoom() === 17", timeout=20_000)
+    page.wait_for_timeout(500)
+    layout = frame.evaluate(REPORT_POSITIONS)
+    place = next(f for f in layout["features"] if f["layer"] == "meeting_place")
+    iframe_box = frame.frame_element().bounding_box()
+    x, y = iframe_box["x"] + layout["left"] + place["x"], iframe_box["y"] + layout["top"] + place["y"]
+    page.mouse.move(x, y)
+    tooltip = frame.locator(".leaflet-tooltip").first
+    tooltip.wait_for(timeout=10_000)
+    assert "<img" in tooltip.inner_text()
+    page.mouse.click(x, y)
+    page.locator("[data-testid='stText']", has_text="<img src=x").wait_for(timeout=20_000)
+    for each in page.frames:
+        assert each.evaluate("() => window.__xss === undefined"), "a user-supplied name ran as script"
+    assert frame.locator("img[src='x']").count() == 0
+    assert browsing.external_requests == []
+    browsing.context.close()
+
+
+def test_page_assets_come_only_from_the_app(app: RunningApp, browser: Browser) -> None:
+    browsing = open_context(browser)
+    page = browsing.page
+    page.goto(app.url)
+    frame = map_frame(page)
+    sources = frame.evaluate(
+        "() => [...document.querySelectorAll('script[src], link[href]')].map(e => e.src || e.href)"
+    )
+    assert sources, "the map frame loaded no scripts"
+    assert all(s.startswith(app.url) for s in sources), sources
+    assert browsing.external_requests == []
+    browsing.context.close()

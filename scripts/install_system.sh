@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs the Debian packages a command needs, only when something is missing.
+#   scripts/install_system.sh run    -> python3-venv, nodejs, npm
+#   scripts/install_system.sh test   -> the above plus chromium (browser tests)
+set -euo pipefail
+profile="${1:-run}"
+need=()
+command -v npm >/dev/null 2>&1 || need+=(nodejs npm)
+python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need+=(python3-venv)
+if [ "$profile" = "test" ]; then
+  [ -x /usr/bin/chromium ] || need+=(chromium)
+fi
+[ "${#need[@]}" -eq 0 ] && exit 0
+echo "installing Debian packages: ${need[*]}"
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null

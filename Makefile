@@ -12,12 +12,12 @@ run: setup
 	$(BIN)/streamlit run app.py --server.port $(PORT)
 
 test: setup-test
-	$(BIN)/ruff check geo pages app.py tests benchmarks scripts
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
 lint: setup-test
-	$(BIN)/ruff check geo pages app.py tests benchmarks scripts
-	$(BIN)/ruff format --check geo pages app.py tests benchmarks scripts
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 setup: $(VENV)/.installed static/vendor/manifest.json
 

@@ -34,6 +34,8 @@ if is_rtl(lang):
 
 pages = [
     st.Page("pages/explore.py", title=t("nav.explore"), icon="🗺️", url_path="karta", default=True),
+    st.Page("pages/report.py", title=t("nav.report"), icon="📍", url_path="rapportera"),
+    st.Page("pages/status.py", title=t("nav.status"), icon="🔎", url_path="status"),
 ]
 page = st.navigation(pages)
 st.sidebar.caption(t("app.tagline"))

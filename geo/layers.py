@@ -78,12 +78,22 @@ def report_conditions(flt: ReportFilter, viewer: Role = Role.TEAM) -> list[sa.Co
     return conditions
 
 
-def reports_layer(store: Store, flt: ReportFilter = ReportFilter(), *, viewer: Role = Role.TEAM) -> gpd.GeoDataFrame:
+def reports_layer(
+    store: Store,
+    flt: ReportFilter = ReportFilter(),
+    *,
+    viewer: Role = Role.TEAM,
+    bbox: tuple[float, float, float, float] | None = None,
+) -> gpd.GeoDataFrame:
     """Reports matching ``flt``, newest first, as points in EPSG:4326.
 
-    An unknown ``flt.zone_id`` gives no reports (the zone was deleted).
+    ``bbox`` (min lon, min lat, max lon, max lat in EPSG:4326 degrees, edges
+    included) limits them to a box. An unknown ``flt.zone_id`` gives no reports.
     """
     conditions = report_conditions(flt, viewer)
+    if bbox is not None:
+        minx, miny, maxx, maxy = bbox
+        conditions += [reports.c.lon.between(minx, maxx), reports.c.lat.between(miny, maxy)]
     zone = None
     if flt.zone_id:
         zone = store.zone_geometry(flt.zone_id)

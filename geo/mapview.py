@@ -36,6 +36,7 @@ COLORS = {
     ZoneKind.MEDBORGARLOFTE.value: "#b9770e",
     "boundary": "#34495e",
     "highlight": "#f1c40f",
+    "pin": "#d35400",
 }
 NO_TILES_BACKGROUND = "#eef0ea"
 
@@ -173,6 +174,24 @@ def highlight_group(point: shapely.Point | None) -> folium.FeatureGroup:
             color=COLORS["highlight"],
             weight=4,
             fill=False,
+            interactive=False,
+        ).add_to(group)
+    return group
+
+
+def pin_group(pin: tuple[float, float] | None) -> folium.FeatureGroup:
+    """The resident's chosen place, ``pin`` = (lon, lat) in EPSG:4326, as a large dot."""
+    group = folium.FeatureGroup(name="pin")
+    if pin is not None:
+        lon, lat = pin
+        folium.CircleMarker(
+            location=[lat, lon],
+            radius=11,
+            color="#ffffff",
+            weight=3,
+            fill=True,
+            fill_color=COLORS["pin"],
+            fill_opacity=1.0,
             interactive=False,
         ).add_to(group)
     return group

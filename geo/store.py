@@ -170,6 +170,13 @@ def _to_utc_naive(value: dt.datetime) -> dt.datetime:
     return value.astimezone(dt.UTC).replace(tzinfo=None)
 
 
+def _aware(row: dict[str, Any]) -> dict[str, Any]:
+    for key in ("created_at", "updated_at"):
+        if isinstance(row.get(key), dt.datetime):
+            row[key] = row[key].replace(tzinfo=dt.UTC)
+    return row
+
+
 def _classify(error: BaseException, url: str) -> StoreError:
     text = str(error).lower()
     if "not a database" in text or "malformed" in text or "file is encrypted" in text:
@@ -329,6 +336,53 @@ class Store:
             for start in range(0, len(records), chunk_size):
                 conn.execute(reports.insert(), records[start : start + chunk_size])
         return len(records)
+
+    def add_report(self, row: dict[str, Any], *, email: str | None = None, attempts: int = 5) -> tuple[str, str]:
+        """Insert one report (``row`` holds the ``reports`` columns; ``lon``/``lat``
+        EPSG:4326, ``created_at`` time-zone aware) and, apart from it, the optional
+        contact e-mail. A fresh reference code is drawn; on the unlikely collision
+        with an existing code, another is drawn. Returns ``(id, ref_code)`` once
+        the row is committed.
+        """
+        import uuid
+
+        values = dict(row)
+        values.setdefault("id", str(uuid.uuid4()))
+        values["created_at"] = _to_utc_naive(values["created_at"])
+        values.setdefault("updated_at", values["created_at"])
+        for attempt in range(attempts):
+            values["ref_code"] = new_ref_code()
+            try:
+                with self._write() as conn:
+                    conn.execute(reports.insert().values(**values))
+                    if email:
+                        conn.execute(report_contacts.insert().values(report_id=values["id"], email=email))
+                return values["id"], values["ref_code"]
+            except sa.exc.IntegrityError as error:
+                if "ref_code" not in str(error) or attempt == attempts - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def report_by_ref(self, ref_code: str) -> dict[str, Any] | None:
+        """The report with this reference code (exact, upper case), or None."""
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(reports).where(reports.c.ref_code == ref_code)).mappings().first()
+        return None if row is None else _aware(dict(row))
+
+    def report_contact(self, report_id: str) -> str | None:
+        with self.engine.connect() as conn:
+            return conn.execute(
+                sa.select(report_contacts.c.email).where(report_contacts.c.report_id == report_id)
+            ).scalar()
+
+    def add_supporter(self, report_id: str) -> int:
+        """Count one more resident who reports the same thing; returns the new count."""
+        with self._write() as conn:
+            conn.execute(reports.update().where(reports.c.id == report_id).values(supporters=reports.c.supporters + 1))
+            count = conn.execute(sa.select(reports.c.supporters).where(reports.c.id == report_id)).scalar()
+        if count is None:
+            raise KeyError(report_id)
+        return int(count)
 
     def count_reports(self) -> int:
         with self.engine.connect() as conn:

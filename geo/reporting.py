@@ -1,0 +1,243 @@
+"""Rapportera: a resident's report from draft to reference code, and its public status.
+
+The flow: `validate` a `ReportDraft` → show `preview_text` and `nearby_reports` →
+`submit` (scrubs the text, stores the report as pending, returns the reference code
+only after the row is committed). `public_status` answers a reference code with
+the public status and comment, nothing else. `RateLimiter` keeps one session from
+flooding the queue.
+
+Coordinates are WGS84 (EPSG:4326) lon/lat; distances are measured in SWEREF 99 TM
+(EPSG:3006), metres.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+
+import geopandas as gpd
+import numpy as np
+import shapely
+from pyproj import Transformer
+
+from geo.i18n import normalize_language
+from geo.layers import ReportFilter, reports_layer
+from geo.model import SWEREF99TM, WGS84, Category, Feeling, Moderation, Role, Source, Status, TimeOfDay
+from geo.privacy import is_valid_email, scrub_text
+from geo.store import REF_CODE_ALPHABET, REF_CODE_LENGTH, Store, utcnow
+
+MAX_TEXT_LENGTH = 1000
+NEARBY_RADIUS_M = 100.0
+NEARBY_DAYS = 90
+
+
+@dataclass(frozen=True)
+class ReportDraft:
+    """What the resident entered. ``lon``/``lat`` are EPSG:4326 degrees or None."""
+
+    lon: float | None
+    lat: float | None
+    feeling: str | None
+    category: str | None
+    time_of_day: str | None
+    text: str = ""
+    email: str = ""
+    email_consent: bool = False
+    language: str = "sv"
+    honeypot: str = ""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One reason a draft cannot be sent: ``field`` names the input, ``key`` the
+    catalogue message (``report.error.*``)."""
+
+    field: str
+    key: str
+
+
+@dataclass(frozen=True)
+class Submitted:
+    id: str
+    ref_code: str
+
+
+@dataclass(frozen=True)
+class PublicStatus:
+    """All a reference code reveals: no text, no place, no contact."""
+
+    ref_code: str
+    status: str
+    is_open: bool
+    moderation: str
+    public_comment: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+def validate(draft: ReportDraft, *, boundary: shapely.Geometry | None, categories: Sequence[Category]) -> list[Problem]:
+    """Every problem with ``draft``, in form order; empty when it may be sent.
+
+    ``boundary`` is the municipality (EPSG:4326); a pin outside it is refused.
+    """
+    problems: list[Problem] = []
+    if draft.lon is None or draft.lat is None:
+        problems.append(Problem("pin", "report.error.no_pin"))
+    elif boundary is not None and not shapely.intersects_xy(boundary, draft.lon, draft.lat):
+        problems.append(Problem("pin", "report.error.outside"))
+    if draft.feeling not in {f.value for f in Feeling}:
+        problems.append(Problem("feeling", "report.error.feeling"))
+    active = {c.code: c for c in categories if c.active}
+    if draft.category not in active or (draft.feeling and active[draft.category].feeling.value != draft.feeling):
+        problems.append(Problem("category", "report.error.category"))
+    if draft.time_of_day not in {t.value for t in TimeOfDay}:
+        problems.append(Problem("time_of_day", "report.error.time_of_day"))
+    if len(draft.text) > MAX_TEXT_LENGTH:
+        problems.append(Problem("text", "report.error.text_too_long"))
+    email = draft.email.strip()
+    if email and not is_valid_email(email):
+        problems.append(Problem("email", "report.error.email"))
+    elif email and not draft.email_consent:
+        problems.append(Problem("email", "report.error.consent"))
+    return problems
+
+
+def is_probably_bot(draft: ReportDraft) -> bool:
+    """A honeypot field is invisible to people; only robots fill it in."""
+    return bool(draft.honeypot.strip())
+
+
+def preview_text(draft: ReportDraft) -> str:
+    """The free text exactly as it will be stored: scrubbed of personal data."""
+    return scrub_text(_plain(draft.text)).text
+
+
+def submit(store: Store, draft: ReportDraft, *, now: dt.datetime | None = None) -> Submitted:
+    """Store a validated draft as a pending report; the e-mail goes apart from it.
+
+    Returns only after the database has committed the report.
+    """
+    if draft.lon is None or draft.lat is None or not draft.category or not draft.feeling or not draft.time_of_day:
+        raise ValueError(f"draft is incomplete; validate it first: {draft!r}")
+    row = {
+        "lon": float(draft.lon),
+        "lat": float(draft.lat),
+        "category": draft.category,
+        "feeling": Feeling(draft.feeling).value,
+        "time_of_day": TimeOfDay(draft.time_of_day).value,
+        "text": preview_text(draft)[:MAX_TEXT_LENGTH],
+        "language": normalize_language(draft.language),
+        "created_at": now or utcnow(),
+        "status": Status.NEW.value,
+        "moderation": Moderation.PENDING.value,
+        "source": Source.WEB.value,
+    }
+    email = draft.email.strip() if draft.email_consent else ""
+    report_id, ref_code = store.add_report(row, email=email or None)
+    return Submitted(report_id, ref_code)
+
+
+def nearby_reports(
+    store: Store,
+    lon: float,
+    lat: float,
+    category: str,
+    *,
+    radius_m: float = NEARBY_RADIUS_M,
+    days: int = NEARBY_DAYS,
+    now: dt.datetime | None = None,
+) -> gpd.GeoDataFrame:
+    """Published or pending reports of ``category`` within ``radius_m`` metres of
+    (``lon``, ``lat``) (EPSG:4326), made in the last ``days`` days, nearest first,
+    with a ``distance_m`` column measured in SWEREF 99 TM (EPSG:3006)."""
+    now = now or utcnow()
+    since = (now - dt.timedelta(days=days)).date()
+    # A generous box in degrees first (1° lat ≈ 111 km; lon shrinks with latitude).
+    dlat = radius_m / 111_000 * 1.5
+    dlon = dlat / max(np.cos(np.radians(lat)), 0.1)
+    flt = ReportFilter(categories=(category,), date_from=since)
+    found = reports_layer(store, flt, viewer=Role.TEAM, bbox=(lon - dlon, lat - dlat, lon + dlon, lat + dlat))
+    found = found[found["status"].map(lambda s: Status(s).is_open)]
+    if found.empty:
+        return found.assign(distance_m=np.array([], dtype=float))
+    x, y = _to_sweref().transform(found.geometry.x.to_numpy(), found.geometry.y.to_numpy())
+    x0, y0 = _to_sweref().transform(lon, lat)
+    distance = np.hypot(np.asarray(x) - x0, np.asarray(y) - y0)
+    found = found.assign(distance_m=distance)
+    return found[found["distance_m"] <= radius_m].sort_values("distance_m").reset_index(drop=True)
+
+
+def public_status(store: Store, ref_code: str) -> PublicStatus | None:
+    """The public face of a report, found by its reference code (case and spaces
+    are forgiven), or None when no report has that code."""
+    code = normalize_ref_code(ref_code)
+    if code is None:
+        return None
+    row = store.report_by_ref(code)
+    if row is None:
+        return None
+    status = Status(row["status"])
+    return PublicStatus(
+        ref_code=code,
+        status=status.value,
+        is_open=status.is_open,
+        moderation=row["moderation"],
+        public_comment=row["public_comment"] or "",
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+def normalize_ref_code(value: str) -> str | None:
+    """``" abcd-2345 "`` → ``"ABCD2345"``; None when it cannot be a code."""
+    code = "".join(ch for ch in str(value).upper() if ch.isalnum())
+    if len(code) != REF_CODE_LENGTH or any(ch not in REF_CODE_ALPHABET for ch in code):
+        return None
+    return code
+
+
+@dataclass
+class RateLimiter:
+    """At most ``limit`` events per ``window_s`` seconds (sliding window).
+
+    One instance per session; ``clock`` is replaceable for tests.
+    """
+
+    limit: int = 5
+    window_s: float = 600.0
+    clock: Callable[[], float] = time.monotonic
+    _events: deque[float] = field(default_factory=deque)
+
+    def allowed(self) -> bool:
+        self._forget_old()
+        return len(self._events) < self.limit
+
+    def record(self) -> None:
+        self._forget_old()
+        self._events.append(self.clock())
+
+    def retry_after_s(self) -> int:
+        """Seconds until another event is allowed (0 when it already is)."""
+        self._forget_old()
+        if len(self._events) < self.limit:
+            return 0
+        return max(1, int(self._events[0] + self.window_s - self.clock()) + 1)
+
+    def _forget_old(self) -> None:
+        horizon = self.clock() - self.window_s
+        while self._events and self._events[0] <= horizon:
+            self._events.popleft()
+
+
+def _plain(text: str) -> str:
+    """Plain text only: control characters other than newline and tab removed."""
+    return "".join(ch for ch in text if ch in "\n\t" or ch.isprintable()).strip()
+
+
+@cache
+def _to_sweref() -> Transformer:
+    return Transformer.from_crs(WGS84, SWEREF99TM, always_xy=True)

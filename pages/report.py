@@ -1,0 +1,238 @@
+"""Rapportera: a resident marks a place, says how it feels and why, without an account.
+
+Form → preview (scrubbed text, nearby reports, +1) → confirm → reference code. The
+form stays on the page during the preview, so nothing typed is ever lost; any
+change hides the preview until it is asked for again. Logic: `geo.reporting`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from geo import mapview
+from geo.i18n import format_day, label
+from geo.layers import boundary_layer
+from geo.model import Feeling, TimeOfDay
+from geo.reporting import (
+    MAX_TEXT_LENGTH,
+    RateLimiter,
+    ReportDraft,
+    is_probably_bot,
+    nearby_reports,
+    preview_text,
+    submit,
+    validate,
+)
+from pages._shared import language, settings, store, tr
+
+PIN_KEY = "report_pin"
+LAST_CLICK_KEY = "report_last_click"
+PROBLEMS_KEY = "report_problems"
+PREVIEW_KEY = "report_preview"
+DONE_KEY = "report_done"
+LIMITER_KEY = "report_limiter"
+MAP_KEY = "report_map"
+FIELDS = ("report_feeling", "report_category", "report_tod", "report_text", "report_email", "report_consent")
+PIN_ZOOM = 15
+
+t = tr()
+lang = language()
+db = store()
+categories = db.categories()
+found_boundary = db.boundary()
+boundary = found_boundary[1] if found_boundary else None
+limiter: RateLimiter = st.session_state.setdefault(LIMITER_KEY, RateLimiter())
+
+
+def current_draft() -> ReportDraft:
+    pin = st.session_state.get(PIN_KEY)
+    return ReportDraft(
+        lon=pin[0] if pin else None,
+        lat=pin[1] if pin else None,
+        feeling=st.session_state.get("report_feeling"),
+        category=st.session_state.get("report_category"),
+        time_of_day=st.session_state.get("report_tod"),
+        text=st.session_state.get("report_text") or "",
+        email=st.session_state.get("report_email") or "",
+        email_consent=bool(st.session_state.get("report_consent")),
+        language=lang,
+        honeypot=st.session_state.get("report_website") or "",
+    )
+
+
+def ask_preview() -> None:
+    draft = current_draft()
+    problems = validate(draft, boundary=boundary, categories=categories)
+    st.session_state[PROBLEMS_KEY] = problems
+    st.session_state[PREVIEW_KEY] = None if problems else draft
+
+
+def feeling_changed() -> None:
+    st.session_state["report_category"] = None
+
+
+def start_over() -> None:
+    for key in (*FIELDS, PIN_KEY, PROBLEMS_KEY, PREVIEW_KEY, DONE_KEY, MAP_KEY, "report_website"):
+        st.session_state.pop(key, None)
+
+
+def problem_here(field: str) -> None:
+    for problem in st.session_state.get(PROBLEMS_KEY) or []:
+        if problem.field == field:
+            st.error(t(problem.key, max=MAX_TEXT_LENGTH))
+
+
+st.title(t("report.title"))
+st.caption(t("report.anonymous"))
+
+done: dict[str, Any] | None = st.session_state.get(DONE_KEY)
+if done is not None:
+    if done["kind"] == "report":
+        st.success(t("report.thanks"))
+        st.markdown(f"**{t('report.your_code')}**")
+        st.code(done["ref_code"], language=None)
+        st.caption(t("report.code_help"))
+    else:
+        st.success(t("report.supported", n=done["supporters"]))
+    st.button(t("report.new"), on_click=start_over, type="primary")
+    st.stop()
+
+# 1. The place: a click drops the pin, another click moves it.
+st.subheader(t("report.step_place"))
+st.caption(t("report.place_help"))
+map_state = st.session_state.get(MAP_KEY) or {}
+click = map_state.get("last_clicked")
+if isinstance(click, dict) and click != st.session_state.get(LAST_CLICK_KEY):
+    st.session_state[LAST_CLICK_KEY] = click
+    st.session_state[PIN_KEY] = (float(click["lng"]), float(click["lat"]))
+    st.session_state[PROBLEMS_KEY] = [p for p in st.session_state.get(PROBLEMS_KEY) or [] if p.field != "pin"]
+pin = st.session_state.get(PIN_KEY)
+base = mapview.base_map(settings().tiles)
+groups = [mapview.boundary_group(boundary_layer(db)), mapview.pin_group(pin)]
+mapview.localized(base, *groups)
+st_folium(
+    base,
+    key=MAP_KEY,
+    feature_group_to_add=groups,
+    returned_objects=["last_clicked"],
+    use_container_width=True,
+    height=380,
+)
+if pin:
+    st.caption(t("report.pin_at", lat=f"{pin[1]:.5f}", lon=f"{pin[0]:.5f}"))
+else:
+    st.caption(t("report.no_pin_yet"))
+problem_here("pin")
+
+# 2. How it feels, and why.
+st.subheader(t("report.step_what"))
+st.radio(
+    t("report.feeling"),
+    options=[f.value for f in Feeling],
+    format_func=lambda v: t(f"report.feeling_option.{v}"),
+    index=None,
+    horizontal=True,
+    key="report_feeling",
+    on_change=feeling_changed,
+)
+problem_here("feeling")
+feeling = st.session_state.get("report_feeling")
+choices = [c for c in categories if feeling and c.feeling.value == feeling]
+if choices:
+    st.radio(
+        t("report.category"),
+        options=[c.code for c in choices],
+        format_func=lambda code: next(f"{c.icon} {c.label(lang)}" for c in choices if c.code == code),
+        captions=[c.help.get(lang) or c.help.get("sv", "") for c in choices],
+        index=None,
+        key="report_category",
+    )
+else:
+    st.caption(t("report.category_after_feeling"))
+problem_here("category")
+st.radio(
+    t("report.time_of_day"),
+    options=[v.value for v in TimeOfDay],
+    format_func=lambda v: label("time_of_day", v, lang),
+    index=None,
+    horizontal=True,
+    key="report_tod",
+)
+problem_here("time_of_day")
+st.text_area(t("report.text"), key="report_text", max_chars=MAX_TEXT_LENGTH, help=t("report.text_help"))
+problem_here("text")
+
+# 3. Optional follow-up by e-mail, with explicit consent.
+st.subheader(t("report.step_contact"))
+st.text_input(t("report.email"), key="report_email", help=t("report.email_help"))
+st.checkbox(t("report.consent"), key="report_consent")
+problem_here("email")
+# Invisible to people (hidden by CSS, out of the tab order); robots fill it in.
+st.html("<style>.st-key-report_website{display:none !important}</style>")
+st.text_input(t("report.honeypot"), key="report_website", label_visibility="collapsed")
+
+st.button(t("report.preview"), on_click=ask_preview, type="primary")
+if st.session_state.get(PROBLEMS_KEY):
+    st.error(t("report.fix_errors"))
+
+draft = current_draft()
+previewed: ReportDraft | None = st.session_state.get(PREVIEW_KEY)
+if previewed is not None and asdict(previewed) == asdict(draft):
+    st.divider()
+    st.subheader(t("report.preview_title"))
+    category = next(c for c in categories if c.code == draft.category)
+    st.markdown(f"**{t('report.feeling')}**")
+    st.text(t(f"report.feeling_option.{draft.feeling}"))
+    st.markdown(f"**{t('report.category')}**")
+    st.text(f"{category.icon} {category.label(lang)}")
+    st.markdown(f"**{t('report.time_of_day')}**")
+    st.text(label("time_of_day", draft.time_of_day, lang))
+    st.markdown(f"**{t('report.text')}**")
+    st.text(preview_text(draft) or "–")
+    if preview_text(draft) != draft.text.strip():
+        st.info(t("report.scrubbed_note"))
+    st.markdown(f"**{t('report.email')}**")
+    st.text(t("report.email_given") if draft.email.strip() else t("report.email_none"))
+
+    nearby = nearby_reports(db, draft.lon, draft.lat, draft.category)
+    if not nearby.empty:
+        st.warning(t("report.nearby", n=len(nearby)))
+        for row in nearby.head(5).itertuples():
+            columns = st.columns([3, 1])
+            columns[0].text(
+                t(
+                    "report.nearby_item",
+                    date=format_day(row.created_at.to_pydatetime(), lang),
+                    distance=round(row.distance_m),
+                    n=int(row.supporters),
+                )
+            )
+            if columns[1].button(t("report.support"), key=f"report_support_{row.id}"):
+                if not limiter.allowed():
+                    st.error(t("report.rate_limited", minutes=max(1, limiter.retry_after_s() // 60)))
+                else:
+                    limiter.record()
+                    supporters = db.add_supporter(row.id)
+                    st.session_state[DONE_KEY] = {"kind": "support", "supporters": supporters}
+                    st.rerun()
+
+    if st.button(t("report.confirm"), type="primary", key="report_confirm"):
+        if is_probably_bot(draft):
+            st.error(t("report.error.rejected"))
+        elif not limiter.allowed():
+            st.error(t("report.rate_limited", minutes=max(1, limiter.retry_after_s() // 60)))
+        else:
+            problems = validate(draft, boundary=boundary, categories=categories)
+            if problems:
+                st.session_state[PROBLEMS_KEY] = problems
+                st.rerun()
+            limiter.record()
+            submitted = submit(db, draft)
+            for key in (*FIELDS, PIN_KEY, PROBLEMS_KEY, PREVIEW_KEY, "report_website"):
+                st.session_state.pop(key, None)
+            st.session_state[DONE_KEY] = {"kind": "report", "ref_code": submitted.ref_code}
+            st.rerun()

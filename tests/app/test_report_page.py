@@ -1,0 +1,186 @@
+"""Rapportera and Följ din rapport through AppTest, on a real SQLite file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from geo.demo import seed_demo
+from geo.store import Store
+
+ROOT = Path(__file__).resolve().parents[2]
+MARKARYD = {"lat": 56.4612, "lng": 13.5971}
+OUTSIDE = {"lat": 55.6050, "lng": 13.0038}  # Malmö, far outside the municipality
+
+
+@pytest.fixture
+def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Store:
+    url = f"sqlite:///{tmp_path / 'report.db'}"
+    store = Store.open(url)
+    seed_demo(store, reports=0)
+    monkeypatch.setenv("TRYGG_DATABASE_URL", url)
+    monkeypatch.setenv("TRYGG_TILES_URL", "none")
+    return store
+
+
+def report_page(lang: str = "sv") -> AppTest:
+    at = AppTest.from_file(str(ROOT / "pages" / "report.py"), default_timeout=60)
+    at.session_state["lang"] = lang
+    at.run()
+    assert not at.exception
+    return at
+
+
+def click_map(at: AppTest, where: dict[str, float]) -> AppTest:
+    at.session_state["report_map"] = {"last_clicked": where}
+    return at.run()
+
+
+def fill(
+    at: AppTest, text: str = "Mörkt vid gångtunneln, ring 070-123 45 67", where: dict[str, float] = MARKARYD
+) -> AppTest:
+    click_map(at, where)
+    at.radio(key="report_feeling").set_value("otrygg").run()
+    at.radio(key="report_category").set_value("dalig_belysning").run()
+    at.radio(key="report_tod").set_value("kvall").run()
+    at.text_area(key="report_text").set_value(text).run()
+    return at
+
+
+def press(at: AppTest, label: str) -> AppTest:
+    next(b for b in at.button if b.label == label).click().run()
+    assert not at.exception
+    return at
+
+
+def test_valid_flow_stores_one_scrubbed_pending_report_and_shows_its_code(db: Store) -> None:
+    at = fill(report_page())
+    press(at, "Förhandsgranska")
+    assert "Mörkt vid gångtunneln, ring [borttaget]" in [t.value for t in at.text]
+    assert db.count_reports() == 0, "nothing is stored before the resident confirms"
+    press(at, "Skicka rapporten")
+    code = at.code[0].value
+    assert db.count_reports() == 1
+    row = db.report_by_ref(code)
+    assert row is not None
+    assert row["text"] == "Mörkt vid gångtunneln, ring [borttaget]"
+    assert row["moderation"] == "pending" and row["status"] == "ny" and row["source"] == "web"
+    assert (row["lon"], row["lat"]) == (MARKARYD["lng"], MARKARYD["lat"])
+
+
+def test_status_page_finds_the_report_by_its_code(db: Store) -> None:
+    at = fill(report_page())
+    press(at, "Förhandsgranska")
+    press(at, "Skicka rapporten")
+    code = at.code[0].value
+    status = AppTest.from_file(str(ROOT / "pages" / "status.py"), default_timeout=60)
+    status.run()
+    status.text_input(key="status_code").set_value(code.lower()).run()
+    press(status, "Visa status")
+    texts = [t.value for t in status.text]
+    assert "Ny" in texts
+    assert not any("gångtunneln" in t for t in texts), "the status shows no report text"
+
+
+def test_unknown_code_says_so(db: Store) -> None:
+    status = AppTest.from_file(str(ROOT / "pages" / "status.py"), default_timeout=60)
+    status.run()
+    status.text_input(key="status_code").set_value("ZZZZ2222").run()
+    press(status, "Visa status")
+    assert "Vi hittar ingen rapport" in status.warning[0].value
+
+
+@pytest.mark.parametrize(
+    ("lang", "missing_pin", "missing_category"),
+    [
+        ("sv", "Klicka på kartan", "Välj varför."),
+        ("en", "Click the map", "Choose why."),
+        ("ar", "انقر على الخريطة", "اختر السبب."),
+    ],
+)
+def test_empty_form_explains_every_missing_answer_in_the_users_language(
+    db: Store, lang: str, missing_pin: str, missing_category: str
+) -> None:
+    at = report_page(lang)
+    preview = {"sv": "Förhandsgranska", "en": "Preview", "ar": "معاينة"}[lang]
+    press(at, preview)
+    errors = [e.value for e in at.error]
+    assert any(missing_pin in e for e in errors)
+    assert missing_category in errors
+    assert db.count_reports() == 0
+
+
+def test_pin_outside_the_municipality_is_refused_and_the_input_kept(db: Store) -> None:
+    at = fill(report_page())
+    click_map(at, OUTSIDE)
+    press(at, "Förhandsgranska")
+    assert any("utanför kommunen" in e.value for e in at.error)
+    assert at.text_area(key="report_text").value.startswith("Mörkt vid gångtunneln")
+    assert at.radio(key="report_category").value == "dalig_belysning"
+    assert not [b for b in at.button if b.label == "Skicka rapporten"]
+
+
+def test_bad_email_and_missing_consent(db: Store) -> None:
+    at = fill(report_page())
+    at.text_input(key="report_email").set_value("inte-en-adress").run()
+    press(at, "Förhandsgranska")
+    assert any("E-postadressen ser inte rätt ut" in e.value for e in at.error)
+    at.text_input(key="report_email").set_value("anna@example.se").run()
+    press(at, "Förhandsgranska")
+    assert any("samtycket" in e.value for e in at.error)
+    at.checkbox(key="report_consent").check().run()
+    press(at, "Förhandsgranska")
+    press(at, "Skicka rapporten")
+    row = db.report_by_ref(at.code[0].value)
+    assert db.report_contact(row["id"]) == "anna@example.se"
+    assert "anna@example.se" not in row["text"]
+
+
+def test_text_box_stops_at_1000_characters(db: Store) -> None:
+    at = report_page()
+    assert at.text_area(key="report_text").proto.max_chars == 1000
+
+
+def test_nearby_report_can_be_supported_instead_of_duplicated(db: Store) -> None:
+    first = fill(report_page())
+    press(first, "Förhandsgranska")
+    press(first, "Skicka rapporten")
+    at = fill(report_page())
+    press(at, "Förhandsgranska")
+    assert any("redan rapporterat" in w.value for w in at.warning)
+    press(at, "+1 Jag instämmer")
+    assert db.count_reports() == 1
+    assert db.report_by_ref(first.code[0].value)["supporters"] == 1
+
+
+def test_sixth_report_within_ten_minutes_is_refused_kindly(db: Store) -> None:
+    at = report_page()
+    for i in range(5):
+        fill(at, text="", where={"lat": MARKARYD["lat"] + i / 100, "lng": MARKARYD["lng"]})
+        press(at, "Förhandsgranska")
+        press(at, "Skicka rapporten")
+        press(at, "Rapportera en plats till")
+    fill(at, text="", where={"lat": MARKARYD["lat"] + 0.06, "lng": MARKARYD["lng"]})
+    press(at, "Förhandsgranska")
+    press(at, "Skicka rapporten")
+    assert any("Vänta" in e.value for e in at.error)
+    assert db.count_reports() == 5
+
+
+def test_honeypot_filled_by_a_robot_stores_nothing(db: Store) -> None:
+    at = fill(report_page())
+    at.text_input(key="report_website").set_value("http://spam.example").run()
+    press(at, "Förhandsgranska")
+    press(at, "Skicka rapporten")
+    assert db.count_reports() == 0
+    assert any("kunde inte tas emot" in e.value for e in at.error)
+
+
+def test_app_navigates_to_the_report_page(db: Store) -> None:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    at.switch_page("pages/report.py").run()
+    assert not at.exception
+    assert at.title[0].value == "Rapportera en plats"

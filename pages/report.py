@@ -27,6 +27,7 @@ from geo.reporting import (
     submit,
     validate,
 )
+from geo.viewstate import DEFAULT_CENTER
 from pages._shared import language, settings, store, tr
 
 PIN_KEY = "report_pin"
@@ -118,10 +119,22 @@ st_folium(
     base,
     key=MAP_KEY,
     feature_group_to_add=groups,
-    returned_objects=["last_clicked"],
+    returned_objects=["last_clicked", "center"],
     use_container_width=True,
     height=380,
 )
+
+
+def pin_at_centre() -> None:
+    """For keyboard users: pan the map with the arrow keys, then put the pin in its middle."""
+    centre = (st.session_state.get(MAP_KEY) or {}).get("center")
+    if not isinstance(centre, dict):  # the map has not moved yet: it is where it opened
+        centre = {"lat": DEFAULT_CENTER[0], "lng": DEFAULT_CENTER[1]}
+    st.session_state[PIN_KEY] = (float(centre["lng"]), float(centre["lat"]))
+    st.session_state[PROBLEMS_KEY] = [p for p in st.session_state.get(PROBLEMS_KEY) or [] if p.field != "pin"]
+
+
+st.button(t("report.pin_centre"), on_click=pin_at_centre, help=t("report.pin_centre_help"))
 if pin:
     st.caption(t("report.pin_at", lat=f"{pin[1]:.5f}", lon=f"{pin[0]:.5f}"))
 else:

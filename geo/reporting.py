@@ -13,6 +13,7 @@ Coordinates are WGS84 (EPSG:4326) lon/lat; distances are measured in SWEREF 99 T
 from __future__ import annotations
 
 import datetime as dt
+import math
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -225,7 +226,7 @@ class RateLimiter:
         self._forget_old()
         if len(self._events) < self.limit:
             return 0
-        return max(1, int(self._events[0] + self.window_s - self.clock()) + 1)
+        return max(1, math.ceil(self._events[0] + self.window_s - self.clock()))
 
     def _forget_old(self) -> None:
         horizon = self.clock() - self.window_s

@@ -1,0 +1,163 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import shapely
+
+from geo.i18n import LANGUAGES, messages
+from geo.model import Category, Feeling
+from geo.reporting import (
+    RateLimiter,
+    ReportDraft,
+    is_probably_bot,
+    nearby_reports,
+    normalize_ref_code,
+    public_status,
+    submit,
+    validate,
+)
+from geo.store import Store
+from tests.conftest import NOW, small_categories
+
+BOUNDARY = shapely.box(13.3, 56.3, 14.0, 56.8)
+"""The test municipality, EPSG:4326."""
+
+GOOD = ReportDraft(
+    lon=13.600, lat=56.460, feeling="otrygg", category="dalig_belysning", time_of_day="kvall", text="Mörkt"
+)
+
+
+def problems(draft: ReportDraft) -> list[tuple[str, str]]:
+    return [(p.field, p.key) for p in validate(draft, boundary=BOUNDARY, categories=small_categories())]
+
+
+class TestValidate:
+    def test_complete_draft_has_no_problems(self) -> None:
+        assert problems(GOOD) == []
+
+    @pytest.mark.parametrize(
+        ("change", "expected"),
+        [
+            ({"lon": None, "lat": None}, ("pin", "report.error.no_pin")),
+            ({"lon": 13.0, "lat": 55.6}, ("pin", "report.error.outside")),
+            ({"feeling": None}, ("feeling", "report.error.feeling")),
+            ({"category": None}, ("category", "report.error.category")),
+            ({"category": "no_such_category"}, ("category", "report.error.category")),
+            ({"category": "bra_belysning"}, ("category", "report.error.category")),  # a safe reason for otrygg
+            ({"time_of_day": "morgon"}, ("time_of_day", "report.error.time_of_day")),
+            ({"text": "x" * 1001}, ("text", "report.error.text_too_long")),
+            ({"email": "anna@"}, ("email", "report.error.email")),
+            ({"email": "anna@example.se"}, ("email", "report.error.consent")),
+        ],
+    )
+    def test_each_problem_is_named(self, change: dict, expected: tuple[str, str]) -> None:
+        assert problems(ReportDraft(**{**GOOD.__dict__, **change})) == [expected]
+
+    def test_point_on_the_boundary_is_inside(self) -> None:
+        assert problems(ReportDraft(**{**GOOD.__dict__, "lon": 13.3, "lat": 56.5})) == []
+
+    def test_retired_category_is_refused(self) -> None:
+        retired = [Category("dalig_belysning", Feeling.UNSAFE, {"sv": "x"}, active=False)]
+        found = validate(GOOD, boundary=BOUNDARY, categories=retired)
+        assert [p.key for p in found] == ["report.error.category"]
+
+    def test_1000_characters_are_allowed(self) -> None:
+        assert problems(ReportDraft(**{**GOOD.__dict__, "text": "x" * 1000})) == []
+
+    @pytest.mark.parametrize("lang", list(LANGUAGES))
+    def test_every_problem_has_a_message_in_every_language(self, lang: str) -> None:
+        keys = {
+            "report.error.no_pin",
+            "report.error.outside",
+            "report.error.feeling",
+            "report.error.category",
+            "report.error.time_of_day",
+            "report.error.text_too_long",
+            "report.error.email",
+            "report.error.consent",
+        }
+        assert keys <= set(messages(lang))
+
+
+class TestSubmit:
+    def test_stored_pending_with_scrubbed_text_and_email_apart(self, filled_store: Store) -> None:
+        draft = ReportDraft(
+            **{
+                **GOOD.__dict__,
+                "text": "Ring mig 070-123 45 67 eller anna@example.se, pnr 19121212-1212. Lampan vid Storgatan 12.",
+                "email": " anna@example.se ",
+                "email_consent": True,
+                "language": "en",
+            }
+        )
+        before = filled_store.count_reports()
+        done = submit(filled_store, draft, now=NOW)
+        assert filled_store.count_reports() == before + 1
+        row = filled_store.report_by_ref(done.ref_code)
+        assert row["text"] == "Ring mig [borttaget] eller [borttaget], pnr [borttaget]. Lampan vid Storgatan 12."
+        assert (row["moderation"], row["status"], row["source"], row["language"]) == ("pending", "ny", "web", "en")
+        assert row["created_at"] == NOW
+        assert filled_store.report_contact(done.id) == "anna@example.se"
+
+    def test_email_without_consent_is_not_stored(self, filled_store: Store) -> None:
+        done = submit(filled_store, ReportDraft(**{**GOOD.__dict__, "email": "anna@example.se"}), now=NOW)
+        assert filled_store.report_contact(done.id) is None
+
+    def test_codes_are_unique_over_many_reports(self, filled_store: Store) -> None:
+        codes = {submit(filled_store, GOOD, now=NOW).ref_code for _ in range(200)}
+        assert len(codes) == 200
+
+    def test_incomplete_draft_is_refused(self, filled_store: Store) -> None:
+        with pytest.raises(ValueError, match="validate it first"):
+            submit(filled_store, ReportDraft(None, None, None, None, None))
+
+    def test_honeypot(self) -> None:
+        assert is_probably_bot(ReportDraft(**{**GOOD.__dict__, "honeypot": "http://x"}))
+        assert not is_probably_bot(GOOD)
+
+
+class TestNearby:
+    def test_same_category_within_100_m_and_90_days(self, filled_store: Store) -> None:
+        # rapport 0: dalig_belysning at (13.600, 56.460), 5 days old, open.
+        near = nearby_reports(filled_store, 13.6012, 56.4603, "dalig_belysning", now=NOW)
+        assert list(near["text"]) == ["rapport 0"]
+        assert 60 < near["distance_m"].iloc[0] < 100
+
+    def test_farther_than_100_m_is_not_nearby(self, filled_store: Store) -> None:
+        assert nearby_reports(filled_store, 13.6020, 56.4610, "dalig_belysning", now=NOW).empty
+
+    def test_older_than_90_days_or_other_category_is_not_nearby(self, filled_store: Store) -> None:
+        assert nearby_reports(filled_store, 13.600, 56.460, "trafik", now=NOW).empty
+        assert nearby_reports(filled_store, 13.600, 56.460, "dalig_belysning", now=NOW + dt.timedelta(days=96)).empty
+
+
+class TestStatus:
+    def test_reveals_status_and_comment_only(self, filled_store: Store) -> None:
+        done = submit(filled_store, GOOD, now=NOW)
+        found = public_status(filled_store, f" {done.ref_code.lower()[:4]}-{done.ref_code[4:]} ")
+        assert found is not None
+        assert (found.status, found.is_open, found.moderation) == ("ny", True, "pending")
+        assert not hasattr(found, "text") and not hasattr(found, "lon")
+
+    @pytest.mark.parametrize("code", ["", "ABC", "ABCDEFGHI", "ABCD000O", "<script>"])
+    def test_impossible_codes_find_nothing(self, filled_store: Store, code: str) -> None:
+        assert normalize_ref_code(code) is None
+        assert public_status(filled_store, code) is None
+
+    def test_unknown_code_finds_nothing(self, filled_store: Store) -> None:
+        assert public_status(filled_store, "ZZZZ2222") is None
+
+
+class TestRateLimiter:
+    def test_five_per_ten_minutes(self) -> None:
+        now = [0.0]
+        limiter = RateLimiter(limit=5, window_s=600, clock=lambda: now[0])
+        for _ in range(5):
+            assert limiter.allowed()
+            limiter.record()
+            now[0] += 10
+        assert not limiter.allowed()
+        assert limiter.retry_after_s() == 550
+        now[0] = 601
+        assert limiter.allowed()

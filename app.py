@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from geo.i18n import LANGUAGES, is_rtl
-from pages._shared import LANGUAGE_KEY, language, tr
+from pages._shared import LANGUAGE_KEY, language, login_box, tr
 
 st.set_page_config(page_title="Trygghetskartan", page_icon="🗺️", layout="wide")
 
@@ -38,5 +38,7 @@ pages = [
     st.Page("pages/status.py", title=t("nav.status"), icon="🔎", url_path="status"),
 ]
 page = st.navigation(pages)
-st.sidebar.caption(t("app.tagline"))
+with st.sidebar:
+    login_box()
+    st.caption(t("app.tagline"))
 page.run()

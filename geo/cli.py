@@ -1,4 +1,4 @@
-"""Command line: ``python -m geo seed-demo [--reports N] [--database URL]``.
+"""Command line: ``python -m geo [--database URL] seed-demo [--reports N] | users add NAME --role ROLE``.
 
 Thin: parses options, calls the library, turns domain errors into exit code 1 and
 one sentence on standard error.
@@ -7,10 +7,12 @@ one sentence on standard error.
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
 import time
 from collections.abc import Sequence
 
+from geo.auth import STAFF_ROLES, AuthError, add_user
 from geo.config import DEFAULT_DEMO_REPORTS, load_settings
 from geo.demo import seed_demo
 from geo.store import Store, StoreError
@@ -26,6 +28,21 @@ def _seed_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _users_add(args: argparse.Namespace) -> int:
+    store = Store.open(args.database or load_settings().database_url)
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass(f"password for {args.name}: ")
+    try:
+        user = add_user(store, args.name, password, args.role)
+    except AuthError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(f"added {user.username} ({user.role.value})")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m geo", description="Trygghetskartan command line.")
     parser.add_argument("--database", help="SQLAlchemy URL (default: TRYGG_DATABASE_URL or data/trygghet.db)")
@@ -34,6 +51,12 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--reports", type=int, default=DEFAULT_DEMO_REPORTS, help="number of demo reports")
     seed.add_argument("--seed", type=int, default=20261123, help="random seed (same seed, same data)")
     seed.set_defaults(handler=_seed_demo)
+    users_cmd = commands.add_parser("users", help="staff accounts").add_subparsers(dest="users_command", required=True)
+    add = users_cmd.add_parser("add", help="add a staff user (asks for the password)")
+    add.add_argument("name")
+    add.add_argument("--role", required=True, choices=[r.value for r in STAFF_ROLES])
+    add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    add.set_defaults(handler=_users_add)
     return parser
 
 

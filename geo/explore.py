@@ -18,7 +18,7 @@ import shapely
 from geo import mapview
 from geo.config import TileSource
 from geo.i18n import format_day, label, translator
-from geo.layers import boundary_layer, meeting_places_layer, reports_layer, zones_layer
+from geo.layers import boundary_layer, meeting_places_layer, public_reports, reports_layer, zones_layer
 from geo.model import Category, Moderation, Role, ZoneKind
 from geo.store import Store
 from geo.viewstate import ExploreView
@@ -38,8 +38,11 @@ class ExploreLayers:
 
 
 def load_layers(store: Store, view: ExploreView, viewer: Role = Role.TEAM) -> ExploreLayers:
+    """The layers ``viewer`` may see: staff get exact locations and pending reports;
+    the public gets published reports only, snapped to a 50 m grid."""
+    reports = reports_layer(store, view.filter, viewer=viewer)
     return ExploreLayers(
-        reports=reports_layer(store, view.filter, viewer=viewer),
+        reports=reports if viewer.is_staff else public_reports(reports),
         meeting_places=meeting_places_layer(store),
         zones=zones_layer(store),
         boundary=boundary_layer(store),

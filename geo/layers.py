@@ -19,6 +19,7 @@ import shapely
 import sqlalchemy as sa
 
 from geo.model import WGS84, Moderation, Role, ZoneKind
+from geo.privacy import PUBLIC_GRID_M, coarsen_points
 from geo.store import Store, reports
 
 LOCAL_TIME_ZONE = ZoneInfo("Europe/Stockholm")
@@ -108,6 +109,15 @@ def reports_layer(
     frame = frame.sort_values("created_at", ascending=False, kind="stable").reset_index(drop=True)
     geometry = gpd.points_from_xy(frame["lon"], frame["lat"], crs=WGS84)
     return gpd.GeoDataFrame(frame.drop(columns=["lon", "lat"]), geometry=geometry, crs=WGS84)
+
+
+def public_reports(reports_gdf: gpd.GeoDataFrame, cell_m: float = PUBLIC_GRID_M) -> gpd.GeoDataFrame:
+    """The public face of a reports layer (EPSG:4326): every point snapped to the
+    centre of its ``cell_m`` grid cell in SWEREF 99 TM (DESIGN.md §3)."""
+    if reports_gdf.empty:
+        return reports_gdf
+    lon, lat = coarsen_points(reports_gdf.geometry.x.to_numpy(), reports_gdf.geometry.y.to_numpy(), cell_m)
+    return reports_gdf.set_geometry(gpd.points_from_xy(lon, lat, crs=WGS84))
 
 
 def meeting_places_layer(store: Store) -> gpd.GeoDataFrame:

@@ -10,19 +10,23 @@ from collections.abc import Mapping
 
 import streamlit as st
 
+from geo.auth import StaffSession, User, authenticate, ensure_first_admin
 from geo.config import Settings, load_settings
 from geo.demo import seed_demo
-from geo.i18n import Translator, normalize_language, translator
-from geo.store import Store, StoreError
+from geo.i18n import Translator, label, normalize_language, translator
+from geo.model import Role
+from geo.store import Store, StoreError, utcnow
 
 LANGUAGE_KEY = "lang"
+SESSION_KEY = "staff_session"
 
 
 @st.cache_resource(show_spinner=False)
-def _open_store(url: str, demo_reports: int) -> Store:
+def _open_store(url: str, demo_reports: int, admin_password: str | None) -> Store:
     store = Store.open(url)
     if store.is_empty():
         seed_demo(store, reports=demo_reports)
+    ensure_first_admin(store, admin_password)
     return store
 
 
@@ -45,7 +49,7 @@ def store() -> Store:
     """The application's store; on a database problem, a clear message and stop."""
     config = settings()
     try:
-        return _open_store(config.database_url, config.demo_reports)
+        return _open_store(config.database_url, config.demo_reports, config.admin_password)
     except StoreError as error:
         t = tr()
         st.error(t(f"error.db.{error.reason}", url=error.url))
@@ -62,3 +66,55 @@ def set_query_params(params: Mapping[str, str]) -> None:
         wanted[LANGUAGE_KEY] = lang
     if st.query_params.to_dict() != wanted:
         st.query_params.from_dict(wanted)
+
+
+def viewer() -> Role:
+    """The role of whoever looks: staff while their session lasts, else the public."""
+    session: StaffSession | None = st.session_state.get(SESSION_KEY)
+    if session is None:
+        return Role.PUBLIC
+    if session.expired():
+        del st.session_state[SESSION_KEY]
+        st.session_state["auth_expired"] = True
+        return Role.PUBLIC
+    st.session_state[SESSION_KEY] = session.touched()
+    return session.user.role
+
+
+def current_user() -> User | None:
+    session: StaffSession | None = st.session_state.get(SESSION_KEY)
+    return None if session is None else session.user
+
+
+def _log_in() -> None:
+    user = authenticate(store(), st.session_state.get("login_user", ""), st.session_state.get("login_password", ""))
+    st.session_state["login_password"] = ""
+    if user is None:
+        st.session_state["auth_failed"] = True
+    else:
+        st.session_state[SESSION_KEY] = StaffSession(user, utcnow())
+        st.session_state.pop("auth_failed", None)
+        st.session_state.pop("auth_expired", None)
+
+
+def _log_out() -> None:
+    st.session_state.pop(SESSION_KEY, None)
+
+
+def login_box() -> None:
+    """Staff log-in and log-out in the sidebar (residents never need it)."""
+    t = tr()
+    role = viewer()
+    user = current_user()
+    if user is not None:
+        st.caption(t("auth.logged_in_as", user=user.username, role=label("role", role, language())))
+        st.button(t("auth.logout"), on_click=_log_out, key="logout")
+        return
+    if st.session_state.pop("auth_expired", False):
+        st.info(t("auth.expired"))
+    with st.expander(t("auth.staff_login"), expanded=bool(st.session_state.get("auth_failed"))):
+        st.text_input(t("auth.username"), key="login_user", autocomplete="username")
+        st.text_input(t("auth.password"), key="login_password", type="password", autocomplete="current-password")
+        st.button(t("auth.login"), on_click=_log_in, key="login")
+        if st.session_state.get("auth_failed"):
+            st.error(t("auth.failed"))

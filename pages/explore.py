@@ -18,7 +18,7 @@ from geo.layers import ReportFilter
 from geo.model import Category, Feeling, Role, Status, TimeOfDay
 from geo.store import Store
 from geo.viewstate import LAYERS, ExploreView, parse_view, view_to_params
-from pages._shared import language, set_query_params, settings, store, tr
+from pages._shared import language, set_query_params, settings, store, tr, viewer
 
 VIEW_KEY = "explore_view"
 MAP_KEY = "explore_map"
@@ -31,8 +31,8 @@ SELECTED_ZOOM = 16
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def cached_layers(_db: Store, db_url: str, version: int, flt: ReportFilter) -> ExploreLayers:
-    return load_layers(_db, ExploreView(filter=flt), viewer=Role.TEAM)
+def cached_layers(_db: Store, db_url: str, version: int, flt: ReportFilter, role: str) -> ExploreLayers:
+    return load_layers(_db, ExploreView(filter=flt), viewer=Role(role))
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -75,7 +75,8 @@ db = store()
 version = db.data_version()
 db_url = settings().database_url
 categories = cached_categories(db, db_url, version)
-all_layers = cached_layers(db, db_url, version, ReportFilter())
+role = viewer()
+all_layers = cached_layers(db, db_url, version, ReportFilter(), role.value)
 zone_names = dict(zip(all_layers.zones["id"], all_layers.zones["name"], strict=True))
 
 # The view: the link that opened the page, then whatever the user did since.
@@ -89,6 +90,8 @@ for key, value in widget_defaults(view).items():
         st.session_state[key] = value
 
 st.title(t("explore.title"))
+if not role.is_staff:
+    st.caption(t("explore.public_note"))
 
 with st.sidebar:
     st.subheader(t("explore.layers"))
@@ -132,7 +135,7 @@ with st.sidebar:
     )
     st.date_input(t("filter.date_from"), key="explore_from", format="YYYY-MM-DD")
     st.date_input(t("filter.date_to"), key="explore_to", format="YYYY-MM-DD")
-    st.button(t("filter.reset"), on_click=reset_filters, width="stretch")
+    st.button(t("filter.reset"), on_click=reset_filters, width="stretch", key="explore_reset")
 
 date_from, date_to = st.session_state["explore_from"], st.session_state["explore_to"]
 if date_from and date_to and date_from > date_to:
@@ -149,7 +152,7 @@ flt = ReportFilter(
     date_to=date_to,
 )
 layers_on = tuple(name for name in LAYERS if st.session_state[f"explore_layer_{name}"])
-layers = cached_layers(db, db_url, version, flt)
+layers = cached_layers(db, db_url, version, flt, role.value)
 table = report_table(layers.reports, categories, lang)
 
 # Where the map is now, and what was chosen last: a click on the map or a table row.

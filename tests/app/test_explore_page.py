@@ -89,7 +89,7 @@ class TestExplorePage:
 
     def test_reset_clears_filters(self, demo_db: str) -> None:
         at = run_app(feeling="trygg")
-        at.button[0].click().run()
+        at.button(key="explore_reset").click().run()
         assert at.multiselect(key="explore_feeling").value == []
 
 
@@ -147,3 +147,33 @@ def test_html_in_names_and_texts_is_shown_as_text(demo_db: str) -> None:
     at = run_app(sel=f"meeting_place:{place.id}")
     assert hostile in [element.value for element in at.text]
     assert not any(hostile in markdown.value for markdown in at.markdown)
+
+
+class TestWhoSeesWhat:
+    def test_public_sees_published_reports_only_snapped_to_the_grid(self, demo_db: str) -> None:
+        at = run_app()
+        moderation = set(at.dataframe[0].value["Granskning"])
+        assert moderation == {"Publicerad"}
+        assert any("50 meter" in c.value for c in at.caption)
+
+    def test_staff_log_in_and_see_pending_reports(self, demo_db: str) -> None:
+        from geo.auth import add_user
+
+        add_user(Store.open(demo_db), "kommun.anna", "ett långt lösenord", "team")
+        at = run_app()
+        public_rows = table_rows(at)
+        at.text_input(key="login_user").set_value("kommun.anna")
+        at.text_input(key="login_password").set_value("ett långt lösenord")
+        at.button(key="login").click().run()
+        assert not at.exception
+        assert "Väntar" in set(at.dataframe[0].value["Granskning"])
+        assert table_rows(at) > public_rows
+        at.button(key="logout").click().run()
+        assert table_rows(at) == public_rows
+
+    def test_wrong_password_gives_one_generic_message(self, demo_db: str) -> None:
+        at = run_app()
+        at.text_input(key="login_user").set_value("nobody")
+        at.text_input(key="login_password").set_value("whatever123")
+        at.button(key="login").click().run()
+        assert "Inloggningen misslyckades" in at.error[0].value

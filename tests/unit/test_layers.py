@@ -94,3 +94,18 @@ class TestOtherLayers:
         boundary = boundary_layer(filled_store)
         assert list(boundary["name"]) == ["Testkommun"]
         assert boundary.geometry.iloc[0].geom_type == "Polygon"
+
+
+def test_public_reports_are_snapped_to_50_m_cells(filled_store: Store) -> None:
+    from pyproj import Transformer
+
+    from geo.layers import public_reports
+
+    exact = reports_layer(filled_store, viewer=Role.PUBLIC)
+    public = public_reports(exact)
+    to_sweref = Transformer.from_crs("EPSG:4326", "EPSG:3006", always_xy=True)
+    x, y = to_sweref.transform(public.geometry.x.to_numpy(), public.geometry.y.to_numpy())
+    ex, ey = to_sweref.transform(exact.geometry.x.to_numpy(), exact.geometry.y.to_numpy())
+    assert all(abs((v % 50) - 25) < 0.01 for v in [*x, *y]), "every point sits on a cell centre"
+    assert max(((x - ex) ** 2 + (y - ey) ** 2) ** 0.5) <= 25 * 2**0.5 + 0.01
+    assert list(public["id"]) == list(exact["id"])

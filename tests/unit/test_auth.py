@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from geo.auth import (
+    LOCKOUT,
+    MAX_FAILED_ATTEMPTS,
+    SESSION_IDLE_LIMIT,
+    AuthError,
+    StaffSession,
+    User,
+    add_user,
+    authenticate,
+    ensure_first_admin,
+    list_users,
+    users,
+)
+from geo.model import Role
+from geo.store import Store
+
+PASSWORD = "rätt häst batteri"
+NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
+
+
+def test_password_is_stored_as_argon2_hash_only(store: Store) -> None:
+    add_user(store, "Polis.Anna", PASSWORD, Role.POLICE)
+    with store.engine.connect() as conn:
+        stored = conn.execute(users.select()).mappings().one()
+    assert stored["username"] == "polis.anna"
+    assert stored["password_hash"].startswith("$argon2id$")
+    assert PASSWORD not in stored["password_hash"]
+
+
+def test_right_password_logs_in_with_the_role(store: Store) -> None:
+    add_user(store, "anna", PASSWORD, "police")
+    assert authenticate(store, " Anna ", PASSWORD) == User("anna", Role.POLICE)
+
+
+def test_wrong_password_and_unknown_user_look_the_same(store: Store) -> None:
+    add_user(store, "anna", PASSWORD, Role.TEAM)
+    assert authenticate(store, "anna", "fel lösenord!") is None
+    assert authenticate(store, "nobody", "fel lösenord!") is None
+
+
+def test_five_failures_lock_the_account_for_a_while(store: Store) -> None:
+    add_user(store, "anna", PASSWORD, Role.TEAM)
+    for _ in range(MAX_FAILED_ATTEMPTS):
+        assert authenticate(store, "anna", "gissning123", now=NOW) is None
+    assert authenticate(store, "anna", PASSWORD, now=NOW + dt.timedelta(minutes=1)) is None, "locked"
+    assert authenticate(store, "anna", PASSWORD, now=NOW + LOCKOUT + dt.timedelta(seconds=1)) is not None
+
+
+def test_success_resets_the_failure_count(store: Store) -> None:
+    add_user(store, "anna", PASSWORD, Role.TEAM)
+    for _ in range(MAX_FAILED_ATTEMPTS - 1):
+        authenticate(store, "anna", "gissning123", now=NOW)
+    assert authenticate(store, "anna", PASSWORD, now=NOW) is not None
+    authenticate(store, "anna", "gissning123", now=NOW)
+    assert authenticate(store, "anna", PASSWORD, now=NOW) is not None
+
+
+@pytest.mark.parametrize(
+    ("name", "password", "role", "key"),
+    [
+        ("a b", PASSWORD, "team", "auth.error.username"),
+        ("<script>", PASSWORD, "team", "auth.error.username"),
+        ("anna", "kort", "team", "auth.error.password_short"),
+        ("anna", PASSWORD, "public", "auth.error.role"),
+        ("anna", PASSWORD, "chef", "auth.error.role"),
+    ],
+)
+def test_bad_users_are_refused(store: Store, name: str, password: str, role: str, key: str) -> None:
+    with pytest.raises(AuthError) as caught:
+        add_user(store, name, password, role)
+    assert caught.value.key == key
+
+
+def test_duplicate_user_is_refused(store: Store) -> None:
+    add_user(store, "anna", PASSWORD, Role.TEAM)
+    with pytest.raises(AuthError, match="exists already"):
+        add_user(store, "ANNA", PASSWORD, Role.ADMIN)
+
+
+def test_first_admin_from_environment_once(store: Store) -> None:
+    assert not ensure_first_admin(store, None)
+    assert ensure_first_admin(store, PASSWORD)
+    assert not ensure_first_admin(store, PASSWORD)
+    assert list_users(store) == [User("admin", Role.ADMIN)]
+
+
+def test_session_ends_after_inactivity() -> None:
+    session = StaffSession(User("anna", Role.TEAM), NOW)
+    assert not session.expired(NOW + SESSION_IDLE_LIMIT)
+    assert session.expired(NOW + SESSION_IDLE_LIMIT + dt.timedelta(seconds=1))
+    assert not session.touched(NOW + SESSION_IDLE_LIMIT).expired(NOW + SESSION_IDLE_LIMIT * 1.5)

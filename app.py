@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from geo.i18n import LANGUAGES, is_rtl
-from pages._shared import LANGUAGE_KEY, language, login_box, tr
+from pages._shared import LANGUAGE_KEY, language, login_box, tr, viewer
 
 st.set_page_config(page_title="Trygghetskartan", page_icon="🗺️", layout="wide")
 
@@ -37,6 +37,8 @@ pages = [
     st.Page("pages/report.py", title=t("nav.report"), icon="📍", url_path="rapportera"),
     st.Page("pages/status.py", title=t("nav.status"), icon="🔎", url_path="status"),
 ]
+if viewer().is_staff:  # the page checks the role itself too: a typed URL is refused
+    pages.append(st.Page("pages/moderation.py", title=t("nav.moderation"), icon="✅", url_path="granskning"))
 page = st.navigation(pages)
 with st.sidebar:
     login_box()

@@ -177,3 +177,28 @@ class TestWhoSeesWhat:
         at.text_input(key="login_password").set_value("whatever123")
         at.button(key="login").click().run()
         assert "Inloggningen misslyckades" in at.error[0].value
+
+
+class TestModerationPage:
+    def test_anonymous_visitor_typing_the_page_gets_a_refusal(self, demo_db: str) -> None:
+        at = AppTest.from_file(str(ROOT / "pages" / "moderation.py"), default_timeout=TIMEOUT)
+        at.run()
+        assert not at.exception
+        assert "bara för inloggad personal" in at.error[0].value
+        assert not at.button
+
+    def test_team_publishes_a_pending_report(self, demo_db: str) -> None:
+        from geo.auth import StaffSession, User
+        from geo.model import Role
+        from geo.store import utcnow
+
+        at = AppTest.from_file(str(ROOT / "pages" / "moderation.py"), default_timeout=TIMEOUT)
+        at.session_state["staff_session"] = StaffSession(User("kommun.anna", Role.TEAM), utcnow())
+        at.run()
+        assert not at.exception
+        before = len(at.multiselect(key="moderation_selected").options)
+        first = Store.open(demo_db).reports_frame(where=[]).query("moderation == 'pending'")["id"].iloc[0]
+        at.multiselect(key="moderation_selected").set_value([first]).run()
+        at.button(key="moderation_publish").click().run()
+        assert not at.exception
+        assert len(at.multiselect(key="moderation_selected").options) == before - 1

@@ -1,0 +1,154 @@
+"""Moderation and case status, with an audit trail of every change.
+
+Only staff may act (`geo.auth.STAFF_ROLES`); every function takes the acting
+`User` and refuses anyone else with `PermissionError`. Each change is one row in
+``report_events``: who, when (UTC), which field, from, to, comment. A bulk action
+is one transaction: all reports change, or none.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+import sqlalchemy as sa
+
+from geo.auth import STAFF_ROLES, User
+from geo.model import Moderation, Status
+from geo.store import Store, report_events, reports, utcnow
+
+MAX_REASON_LENGTH = 500
+
+
+@dataclass(frozen=True)
+class Event:
+    at: dt.datetime
+    actor: str
+    field: str
+    from_value: str
+    to_value: str
+    comment: str
+
+
+def _check_staff(actor: User | None) -> User:
+    if actor is None or actor.role not in STAFF_ROLES:
+        raise PermissionError(f"only staff may moderate, got {actor!r}")
+    return actor
+
+
+def pending_reports(store: Store, actor: User | None) -> pd.DataFrame:
+    """Reports awaiting moderation, oldest first (exact EPSG:4326 lon/lat)."""
+    _check_staff(actor)
+    frame = store.reports_frame(where=[reports.c.moderation == Moderation.PENDING.value])
+    return frame.sort_values("created_at").reset_index(drop=True)
+
+
+def moderate(
+    store: Store,
+    report_ids: Sequence[str],
+    decision: Moderation,
+    actor: User | None,
+    *,
+    reason: str = "",
+    now: dt.datetime | None = None,
+) -> int:
+    """Publish or reject reports (a reason is required to reject). All or nothing;
+    returns how many reports changed."""
+    user = _check_staff(actor)
+    decision = Moderation(decision)
+    reason = reason.strip()
+    if decision is Moderation.PENDING:
+        raise ValueError("decision must be 'published' or 'rejected', got 'pending'")
+    if decision is Moderation.REJECTED and not reason:
+        raise ValueError("reason is required to reject a report")
+    if len(reason) > MAX_REASON_LENGTH:
+        raise ValueError(f"reason must have at most {MAX_REASON_LENGTH} characters, got {len(reason)}")
+    at = (now or utcnow()).astimezone(dt.UTC).replace(tzinfo=None)
+    changed = 0
+    with store._write() as conn:
+        rows = conn.execute(sa.select(reports.c.id, reports.c.moderation).where(reports.c.id.in_(list(report_ids))))
+        current = dict(rows.all())
+        missing = set(report_ids) - set(current)
+        if missing:
+            raise KeyError(f"no such reports: {sorted(missing)}")
+        for report_id in report_ids:
+            before = current[report_id]
+            if before == decision.value:
+                continue
+            values: dict[str, object] = {"moderation": decision.value, "updated_at": at}
+            if decision is Moderation.REJECTED:
+                values["moderation_reason"] = reason
+            conn.execute(reports.update().where(reports.c.id == report_id).values(**values))
+            conn.execute(
+                report_events.insert().values(
+                    report_id=report_id,
+                    at=at,
+                    actor=user.username,
+                    field="moderation",
+                    from_value=before,
+                    to_value=decision.value,
+                    comment=reason,
+                )
+            )
+            changed += 1
+    return changed
+
+
+def change_status(
+    store: Store,
+    report_id: str,
+    status: Status,
+    actor: User | None,
+    *,
+    public_comment: str = "",
+    now: dt.datetime | None = None,
+) -> None:
+    """Move a report to ``status`` with an optional public comment (shown to the
+    resident on the status page)."""
+    user = _check_staff(actor)
+    status = Status(status)
+    at = (now or utcnow()).astimezone(dt.UTC).replace(tzinfo=None)
+    with store._write() as conn:
+        before = conn.execute(sa.select(reports.c.status).where(reports.c.id == report_id)).scalar()
+        if before is None:
+            raise KeyError(f"no such report: {report_id!r}")
+        values: dict[str, object] = {"status": status.value, "updated_at": at}
+        if public_comment.strip():
+            values["public_comment"] = public_comment.strip()
+        conn.execute(reports.update().where(reports.c.id == report_id).values(**values))
+        conn.execute(
+            report_events.insert().values(
+                report_id=report_id,
+                at=at,
+                actor=user.username,
+                field="status",
+                from_value=before,
+                to_value=status.value,
+                comment=public_comment.strip(),
+            )
+        )
+
+
+def history(store: Store, report_id: str, actor: User | None) -> list[Event]:
+    """Every change of a report, oldest first."""
+    _check_staff(actor)
+    query = (
+        sa.select(report_events)
+        .where(report_events.c.report_id == report_id)
+        .order_by(report_events.c.at, report_events.c.id)
+    )
+    with store.engine.connect() as conn:
+        rows = conn.execute(query).mappings().all()
+    return [
+        Event(
+            at=r["at"].replace(tzinfo=dt.UTC),
+            actor=r["actor"],
+            field=r["field"],
+            from_value=r["from_value"],
+            to_value=r["to_value"],
+            comment=r["comment"],
+        )
+        for r in rows
+    ]

@@ -1,0 +1,91 @@
+"""Granskning: the team's moderation queue. Staff only (checked in geo/ as well)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from geo.i18n import format_day, format_moment, label
+from geo.model import Moderation, Status
+from geo.moderation import change_status, history, moderate, pending_reports
+from pages._shared import current_user, language, store, tr, viewer
+
+t = tr()
+lang = language()
+db = store()
+
+st.title(t("moderation.title"))
+if not viewer().is_staff:
+    st.error(t("access.staff_only"))
+    st.stop()
+user = current_user()
+labels = {c.code: f"{c.icon} {c.label(lang)}" for c in db.categories(include_inactive=True)}
+
+pending = pending_reports(db, user)
+if pending.empty:
+    st.success(t("moderation.empty"))
+    st.stop()
+st.caption(t("moderation.count", n=len(pending)))
+
+ids = list(pending["id"])
+st.multiselect(
+    t("moderation.choose"),
+    options=ids,
+    format_func=lambda i: (
+        f"{pending.set_index('id').loc[i, 'ref_code']} · {labels.get(pending.set_index('id').loc[i, 'category'], '')}"
+    ),
+    key="moderation_selected",
+)
+reason = st.text_input(t("moderation.reason"), key="moderation_reason", max_chars=500)
+left, right = st.columns(2)
+chosen = [i for i in st.session_state.get("moderation_selected", []) if i in ids]
+if left.button(t("moderation.publish"), type="primary", disabled=not chosen, key="moderation_publish"):
+    n = moderate(db, chosen, Moderation.PUBLISHED, user)
+    st.session_state.pop("moderation_selected", None)
+    st.toast(t("moderation.published", n=n))
+    st.rerun()
+if right.button(t("moderation.reject"), disabled=not chosen, key="moderation_reject"):
+    if not reason.strip():
+        st.error(t("moderation.reason_needed"))
+    else:
+        n = moderate(db, chosen, Moderation.REJECTED, user, reason=reason)
+        st.session_state.pop("moderation_selected", None)
+        st.toast(t("moderation.rejected", n=n))
+        st.rerun()
+
+for row in pending.itertuples():
+    with st.container(border=True):
+        st.markdown(f"**{row.ref_code}** · {labels.get(row.category, row.category)}")
+        st.caption(
+            f"{label('feeling', row.feeling, lang)} · {label('time_of_day', row.time_of_day, lang)} · "
+            f"{format_day(row.created_at.to_pydatetime(), lang)} · {row.lat:.5f}, {row.lon:.5f}"
+        )
+        st.text(row.text or "–")
+        with st.expander(t("moderation.status_and_history")):
+            st.selectbox(
+                t("moderation.status"),
+                options=[s.value for s in Status],
+                index=[s.value for s in Status].index(row.status),
+                format_func=lambda v: label("status", v, lang),
+                key=f"moderation_status_{row.id}",
+            )
+            st.text_input(t("moderation.public_comment"), key=f"moderation_comment_{row.id}", max_chars=1000)
+            if st.button(t("moderation.save_status"), key=f"moderation_save_{row.id}"):
+                change_status(
+                    db,
+                    row.id,
+                    Status(st.session_state[f"moderation_status_{row.id}"]),
+                    user,
+                    public_comment=st.session_state.get(f"moderation_comment_{row.id}", ""),
+                )
+                st.rerun()
+            for event in history(db, row.id, user):
+                st.caption(
+                    t(
+                        "moderation.event",
+                        at=format_moment(event.at, lang),
+                        actor=event.actor,
+                        field=t(f"moderation.field.{event.field}"),
+                        before=label(event.field, event.from_value, lang),
+                        after=label(event.field, event.to_value, lang),
+                    )
+                )

@@ -41,7 +41,7 @@ chosen = [i for i in st.session_state.get("moderation_selected", []) if i in ids
 if left.button(t("moderation.publish"), type="primary", disabled=not chosen, key="moderation_publish"):
     n = moderate(db, chosen, Moderation.PUBLISHED, user)
     st.session_state.pop("moderation_selected", None)
-    st.toast(t("moderation.published", n=n))
+    st.toast(t("moderation.done_published", n=n))
     st.rerun()
 if right.button(t("moderation.reject"), disabled=not chosen, key="moderation_reject"):
     if not reason.strip():
@@ -49,7 +49,7 @@ if right.button(t("moderation.reject"), disabled=not chosen, key="moderation_rej
     else:
         n = moderate(db, chosen, Moderation.REJECTED, user, reason=reason)
         st.session_state.pop("moderation_selected", None)
-        st.toast(t("moderation.rejected", n=n))
+        st.toast(t("moderation.done_rejected", n=n))
         st.rerun()
 
 for row in pending.itertuples():

@@ -76,3 +76,9 @@ def test_normalize_language(raw: object, expected: str) -> None:
 
 def test_only_arabic_is_right_to_left() -> None:
     assert is_rtl("ar") and not is_rtl("sv") and not is_rtl("en")
+
+
+def test_enum_labels_are_words_not_sentences() -> None:
+    """A page message must never take an enum's key (``moderation.published`` is the state's name)."""
+    for key in enum_keys():
+        assert "{" not in messages("sv")[key], key

@@ -31,12 +31,10 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import shapely
-from pyproj import Transformer
 
 from geo.categories import DEFAULT_CATEGORIES
+from geo.crs import to_sweref99tm, to_wgs84
 from geo.model import (
-    SWEREF99TM,
-    WGS84,
     Feeling,
     MeetingPlace,
     MeetingPlaceKind,
@@ -390,16 +388,6 @@ ROAD_SHARE = 0.07
 """Share of the demo's reports along the main roads between the towns."""
 
 
-@functools.cache
-def _to_sweref() -> Transformer:
-    return Transformer.from_crs(WGS84, SWEREF99TM, always_xy=True)
-
-
-@functools.cache
-def _to_wgs84() -> Transformer:
-    return Transformer.from_crs(SWEREF99TM, WGS84, always_xy=True)
-
-
 def _stable_id(*parts: str) -> str:
     return str(uuid.uuid5(_ID_NAMESPACE, "/".join(parts)))
 
@@ -676,10 +664,10 @@ def _blob_wkt(lon: float, lat: float, radii_m: Sequence[float], rotation_deg: fl
     radius, evenly spaced in angle, the radii in metres measured in SWEREF 99 TM
     (EPSG:3006). Returns WKT in EPSG:4326, rounded to 6 decimals (about 0.1 m).
     """
-    cx, cy = _to_sweref().transform(lon, lat)
+    cx, cy = to_sweref99tm().transform(lon, lat)
     angles = np.deg2rad(rotation_deg + np.arange(len(radii_m)) * 360.0 / len(radii_m))
     radii = np.asarray(radii_m, dtype=np.float64)
-    xs, ys = _to_wgs84().transform(cx + radii * np.cos(angles), cy + radii * np.sin(angles))
+    xs, ys = to_wgs84().transform(cx + radii * np.cos(angles), cy + radii * np.sin(angles))
     ring = np.round(np.column_stack([xs, ys]), 6)
     polygon = shapely.Polygon(ring)
     if not polygon.is_valid:  # pragma: no cover - the hand-typed radii give simple rings
@@ -1114,7 +1102,7 @@ def _road_segments() -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, Fl
     x1: list[float] = []
     y1: list[float] = []
     for _name, line in ROADS:
-        xs, ys = _to_sweref().transform([p[0] for p in line], [p[1] for p in line])
+        xs, ys = to_sweref99tm().transform([p[0] for p in line], [p[1] for p in line])
         x0 += list(xs[:-1])
         y0 += list(ys[:-1])
         x1 += list(xs[1:])
@@ -1204,19 +1192,19 @@ def generate_reports(
 
     centres_lon = np.array([t.lon for t in TOWNS] + [h.lon for h in HOTSPOTS] + [TOWNS[0].lon])
     centres_lat = np.array([t.lat for t in TOWNS] + [h.lat for h in HOTSPOTS] + [TOWNS[0].lat])
-    centre_x, centre_y = (np.asarray(v) for v in _to_sweref().transform(centres_lon, centres_lat))
+    centre_x, centre_y = (np.asarray(v) for v in to_sweref99tm().transform(centres_lon, centres_lat))
     sigma = np.array([t.radius_m for t in TOWNS] + [h.radius_m for h in HOTSPOTS] + [0.0])
     heavy_tail = np.arange(road + 1) < n_towns
 
     boundary = markaryd_boundary()
     x, y = _positions(rng, comp, centre_x, centre_y, sigma, heavy_tail, road)
-    lon, lat = (np.round(np.asarray(v), 6) for v in _to_wgs84().transform(x, y))
+    lon, lat = (np.round(np.asarray(v), 6) for v in to_wgs84().transform(x, y))
     outside = np.flatnonzero(~shapely.contains_xy(boundary, lon, lat))
     for _round in range(20):
         if not len(outside):
             break
         x2, y2 = _positions(rng, comp[outside], centre_x, centre_y, sigma, heavy_tail, road)
-        lon2, lat2 = (np.round(np.asarray(v), 6) for v in _to_wgs84().transform(x2, y2))
+        lon2, lat2 = (np.round(np.asarray(v), 6) for v in to_wgs84().transform(x2, y2))
         lon[outside], lat[outside] = lon2, lat2
         outside = outside[~shapely.contains_xy(boundary, lon2, lat2)]
     if len(outside):  # pragma: no cover - practically unreachable: fall back to the town centre
@@ -1357,7 +1345,7 @@ def boundary_area_km2() -> float:
 
 def _project_xy(coords: FloatArray) -> FloatArray:
     """(lon, lat) rows in EPSG:4326 to (x, y) rows in SWEREF 99 TM (EPSG:3006)."""
-    xs, ys = _to_sweref().transform(coords[:, 0], coords[:, 1])
+    xs, ys = to_sweref99tm().transform(coords[:, 0], coords[:, 1])
     return np.column_stack([xs, ys])
 
 

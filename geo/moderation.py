@@ -38,6 +38,23 @@ def _check_staff(actor: User | None) -> User:
     return actor
 
 
+def _record(
+    conn: sa.Connection, report_id: str, at: dt.datetime, user: User, field: str, before: str, after: str, comment: str
+) -> None:
+    """One audit row: who changed which field of a report from what to what, and why."""
+    conn.execute(
+        report_events.insert().values(
+            report_id=report_id,
+            at=at,
+            actor=user.username,
+            field=field,
+            from_value=before,
+            to_value=after,
+            comment=comment,
+        )
+    )
+
+
 def pending_reports(store: Store, actor: User | None) -> pd.DataFrame:
     """Reports awaiting moderation, oldest first (exact EPSG:4326 lon/lat)."""
     _check_staff(actor)
@@ -81,17 +98,7 @@ def moderate(
             if decision is Moderation.REJECTED:
                 values["moderation_reason"] = reason
             conn.execute(reports.update().where(reports.c.id == report_id).values(**values))
-            conn.execute(
-                report_events.insert().values(
-                    report_id=report_id,
-                    at=at,
-                    actor=user.username,
-                    field="moderation",
-                    from_value=before,
-                    to_value=decision.value,
-                    comment=reason,
-                )
-            )
+            _record(conn, report_id, at, user, "moderation", before, decision.value, reason)
             changed += 1
     return changed
 
@@ -118,17 +125,7 @@ def change_status(
         if public_comment.strip():
             values["public_comment"] = public_comment.strip()
         conn.execute(reports.update().where(reports.c.id == report_id).values(**values))
-        conn.execute(
-            report_events.insert().values(
-                report_id=report_id,
-                at=at,
-                actor=user.username,
-                field="status",
-                from_value=before,
-                to_value=status.value,
-                comment=public_comment.strip(),
-            )
-        )
+        _record(conn, report_id, at, user, "status", before, status.value, public_comment.strip())
 
 
 def history(store: Store, report_id: str, actor: User | None) -> list[Event]:

@@ -13,16 +13,14 @@ Pure Python plus numpy/pyproj; no UI imports.
 
 from __future__ import annotations
 
-import functools
 import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from pyproj import Transformer
 
-from geo.model import SWEREF99TM, WGS84
+from geo.crs import to_sweref99tm, to_wgs84
 
 REDACTED = "[borttaget]"
 """Placeholder that replaces removed personal data ("removed")."""
@@ -268,16 +266,6 @@ def is_valid_email(value: str) -> bool:
 # --- locations ---------------------------------------------------------------------------
 
 
-@functools.cache
-def _to_sweref() -> Transformer:
-    return Transformer.from_crs(WGS84, SWEREF99TM, always_xy=True)
-
-
-@functools.cache
-def _to_wgs84() -> Transformer:
-    return Transformer.from_crs(SWEREF99TM, WGS84, always_xy=True)
-
-
 def coarsen_points(lon: np.ndarray, lat: np.ndarray, cell_m: float = PUBLIC_GRID_M) -> tuple[np.ndarray, np.ndarray]:
     """Snap points to the centre of their grid cell, for showing to the public.
 
@@ -296,9 +284,9 @@ def coarsen_points(lon: np.ndarray, lat: np.ndarray, cell_m: float = PUBLIC_GRID
     lat_arr = np.asarray(lat, dtype=float)
     if lon_arr.shape != lat_arr.shape:
         raise ValueError(f"lon and lat must have the same shape, got {lon_arr.shape} and {lat_arr.shape}")
-    x, y = _to_sweref().transform(lon_arr, lat_arr)
+    x, y = to_sweref99tm().transform(lon_arr, lat_arr)
     x = (np.floor(np.asarray(x) / cell_m) + 0.5) * cell_m
     y = (np.floor(np.asarray(y) / cell_m) + 0.5) * cell_m
-    out_lon, out_lat = _to_wgs84().transform(x, y)
+    out_lon, out_lat = to_wgs84().transform(x, y)
     shape = lon_arr.shape
     return np.asarray(out_lon, dtype=float).reshape(shape), np.asarray(out_lat, dtype=float).reshape(shape)

@@ -18,16 +18,15 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import cache
 
 import geopandas as gpd
 import numpy as np
 import shapely
-from pyproj import Transformer
 
+from geo.crs import to_sweref99tm
 from geo.i18n import normalize_language
 from geo.layers import ReportFilter, reports_layer
-from geo.model import SWEREF99TM, WGS84, Category, Feeling, Moderation, Role, Source, Status, TimeOfDay
+from geo.model import Category, Feeling, Moderation, Role, Source, Status, TimeOfDay
 from geo.privacy import is_valid_email, scrub_text
 from geo.store import REF_CODE_ALPHABET, REF_CODE_LENGTH, Store, utcnow
 
@@ -165,8 +164,8 @@ def nearby_reports(
     found = found[found["status"].map(lambda s: Status(s).is_open)]
     if found.empty:
         return found.assign(distance_m=np.array([], dtype=float))
-    x, y = _to_sweref().transform(found.geometry.x.to_numpy(), found.geometry.y.to_numpy())
-    x0, y0 = _to_sweref().transform(lon, lat)
+    x, y = to_sweref99tm().transform(found.geometry.x.to_numpy(), found.geometry.y.to_numpy())
+    x0, y0 = to_sweref99tm().transform(lon, lat)
     distance = np.hypot(np.asarray(x) - x0, np.asarray(y) - y0)
     found = found.assign(distance_m=distance)
     return found[found["distance_m"] <= radius_m].sort_values("distance_m").reset_index(drop=True)
@@ -237,8 +236,3 @@ class RateLimiter:
 def _plain(text: str) -> str:
     """Plain text only: control characters other than newline and tab removed."""
     return "".join(ch for ch in text if ch in "\n\t" or ch.isprintable()).strip()
-
-
-@cache
-def _to_sweref() -> Transformer:
-    return Transformer.from_crs(WGS84, SWEREF99TM, always_xy=True)

@@ -107,3 +107,20 @@ class TestBadDatabase:
         with pytest.raises(StoreError) as caught:
             Store.open(f"sqlite:///{blocker / 'db.sqlite'}")
         assert caught.value.reason == "unavailable"
+
+
+def test_add_report_draws_a_new_code_when_the_first_one_is_taken(
+    filled_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The randomness is the only thing replaced: the first draw repeats a stored code."""
+    import geo.store
+
+    taken = filled_store.reports_frame()["ref_code"].iloc[0]
+    draws = iter([taken, "ZZZZ2222"])
+    monkeypatch.setattr(geo.store, "new_ref_code", lambda: next(draws))
+    row = small_reports().iloc[0].to_dict()
+    row["created_at"] = row["created_at"].to_pydatetime()
+    row["updated_at"] = row["created_at"]
+    _report_id, code = filled_store.add_report(row)
+    assert code == "ZZZZ2222"
+    assert filled_store.report_by_ref(taken) is not None

@@ -234,7 +234,7 @@ class TestStFolium:
 
     @pytest.fixture
     def component_args(self, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-        streamlit_folium = pytest.importorskip("streamlit_folium")
+        import streamlit_folium
         captured: dict[str, Any] = {}
 
         def fake_component(**kwargs: Any) -> dict[str, Any]:

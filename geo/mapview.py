@@ -199,8 +199,7 @@ def pin_group(pin: tuple[float, float] | None) -> folium.FeatureGroup:
 
 def legend(entries: Sequence[LegendEntry], title: str) -> MacroElement:
     """A legend control in the map's lower corner. Texts are set as text nodes."""
-    element = _Legend(title, entries)
-    return element
+    return _Legend(title, entries)
 
 
 def _report_style(feature: dict[str, Any]) -> dict[str, Any]:

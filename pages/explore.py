@@ -106,27 +106,18 @@ with st.sidebar:
         key="explore_cat",
         placeholder=t("filter.all"),
     )
-    st.multiselect(
-        t("filter.feeling"),
-        options=[f.value for f in Feeling],
-        format_func=lambda v: label("feeling", v, lang),
-        key="explore_feeling",
-        placeholder=t("filter.all"),
-    )
-    st.multiselect(
-        t("filter.time_of_day"),
-        options=[v.value for v in TimeOfDay],
-        format_func=lambda v: label("time_of_day", v, lang),
-        key="explore_tod",
-        placeholder=t("filter.all"),
-    )
-    st.multiselect(
-        t("filter.status"),
-        options=[s.value for s in Status],
-        format_func=lambda v: label("status", v, lang),
-        key="explore_status",
-        placeholder=t("filter.all"),
-    )
+    for kind, enum, key in (
+        ("feeling", Feeling, "explore_feeling"),
+        ("time_of_day", TimeOfDay, "explore_tod"),
+        ("status", Status, "explore_status"),
+    ):
+        st.multiselect(
+            t(f"filter.{kind}"),
+            options=[member.value for member in enum],
+            format_func=lambda v, kind=kind: label(kind, v, lang),
+            key=key,
+            placeholder=t("filter.all"),
+        )
     st.selectbox(
         t("filter.zone"),
         options=["", *zone_names],

@@ -76,9 +76,21 @@ def feeling_changed() -> None:
     st.session_state["report_category"] = None
 
 
-def start_over() -> None:
-    for key in (*FIELDS, PIN_KEY, PROBLEMS_KEY, PREVIEW_KEY, DONE_KEY, MAP_KEY, "report_website"):
+def clear_form() -> None:
+    for key in (*FIELDS, PIN_KEY, PROBLEMS_KEY, PREVIEW_KEY, "report_website"):
         st.session_state.pop(key, None)
+
+
+def start_over() -> None:
+    clear_form()
+    for key in (DONE_KEY, MAP_KEY):
+        st.session_state.pop(key, None)
+
+
+def set_pin(lon: float, lat: float) -> None:
+    """Put the pin at (lon, lat), EPSG:4326; an earlier complaint about the pin no longer holds."""
+    st.session_state[PIN_KEY] = (lon, lat)
+    st.session_state[PROBLEMS_KEY] = [p for p in st.session_state.get(PROBLEMS_KEY) or [] if p.field != "pin"]
 
 
 def problem_here(field: str) -> None:
@@ -109,8 +121,7 @@ map_state = st.session_state.get(MAP_KEY) or {}
 click = map_state.get("last_clicked")
 if isinstance(click, dict) and click != st.session_state.get(LAST_CLICK_KEY):
     st.session_state[LAST_CLICK_KEY] = click
-    st.session_state[PIN_KEY] = (float(click["lng"]), float(click["lat"]))
-    st.session_state[PROBLEMS_KEY] = [p for p in st.session_state.get(PROBLEMS_KEY) or [] if p.field != "pin"]
+    set_pin(float(click["lng"]), float(click["lat"]))
 pin = st.session_state.get(PIN_KEY)
 base = mapview.base_map(settings().tiles)
 groups = [mapview.boundary_group(boundary_layer(db)), mapview.pin_group(pin)]
@@ -130,8 +141,7 @@ def pin_at_centre() -> None:
     centre = (st.session_state.get(MAP_KEY) or {}).get("center")
     if not isinstance(centre, dict):  # the map has not moved yet: it is where it opened
         centre = {"lat": DEFAULT_CENTER[0], "lng": DEFAULT_CENTER[1]}
-    st.session_state[PIN_KEY] = (float(centre["lng"]), float(centre["lat"]))
-    st.session_state[PROBLEMS_KEY] = [p for p in st.session_state.get(PROBLEMS_KEY) or [] if p.field != "pin"]
+    set_pin(float(centre["lng"]), float(centre["lat"]))
 
 
 st.button(t("report.pin_centre"), on_click=pin_at_centre, help=t("report.pin_centre_help"))
@@ -205,8 +215,9 @@ if previewed is not None and asdict(previewed) == asdict(draft):
     st.markdown(f"**{t('report.time_of_day')}**")
     st.text(label("time_of_day", draft.time_of_day, lang))
     st.markdown(f"**{t('report.text')}**")
-    st.text(preview_text(draft) or "–")
-    if preview_text(draft) != draft.text.strip():
+    stored_text = preview_text(draft)
+    st.text(stored_text or "–")
+    if stored_text != draft.text.strip():
         st.info(t("report.scrubbed_note"))
     st.markdown(f"**{t('report.email')}**")
     st.text(t("report.email_given") if draft.email.strip() else t("report.email_none"))
@@ -245,7 +256,6 @@ if previewed is not None and asdict(previewed) == asdict(draft):
                 st.rerun()
             limiter.record()
             submitted = submit(db, draft)
-            for key in (*FIELDS, PIN_KEY, PROBLEMS_KEY, PREVIEW_KEY, "report_website"):
-                st.session_state.pop(key, None)
+            clear_form()
             st.session_state[DONE_KEY] = {"kind": "report", "ref_code": submitted.ref_code}
             st.rerun()

@@ -235,6 +235,7 @@ class TestStFolium:
     @pytest.fixture
     def component_args(self, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
         import streamlit_folium
+
         captured: dict[str, Any] = {}
 
         def fake_component(**kwargs: Any) -> dict[str, Any]:

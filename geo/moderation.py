@@ -84,7 +84,7 @@ def moderate(
         raise ValueError(f"reason must have at most {MAX_REASON_LENGTH} characters, got {len(reason)}")
     at = (now or utcnow()).astimezone(dt.UTC).replace(tzinfo=None)
     changed = 0
-    with store._write() as conn:
+    with store.transaction() as conn:
         rows = conn.execute(sa.select(reports.c.id, reports.c.moderation).where(reports.c.id.in_(list(report_ids))))
         current = dict(rows.all())
         missing = set(report_ids) - set(current)
@@ -117,7 +117,7 @@ def change_status(
     user = _check_staff(actor)
     status = Status(status)
     at = (now or utcnow()).astimezone(dt.UTC).replace(tzinfo=None)
-    with store._write() as conn:
+    with store.transaction() as conn:
         before = conn.execute(sa.select(reports.c.status).where(reports.c.id == report_id)).scalar()
         if before is None:
             raise KeyError(f"no such report: {report_id!r}")

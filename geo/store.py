@@ -240,7 +240,7 @@ class Store:
         self.engine.dispose()
 
     @contextmanager
-    def _write(self) -> Iterator[Connection]:
+    def transaction(self) -> Iterator[Connection]:
         """One transaction that also bumps the data version (cache key of layers)."""
         try:
             with self.engine.begin() as conn:
@@ -258,7 +258,7 @@ class Store:
     # -- categories --------------------------------------------------------
 
     def upsert_categories(self, items: Iterable[Category]) -> None:
-        with self._write() as conn:
+        with self.transaction() as conn:
             for cat in items:
                 row = {
                     "code": cat.code,
@@ -311,7 +311,7 @@ class Store:
         if self._sqlite_bulk():
             self._add_reports_sqlite(data, count, chunk_size)
             return count
-        with self._write() as conn:
+        with self.transaction() as conn:
             if data["ref_code"] is None:
                 data["ref_code"] = _unique_ref_codes(count, _stored_codes_lookup(conn))
             for start in range(0, count, chunk_size):
@@ -330,7 +330,7 @@ class Store:
         it, and no other writer slips in between the code check and the insert)."""
         names = [c.name for c in reports.columns]
         insert = f"INSERT INTO reports ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
-        with self._write() as conn:
+        with self.transaction() as conn:
             if not conn.connection.driver_connection.in_transaction:
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
             with _sqlite_cache_size(conn, _BULK_CACHE_SIZE):
@@ -361,13 +361,13 @@ class Store:
         for attempt in range(attempts):
             values["ref_code"] = new_ref_code()
             try:
-                with self._write() as conn:
+                with self.transaction() as conn:
                     conn.execute(reports.insert().values(**values))
                     if email:
                         conn.execute(report_contacts.insert().values(report_id=values["id"], email=email))
                 return values["id"], values["ref_code"]
             except StoreError as error:
-                # _write turns every database error into StoreError; only a clash of
+                # transaction() turns every database error into StoreError; only a clash of
                 # reference codes (UNIQUE on ref_code) is worth another draw.
                 clash = isinstance(error.__cause__, sa.exc.IntegrityError) and "ref_code" in str(error.__cause__)
                 if not clash or attempt == attempts - 1:
@@ -388,7 +388,7 @@ class Store:
 
     def add_supporter(self, report_id: str) -> int:
         """Count one more resident who reports the same thing; returns the new count."""
-        with self._write() as conn:
+        with self.transaction() as conn:
             conn.execute(reports.update().where(reports.c.id == report_id).values(supporters=reports.c.supporters + 1))
             count = conn.execute(sa.select(reports.c.supporters).where(reports.c.id == report_id)).scalar()
         if count is None:
@@ -431,7 +431,7 @@ class Store:
             rows.append(row)
         if not rows:
             return
-        with self._write() as conn:
+        with self.transaction() as conn:
             conn.execute(meeting_places.insert(), rows)
 
     def meeting_places(self) -> list[MeetingPlace]:
@@ -455,7 +455,7 @@ class Store:
             rows.append(row)
         if not rows:
             return
-        with self._write() as conn:
+        with self.transaction() as conn:
             conn.execute(zones.insert(), rows)
 
     def zones(self, kind: ZoneKind | None = None) -> list[Zone]:
@@ -490,7 +490,7 @@ class Store:
     def set_boundary(self, name: str, geometry: shapely.Geometry) -> None:
         """Replace the municipality boundary (Polygon/MultiPolygon, EPSG:4326)."""
         geometry = _check_polygonal(geometry, "geometry")
-        with self._write() as conn:
+        with self.transaction() as conn:
             conn.execute(boundaries.delete())
             conn.execute(boundaries.insert().values(id=1, name=name, geom_wkb=shapely.to_wkb(geometry)))
 
@@ -512,7 +512,7 @@ class Store:
     def clear(self) -> None:
         """Delete every row of every table (used before reseeding the demo)."""
         if self.engine.dialect.name != "sqlite":
-            with self._write() as conn:
+            with self.transaction() as conn:
                 _delete_all(conn)
             return
         # SQLite: with foreign keys off, ``DELETE FROM t`` truncates the table

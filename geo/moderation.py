@@ -17,9 +17,11 @@ import sqlalchemy as sa
 
 from geo.auth import STAFF_ROLES, User
 from geo.model import Moderation, Status
-from geo.store import Store, report_events, reports, utcnow
+from geo.privacy import scrub_text
+from geo.store import Store, report_contacts, report_events, reports, utcnow
 
 MAX_REASON_LENGTH = 500
+MAX_TEXT_LENGTH = 1000
 
 
 @dataclass(frozen=True)
@@ -82,7 +84,7 @@ def moderate(
         raise ValueError("reason is required to reject a report")
     if len(reason) > MAX_REASON_LENGTH:
         raise ValueError(f"reason must have at most {MAX_REASON_LENGTH} characters, got {len(reason)}")
-    at = (now or utcnow()).astimezone(dt.UTC).replace(tzinfo=None)
+    at = _utc_naive(now)
     changed = 0
     with store.transaction() as conn:
         rows = conn.execute(sa.select(reports.c.id, reports.c.moderation).where(reports.c.id.in_(list(report_ids))))
@@ -116,7 +118,7 @@ def change_status(
     resident on the status page)."""
     user = _check_staff(actor)
     status = Status(status)
-    at = (now or utcnow()).astimezone(dt.UTC).replace(tzinfo=None)
+    at = _utc_naive(now)
     with store.transaction() as conn:
         before = conn.execute(sa.select(reports.c.status).where(reports.c.id == report_id)).scalar()
         if before is None:
@@ -126,6 +128,72 @@ def change_status(
             values["public_comment"] = public_comment.strip()
         conn.execute(reports.update().where(reports.c.id == report_id).values(**values))
         _record(conn, report_id, at, user, "status", before, status.value, public_comment.strip())
+        if not status.is_open:
+            _forget_contact(conn, report_id)
+
+
+def _forget_contact(conn: sa.Connection, report_id: str) -> None:
+    """A closed case needs no way to reach the resident: the e-mail goes (DESIGN.md §2)."""
+    conn.execute(report_contacts.delete().where(report_contacts.c.report_id == report_id))
+
+
+def redact_text(
+    store: Store, report_id: str, new_text: str, actor: User | None, *, now: dt.datetime | None = None
+) -> str:
+    """Replace a report's text with ``new_text``, a moderator's further-redacted
+    version (scrubbed again on the way in). Returns the stored text.
+
+    The audit row says who redacted and when, never what was removed: the old
+    text is overwritten, not kept anywhere.
+    """
+    user = _check_staff(actor)
+    text = scrub_text(new_text.strip()).text
+    if len(text) > MAX_TEXT_LENGTH:
+        raise ValueError(f"text must have at most {MAX_TEXT_LENGTH} characters, got {len(text)}")
+    at = _utc_naive(now)
+    with store.transaction() as conn:
+        before = conn.execute(sa.select(reports.c.text).where(reports.c.id == report_id)).scalar()
+        if before is None:
+            raise KeyError(f"no such report: {report_id!r}")
+        if before == text:
+            return text
+        conn.execute(reports.update().where(reports.c.id == report_id).values(text=text, updated_at=at))
+        _record(conn, report_id, at, user, "text", "", "", "")
+    return text
+
+
+def mark_duplicate(
+    store: Store, report_id: str, original_ref: str, actor: User | None, *, now: dt.datetime | None = None
+) -> str:
+    """Close ``report_id`` as a duplicate of the report with reference code
+    ``original_ref``; the original gains one supporter (another resident saw the
+    same thing). Returns the original's id. Raises KeyError for an unknown report
+    or code and ValueError for a report marked as its own duplicate."""
+    user = _check_staff(actor)
+    at = _utc_naive(now)
+    with store.transaction() as conn:
+        before = conn.execute(sa.select(reports.c.status).where(reports.c.id == report_id)).scalar()
+        if before is None:
+            raise KeyError(f"no such report: {report_id!r}")
+        original = conn.execute(
+            sa.select(reports.c.id).where(reports.c.ref_code == original_ref.strip().upper())
+        ).scalar()
+        if original is None:
+            raise KeyError(f"no report with code {original_ref!r}")
+        if original == report_id:
+            raise ValueError("a report cannot duplicate itself")
+        conn.execute(
+            reports.update().where(reports.c.id == report_id).values(status=Status.DUPLICATE.value, updated_at=at)
+        )
+        conn.execute(reports.update().where(reports.c.id == original).values(supporters=reports.c.supporters + 1))
+        _record(conn, report_id, at, user, "status", before, Status.DUPLICATE.value, "")
+        _record(conn, report_id, at, user, "duplicate_of", "", original_ref.strip().upper(), "")
+        _forget_contact(conn, report_id)
+    return str(original)
+
+
+def _utc_naive(now: dt.datetime | None) -> dt.datetime:
+    return (now or utcnow()).astimezone(dt.UTC).replace(tzinfo=None)
 
 
 def history(store: Store, report_id: str, actor: User | None) -> list[Event]:

@@ -6,9 +6,9 @@ import pytest
 
 from geo.auth import User
 from geo.model import Moderation, Role, Status
-from geo.moderation import change_status, history, moderate, pending_reports
-from geo.reporting import public_status
-from geo.store import Store
+from geo.moderation import change_status, history, mark_duplicate, moderate, pending_reports, redact_text
+from geo.reporting import ReportDraft, public_status, submit
+from geo.store import Store, reports
 from tests.conftest import NOW
 
 TEAM = User("kommun.anna", Role.TEAM)
@@ -71,3 +71,53 @@ def test_only_staff_may_act(filled_store: Store, actor: User | None) -> None:
         moderate(filled_store, [], Moderation.PUBLISHED, actor)
     with pytest.raises(PermissionError):
         history(filled_store, "x", actor)
+
+
+def test_redaction_keeps_who_and_when_but_never_the_removed_words(filled_store: Store) -> None:
+    (report_id,) = pending_ids(filled_store)
+    original = "Grannen Kalle Svensson på Storgatan 4 står där varje kväll"
+    with filled_store.transaction() as conn:
+        conn.execute(reports.update().where(reports.c.id == report_id).values(text=original))
+    stored = redact_text(
+        filled_store, report_id, "Grannen [borttaget] står där varje kväll, ring 070-123 45 67", TEAM, now=NOW
+    )
+    assert stored == "Grannen [borttaget] står där varje kväll, ring [borttaget]"
+    (event,) = history(filled_store, report_id, TEAM)
+    assert (event.actor, event.field, event.at) == ("kommun.anna", "text", NOW)
+    dumped = repr(event) + repr(filled_store.reports_frame().to_dict())
+    assert "Kalle" not in dumped and "070" not in dumped
+
+
+def test_duplicate_closes_the_report_points_to_the_original_and_adds_a_supporter(filled_store: Store) -> None:
+    frame = filled_store.reports_frame().set_index("ref_code")
+    original_ref, duplicate_ref = frame.index[0], frame.index[1]
+    before = int(frame.loc[original_ref, "supporters"])
+    original_id = mark_duplicate(filled_store, frame.loc[duplicate_ref, "id"], original_ref.lower(), POLICE, now=NOW)
+    after = filled_store.reports_frame().set_index("ref_code")
+    assert original_id == frame.loc[original_ref, "id"]
+    assert after.loc[duplicate_ref, "status"] == "dubblett"
+    assert int(after.loc[original_ref, "supporters"]) == before + 1
+    events = history(filled_store, frame.loc[duplicate_ref, "id"], POLICE)
+    assert [(e.field, e.to_value) for e in events] == [("status", "dubblett"), ("duplicate_of", original_ref)]
+    with pytest.raises(KeyError):
+        mark_duplicate(filled_store, frame.loc[duplicate_ref, "id"], "NOSUCHCODE", POLICE)
+    with pytest.raises(ValueError):
+        mark_duplicate(filled_store, frame.loc[original_ref, "id"], original_ref, POLICE)
+
+
+def test_closing_a_case_forgets_the_residents_email(filled_store: Store) -> None:
+    draft = ReportDraft(
+        lon=13.6,
+        lat=56.46,
+        feeling="otrygg",
+        category="trafik",
+        time_of_day="dag",
+        text="Bilar kör fort",
+        email="boende@example.se",
+        email_consent=True,
+    )
+    report_id = submit(filled_store, draft, now=NOW).id
+    change_status(filled_store, report_id, Status.CONFIRMED, POLICE)
+    assert filled_store.report_contact(report_id) == "boende@example.se"
+    change_status(filled_store, report_id, Status.FIXED, POLICE, public_comment="Farthinder på plats")
+    assert filled_store.report_contact(report_id) is None

@@ -38,7 +38,10 @@ pages = [
     st.Page("pages/status.py", title=t("nav.status"), icon="🔎", url_path="status"),
 ]
 if viewer().is_staff:  # the page checks the role itself too: a typed URL is refused
-    pages.append(st.Page("pages/moderation.py", title=t("nav.moderation"), icon="✅", url_path="granskning"))
+    pages += [
+        st.Page("pages/review.py", title=t("nav.review"), icon="🤝", url_path="medborgarloften"),
+        st.Page("pages/moderation.py", title=t("nav.moderation"), icon="✅", url_path="granskning"),
+    ]
 page = st.navigation(pages)
 with st.sidebar:
     login_box()

@@ -16,6 +16,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from geo.auth import STAFF_ROLES, User
+from geo.i18n import format_moment, label, translator
 from geo.model import Moderation, Status
 from geo.privacy import scrub_text
 from geo.store import Store, report_contacts, report_events, reports, utcnow
@@ -217,3 +218,23 @@ def history(store: Store, report_id: str, actor: User | None) -> list[Event]:
         )
         for r in rows
     ]
+
+
+def describe_event(event: Event, lang: str) -> str:
+    """One line of a report's history in ``lang``: when, who, what changed."""
+    t = translator(lang)
+    at = format_moment(event.at, lang)
+    if event.field == "text":
+        line = t("history.redacted", at=at, actor=event.actor)
+    elif event.field == "duplicate_of":
+        line = t("history.duplicate", at=at, actor=event.actor, original=event.to_value)
+    else:
+        line = t(
+            "moderation.event",
+            at=at,
+            actor=event.actor,
+            field=t(f"moderation.field.{event.field}"),
+            before=label(event.field, event.from_value, lang),
+            after=label(event.field, event.to_value, lang),
+        )
+    return f"{line} · {event.comment}" if event.comment else line

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from geo.i18n import format_day, format_moment, label
-from geo.model import Moderation, Status
-from geo.moderation import change_status, history, moderate, pending_reports
+from geo.i18n import format_day, label
+from geo.model import Moderation
+from geo.moderation import moderate, pending_reports
+from pages._report_actions import report_actions
 from pages._shared import current_user, language, store, tr, viewer
 
 t = tr()
@@ -61,31 +62,4 @@ for row in pending.itertuples():
         )
         st.text(row.text or "–")
         with st.expander(t("moderation.status_and_history")):
-            st.selectbox(
-                t("moderation.status"),
-                options=[s.value for s in Status],
-                index=[s.value for s in Status].index(row.status),
-                format_func=lambda v: label("status", v, lang),
-                key=f"moderation_status_{row.id}",
-            )
-            st.text_input(t("moderation.public_comment"), key=f"moderation_comment_{row.id}", max_chars=1000)
-            if st.button(t("moderation.save_status"), key=f"moderation_save_{row.id}"):
-                change_status(
-                    db,
-                    row.id,
-                    Status(st.session_state[f"moderation_status_{row.id}"]),
-                    user,
-                    public_comment=st.session_state.get(f"moderation_comment_{row.id}", ""),
-                )
-                st.rerun()
-            for event in history(db, row.id, user):
-                st.caption(
-                    t(
-                        "moderation.event",
-                        at=format_moment(event.at, lang),
-                        actor=event.actor,
-                        field=t(f"moderation.field.{event.field}"),
-                        before=label(event.field, event.from_value, lang),
-                        after=label(event.field, event.to_value, lang),
-                    )
-                )
+            report_actions(db, row._asdict(), user, key=f"moderation_{row.id}")

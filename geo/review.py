@@ -1,0 +1,200 @@
+"""The medborgarlöften review without Streamlit: areas, their reports, trends, export.
+
+Police and the project team open an area (a medborgarlöfte or a platssamverkan
+zone) and see every report inside it at its exact place (EPSG:4326), counts by
+category, month and time of day, and the before/after comparison around the
+promise's start date (`geo.analysis`). Only staff may call these functions; anyone
+else gets `PermissionError`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import folium
+import geopandas as gpd
+import pandas as pd
+import sqlalchemy as sa
+
+from geo import mapview
+from geo.analysis import LOCAL_TIME_ZONE, BeforeAfter, before_after, counts_by, reports_in_area
+from geo.auth import STAFF_ROLES, User
+from geo.config import TileSource
+from geo.i18n import format_day, label, translator
+from geo.layers import ReportFilter, reports_layer, zones_layer
+from geo.model import WGS84, Category, Role, ZoneKind
+from geo.store import Store, reports
+
+EXPORT_COLUMNS = (
+    "ref_code",
+    "created_at",
+    "category",
+    "feeling",
+    "time_of_day",
+    "status",
+    "moderation",
+    "supporters",
+    "text",
+    "public_comment",
+)
+"""What an export of an area's reports holds: never a contact address."""
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class AreaReview:
+    """One area and what happened inside it (all geometry EPSG:4326)."""
+
+    area: pd.Series
+    reports: gpd.GeoDataFrame
+    by_category: pd.Series
+    by_month: pd.Series
+    by_time_of_day: pd.Series
+    comparison: BeforeAfter | None
+
+
+def _check_staff(actor: User | None) -> User:
+    if actor is None or actor.role not in STAFF_ROLES:
+        raise PermissionError(f"only staff may review areas, got {actor!r}")
+    return actor
+
+
+def review_areas(store: Store, actor: User | None) -> gpd.GeoDataFrame:
+    """Medborgarlöften areas first, then platssamverkan zones, each by name (EPSG:4326)."""
+    _check_staff(actor)
+    areas = zones_layer(store)
+    order = {ZoneKind.MEDBORGARLOFTE.value: 0, ZoneKind.PLATSSAMVERKAN.value: 1}
+    if areas.empty:
+        return areas
+    return areas.assign(_order=areas["kind"].map(order)).sort_values(["_order", "name"]).drop(columns="_order")
+
+
+def review_area(store: Store, zone_id: str, actor: User | None, *, today: dt.date | None = None) -> AreaReview | None:
+    """The area ``zone_id`` with its reports (exact places, pending ones included,
+    rejected ones not), its counts and its before/after comparison; None for an
+    unknown area. ``today`` is a Swedish local day (default: now)."""
+    _check_staff(actor)
+    areas = zones_layer(store)
+    match = areas[areas["id"] == zone_id]
+    if match.empty:
+        return None
+    area = match.iloc[0]
+    minx, miny, maxx, maxy = area.geometry.bounds
+    candidates = reports_layer(store, ReportFilter(), viewer=Role.TEAM, bbox=(minx, miny, maxx, maxy))
+    inside = reports_in_area(candidates, area.geometry).reset_index(drop=True)
+    today = today or dt.datetime.now(LOCAL_TIME_ZONE).date()
+    comparison = None
+    if area["start_date"] is not None and not pd.isna(area["start_date"]):
+        comparison = before_after(
+            inside["created_at"] if not inside.empty else pd.Series(dtype="datetime64[ns, UTC]"),
+            area["start_date"],
+            today=today,
+            end=None if pd.isna(area["end_date"]) else area["end_date"],
+            data_start=first_report_day(store),
+        )
+    return AreaReview(
+        area=area,
+        reports=inside,
+        by_category=counts_by(inside, "category"),
+        by_month=counts_by(inside, "month"),
+        by_time_of_day=counts_by(inside, "time_of_day"),
+        comparison=comparison,
+    )
+
+
+def first_report_day(store: Store) -> dt.date | None:
+    """The local day of the oldest report: before it there are no data, not no reports."""
+    with store.engine.connect() as conn:
+        first = conn.execute(sa.select(sa.func.min(reports.c.created_at))).scalar()
+    if first is None:
+        return None
+    if isinstance(first, str):  # SQLite returns text for an aggregate of a DateTime
+        first = dt.datetime.fromisoformat(first)
+    return first.replace(tzinfo=dt.UTC).astimezone(LOCAL_TIME_ZONE).date()
+
+
+def area_map(review: AreaReview, *, lang: str, tiles: TileSource, categories: list[Category]) -> folium.Map:
+    """A map fitted to the area (EPSG:4326) with its outline and its reports."""
+    t = translator(lang)
+    labels = {c.code: f"{c.icon} {c.label(lang)}".strip() for c in categories}
+    minx, miny, maxx, maxy = review.area.geometry.bounds
+    m = mapview.base_map(tiles, center=((miny + maxy) / 2, (minx + maxx) / 2), zoom=14)
+    kind = ZoneKind(review.area["kind"])
+    area_frame = gpd.GeoDataFrame([review.area], geometry=[review.area.geometry], crs=WGS84)
+    groups = [
+        mapview.zones_group(area_frame, kind),
+        mapview.reports_group(review.reports, lambda code: labels.get(code, code)),
+    ]
+    for group in groups:
+        group.add_to(m)
+    m.fit_bounds([[miny, minx], [maxy, maxx]], padding=(20, 20))
+    mapview.legend(
+        [
+            mapview.LegendEntry(mapview.COLORS[kind.value], label("zone_kind", kind, lang), "area"),
+            mapview.LegendEntry(mapview.COLORS["otrygg"], t("legend.unsafe")),
+            mapview.LegendEntry(mapview.COLORS["trygg"], t("legend.safe")),
+            mapview.LegendEntry(mapview.COLORS["otrygg"], t("legend.pending"), "hollow"),
+        ],
+        t("legend.title"),
+    ).add_to(m)
+    mapview.localized(m, *groups)
+    return m
+
+
+def report_rows(review: AreaReview, categories: list[Category], lang: str) -> pd.DataFrame:
+    """The area's reports as the list shows them, newest first, in ``lang``;
+    indexed by report id."""
+    t = translator(lang)
+    labels = {c.code: f"{c.icon} {c.label(lang)}".strip() for c in categories}
+    rows = review.reports
+    return pd.DataFrame(
+        {
+            t("table.ref"): rows["ref_code"].to_numpy(),
+            t("table.date"): [format_day(v.to_pydatetime(), lang) for v in rows["created_at"]],
+            t("table.category"): [labels.get(c, c) for c in rows["category"]],
+            t("table.feeling"): [label("feeling", v, lang) for v in rows["feeling"]],
+            t("table.time_of_day"): [label("time_of_day", v, lang) for v in rows["time_of_day"]],
+            t("table.status"): [label("status", v, lang) for v in rows["status"]],
+            t("table.moderation"): [label("moderation", v, lang) for v in rows["moderation"]],
+            t("table.text"): rows["text"].to_numpy(),
+        },
+        index=pd.Index(rows["id"].to_numpy(), name="id"),
+    )
+
+
+def _export_frame(review: AreaReview) -> gpd.GeoDataFrame:
+    frame = review.reports[[*EXPORT_COLUMNS, "geometry"]].copy()
+    frame["created_at"] = frame["created_at"].map(lambda v: v.isoformat())
+    return frame
+
+
+def export_geojson(review: AreaReview) -> bytes:
+    """The area's reports as a GeoJSON FeatureCollection (EPSG:4326), no contact data."""
+    return _export_frame(review).to_json(drop_id=True, ensure_ascii=False).encode("utf-8")
+
+
+def export_csv(review: AreaReview) -> bytes:
+    """The area's reports as CSV (UTF-8 with BOM for spreadsheet programs; lon/lat
+    columns in EPSG:4326), no contact data; cells that a spreadsheet would run as a
+    formula are prefixed with an apostrophe."""
+    frame = _export_frame(review)
+    table = pd.DataFrame(frame.drop(columns="geometry"))
+    table["lon"] = frame.geometry.x.round(7)
+    table["lat"] = frame.geometry.y.round(7)
+    for column in ("text", "public_comment"):
+        table[column] = table[column].map(neutralise_formula)
+    return table.to_csv(index=False).encode("utf-8-sig")
+
+
+def neutralise_formula(value: object) -> object:
+    """A text cell that starts like a spreadsheet formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def export_name(review: AreaReview, extension: str) -> str:
+    """A file name for the export: the area's name made safe, and the extension."""
+    safe = "".join(ch if ch.isalnum() else "-" for ch in str(review.area["name"]).lower()).strip("-")
+    return f"{safe or 'omrade'}.{extension}"

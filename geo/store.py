@@ -479,6 +479,25 @@ class Store:
             )
         return result
 
+    def update_zone(self, zone: Zone) -> None:
+        """Replace every field of the stored zone with ``zone.id``; KeyError if there is none."""
+        geometry = _check_polygonal(shapely.from_wkt(zone.geometry_wkt), "geometry_wkt")
+        row = asdict(zone)
+        row.pop("geometry_wkt")
+        row.pop("id")
+        row["kind"] = str(zone.kind)
+        row["geom_wkb"] = shapely.to_wkb(geometry)
+        with self.transaction() as conn:
+            changed = conn.execute(zones.update().where(zones.c.id == zone.id).values(**row)).rowcount
+            if not changed:
+                raise KeyError(zone.id)
+
+    def delete_zone(self, zone_id: str) -> None:
+        """Remove a zone; KeyError if there is none. Reports inside it stay."""
+        with self.transaction() as conn:
+            if not conn.execute(zones.delete().where(zones.c.id == zone_id)).rowcount:
+                raise KeyError(zone_id)
+
     def zone_geometry(self, zone_id: str) -> shapely.Geometry | None:
         """The zone's polygon in EPSG:4326, or None for an unknown id."""
         with self.engine.connect() as conn:

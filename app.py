@@ -41,6 +41,7 @@ if viewer().is_staff:  # the page checks the role itself too: a typed URL is ref
     pages += [
         st.Page("pages/review.py", title=t("nav.review"), icon="🤝", url_path="medborgarloften"),
         st.Page("pages/moderation.py", title=t("nav.moderation"), icon="✅", url_path="granskning"),
+        st.Page("pages/zones.py", title=t("nav.zones"), icon="📐", url_path="omraden"),
     ]
 page = st.navigation(pages)
 with st.sidebar:

@@ -1,0 +1,177 @@
+"""Områden: the team draws and edits platssamverkan zones and medborgarlöften areas.
+
+Staff only (checked in `geo.zones` as well). The map's draw tools (Leaflet.draw,
+served by the app) give the shape; `geo.zones` checks, repairs and stores it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import folium
+import shapely
+import streamlit as st
+from folium.plugins import Draw
+from streamlit_folium import st_folium
+
+from geo import mapview
+from geo.i18n import label
+from geo.layers import boundary_layer, zones_layer
+from geo.model import ZoneKind
+from geo.zones import ZoneForm, delete_zone, save_zone, shape_from_drawing
+from pages._shared import current_user, language, settings, store, tr, viewer
+
+CHOICE_KEY = "zones_choice"
+PENDING_KEY = "zones_pending_choice"
+NEW = ""
+FIELDS = ("name", "kind", "promise_text", "police_contact", "description", "start_date", "end_date")
+
+t = tr()
+lang = language()
+db = store()
+
+st.title(t("zones.title"))
+if not viewer().is_staff:
+    st.error(t("access.staff_only"))
+    st.stop()
+user = current_user()
+
+zones = zones_layer(db)
+zone_ids = list(zones["id"])
+names = dict(zip(zones["id"], zones["name"], strict=True))
+
+
+def load_choice() -> None:
+    """Fill the form with the chosen zone (or empty it for a new one)."""
+    choice = st.session_state[CHOICE_KEY]
+    row = zones.set_index("id").loc[choice] if choice in zone_ids else None
+    for name in FIELDS:
+        value: Any = None if row is None else row[name]
+        if name == "kind":
+            value = value or ZoneKind.MEDBORGARLOFTE.value
+        elif name in ("start_date", "end_date"):
+            value = None if value is None or value != value else value  # NaN/NaT -> None
+        else:
+            value = value or ""
+        st.session_state[f"zones_{name}"] = value
+    st.session_state["zones_shape_from"] = NEW
+    st.session_state.pop("zones_delete_confirm", None)
+
+
+if (pending := st.session_state.pop(PENDING_KEY, None)) is not None:  # after save or delete
+    st.session_state[CHOICE_KEY] = pending
+    load_choice()
+if CHOICE_KEY not in st.session_state or st.session_state[CHOICE_KEY] not in [NEW, *zone_ids]:
+    st.session_state[CHOICE_KEY] = NEW
+    load_choice()
+
+st.selectbox(
+    t("zones.choose"),
+    options=[NEW, *zone_ids],
+    format_func=lambda i: (
+        t("zones.new") if i == NEW else f"{names[i]} · {label('zone_kind', zones.set_index('id').loc[i, 'kind'], lang)}"
+    ),
+    key=CHOICE_KEY,
+    on_change=load_choice,
+)
+choice = st.session_state[CHOICE_KEY]
+map_key = f"zones_map_{choice or 'new'}"
+current = db.zone_geometry(choice) if choice != NEW else None
+
+if flash := st.session_state.pop("zones_flash", None):
+    st.success(flash)
+
+map_column, form_column = st.columns([3, 2])
+with map_column:
+    st.caption(t("zones.draw_help"))
+    bounds = (
+        current or shapely.union_all(list(boundary_layer(db).geometry)) or shapely.box(13.4, 56.4, 13.8, 56.6)
+    ).bounds
+    m = mapview.base_map(settings().tiles)
+    m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
+    others = zones[zones["id"] != choice]
+    context = [mapview.zones_group(others, kind) for kind in ZoneKind]
+    for group in context:
+        group.add_to(m)
+    editable = folium.FeatureGroup(name="editable")
+    for part in shapely.get_parts(current) if current is not None else []:
+        rings = [part.exterior, *part.interiors]
+        folium.Polygon([[(y, x) for x, y in ring.coords] for ring in rings], color="#d35400", weight=3).add_to(editable)
+    editable.add_to(m)
+    Draw(
+        feature_group=editable,
+        draw_options={"polyline": False, "circle": False, "marker": False, "circlemarker": False},
+        edit_options={"edit": True, "remove": True},
+    ).add_to(m)
+    mapview.localized(m, *context, editable)
+    st_folium(
+        m, key=map_key, height=480, use_container_width=True, returned_objects=["all_drawings"]
+    )
+
+drawings = (st.session_state.get(map_key) or {}).get("all_drawings")
+if drawings is None:  # nothing drawn or edited yet: the stored shape stands
+    drawn = current
+else:
+    shapes = [s for s in (shape_from_drawing(d) for d in drawings) if s is not None]
+    drawn = shapely.union_all(shapes) if shapes else None
+
+with form_column:
+    st.text_input(t("zones.name"), key="zones_name", max_chars=200)
+    st.radio(
+        t("zones.kind"),
+        options=[k.value for k in ZoneKind][::-1],
+        format_func=lambda v: label("zone_kind", v, lang),
+        key="zones_kind",
+        horizontal=True,
+    )
+    st.text_area(t("zones.promise_text"), key="zones_promise_text", max_chars=4000)
+    st.text_input(t("zones.police_contact"), key="zones_police_contact", max_chars=300)
+    st.text_area(t("zones.description"), key="zones_description", max_chars=4000)
+    start_col, end_col = st.columns(2)
+    start_col.date_input(t("zones.start_date"), key="zones_start_date", format="YYYY-MM-DD")
+    end_col.date_input(t("zones.end_date"), key="zones_end_date", format="YYYY-MM-DD")
+    st.selectbox(
+        t("zones.shape_from"),
+        options=[NEW, *[i for i in zone_ids if i != choice]],
+        format_func=lambda i: t("zones.shape_drawn") if i == NEW else names[i],
+        key="zones_shape_from",
+    )
+    source = st.session_state["zones_shape_from"]
+    geometry = db.zone_geometry(source) if source != NEW else drawn
+
+    if st.button(t("zones.save"), type="primary", key="zones_save"):
+        start: dt.date | None = st.session_state["zones_start_date"]
+        end: dt.date | None = st.session_state["zones_end_date"]
+        result = save_zone(
+            db,
+            ZoneForm(
+                name=st.session_state["zones_name"],
+                kind=ZoneKind(st.session_state["zones_kind"]),
+                geometry=geometry,
+                description=st.session_state["zones_description"],
+                promise_text=st.session_state["zones_promise_text"],
+                police_contact=st.session_state["zones_police_contact"],
+                start_date=start,
+                end_date=end,
+            ),
+            user,
+            zone_id=None if choice == NEW else choice,
+        )
+        if result.ok:
+            st.session_state["zones_flash"] = t("zones.saved_repaired" if result.repaired else "zones.saved")
+            st.session_state[PENDING_KEY] = result.zone_id
+            st.rerun()
+        for problem in result.problems:
+            st.error(t(f"zones.error.{problem.code}"))
+
+    if choice != NEW:
+        with st.expander(t("zones.delete")):
+            st.checkbox(t("zones.delete_confirm", name=names[choice]), key="zones_delete_confirm")
+            if st.button(
+                t("zones.delete"), key="zones_delete", disabled=not st.session_state.get("zones_delete_confirm")
+            ):
+                delete_zone(db, choice, user)
+                st.session_state[PENDING_KEY] = NEW
+                st.session_state["zones_flash"] = t("zones.deleted")
+                st.rerun()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from geo.i18n import LANGUAGES, is_rtl
+from geo.model import Role
 from pages._shared import LANGUAGE_KEY, language, login_box, tr, viewer
 
 st.set_page_config(page_title="Trygghetskartan", page_icon="🗺️", layout="wide")
@@ -32,17 +33,20 @@ if is_rtl(lang):
         "</style>"
     )
 
+role = viewer()
+staff = "visible" if role.is_staff else "hidden"
+admin = "visible" if role is Role.ADMIN else "hidden"
+# Pages that a role may not use are hidden from its menu but still routed, so a typed
+# address gets the page's own refusal (each page checks the role, and geo/ again).
 pages = [
     st.Page("pages/explore.py", title=t("nav.explore"), icon="🗺️", url_path="karta", default=True),
     st.Page("pages/report.py", title=t("nav.report"), icon="📍", url_path="rapportera"),
     st.Page("pages/status.py", title=t("nav.status"), icon="🔎", url_path="status"),
+    st.Page("pages/review.py", title=t("nav.review"), icon="🤝", url_path="medborgarloften", visibility=staff),
+    st.Page("pages/moderation.py", title=t("nav.moderation"), icon="✅", url_path="granskning", visibility=staff),
+    st.Page("pages/zones.py", title=t("nav.zones"), icon="📐", url_path="omraden", visibility=staff),
+    st.Page("pages/admin.py", title=t("nav.admin"), icon="⚙️", url_path="administration", visibility=admin),
 ]
-if viewer().is_staff:  # the page checks the role itself too: a typed URL is refused
-    pages += [
-        st.Page("pages/review.py", title=t("nav.review"), icon="🤝", url_path="medborgarloften"),
-        st.Page("pages/moderation.py", title=t("nav.moderation"), icon="✅", url_path="granskning"),
-        st.Page("pages/zones.py", title=t("nav.zones"), icon="📐", url_path="omraden"),
-    ]
 page = st.navigation(pages)
 with st.sidebar:
     login_box()

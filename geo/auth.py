@@ -81,6 +81,11 @@ def _dummy_hash() -> str:
     return _hasher().hash("no such user: constant-time answer")
 
 
+def hash_password(password: str) -> str:
+    """An argon2id hash of ``password``, salted."""
+    return _hasher().hash(password)
+
+
 def ensure_schema(store: Store) -> None:
     metadata.create_all(store.engine, tables=[users])
 

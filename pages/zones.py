@@ -105,9 +105,7 @@ with map_column:
         edit_options={"edit": True, "remove": True},
     ).add_to(m)
     mapview.localized(m, *context, editable)
-    st_folium(
-        m, key=map_key, height=480, use_container_width=True, returned_objects=["all_drawings"]
-    )
+    st_folium(m, key=map_key, height=480, use_container_width=True, returned_objects=["all_drawings"])
 
 drawings = (st.session_state.get(map_key) or {}).get("all_drawings")
 if drawings is None:  # nothing drawn or edited yet: the stored shape stands

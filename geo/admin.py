@@ -1,0 +1,149 @@
+"""What only an admin may do: manage staff accounts and the report categories.
+
+Every function takes the acting `User` and refuses anyone but an admin with
+`PermissionError`. Input problems raise `AuthError` whose ``key`` names the message
+in the translation catalogue. An admin cannot lock themself out: the last active
+admin can be neither demoted nor deactivated.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from geo.auth import (
+    MIN_PASSWORD_LENGTH,
+    STAFF_ROLES,
+    AuthError,
+    User,
+    add_user,
+    ensure_schema,
+    hash_password,
+    users,
+)
+from geo.model import Category, Feeling, Role
+from geo.store import Store, utcnow
+
+CATEGORY_CODE = re.compile(r"^[a-z0-9_]{2,64}$")
+LANGUAGES_NEEDED = ("sv", "en", "ar")
+MAX_LABEL = 80
+MAX_HELP = 300
+
+
+@dataclass(frozen=True)
+class Account:
+    """A staff account as an admin sees it (never its password hash)."""
+
+    username: str
+    role: Role
+    active: bool
+    locked: bool
+    created_at: dt.datetime
+
+
+def _check_admin(actor: User | None) -> User:
+    if actor is None or actor.role is not Role.ADMIN:
+        raise PermissionError(f"only an admin may do this, got {actor!r}")
+    return actor
+
+
+def accounts(store: Store, actor: User | None) -> list[Account]:
+    """Every staff account, by name."""
+    _check_admin(actor)
+    ensure_schema(store)
+    now = utcnow().replace(tzinfo=None)
+    with store.engine.connect() as conn:
+        rows = conn.execute(sa.select(users).order_by(users.c.username)).mappings().all()
+    return [
+        Account(
+            username=r["username"],
+            role=Role(r["role"]),
+            active=bool(r["active"]),
+            locked=r["locked_until"] is not None and r["locked_until"] > now,
+            created_at=r["created_at"].replace(tzinfo=dt.UTC),
+        )
+        for r in rows
+    ]
+
+
+def create_account(store: Store, actor: User | None, username: str, password: str, role: Role | str) -> User:
+    """A new staff account (`geo.auth.add_user` checks name, password and role)."""
+    _check_admin(actor)
+    return add_user(store, username, password, role)
+
+
+def update_account(store: Store, actor: User | None, username: str, *, role: Role | str, active: bool) -> None:
+    """Change an account's role and whether it may log in."""
+    _check_admin(actor)
+    try:
+        new_role = Role(role)
+    except ValueError:
+        new_role = None
+    if new_role not in STAFF_ROLES:
+        raise AuthError("auth.error.role", f"role must be a staff role, got {role!r}")
+    with store.engine.begin() as conn:
+        row = conn.execute(sa.select(users.c.role, users.c.active).where(users.c.username == username)).first()
+        if row is None:
+            raise AuthError("admin.error.no_user", f"no user {username!r}")
+        was_active_admin = row.role == Role.ADMIN.value and row.active
+        stays_active_admin = new_role is Role.ADMIN and active
+        if was_active_admin and not stays_active_admin:
+            admins = conn.execute(
+                sa.select(sa.func.count())
+                .select_from(users)
+                .where(users.c.role == Role.ADMIN.value, users.c.active.is_(True))
+            ).scalar()
+            if admins <= 1:
+                raise AuthError("admin.error.last_admin", "the last active admin must stay an active admin")
+        conn.execute(users.update().where(users.c.username == username).values(role=new_role.value, active=active))
+
+
+def reset_password(store: Store, actor: User | None, username: str, password: str) -> None:
+    """Give an account a new password and lift any lock-out."""
+    _check_admin(actor)
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AuthError("auth.error.password_short", f"password must have at least {MIN_PASSWORD_LENGTH} characters")
+    with store.engine.begin() as conn:
+        changed = conn.execute(
+            users.update()
+            .where(users.c.username == username)
+            .values(password_hash=hash_password(password), failed_attempts=0, locked_until=None)
+        ).rowcount
+    if not changed:
+        raise AuthError("admin.error.no_user", f"no user {username!r}")
+
+
+def all_categories(store: Store, actor: User | None) -> list[Category]:
+    """Every category, retired ones included."""
+    _check_admin(actor)
+    return store.categories(include_inactive=True)
+
+
+def save_category(store: Store, actor: User | None, category: Category) -> None:
+    """Add a category or change one. A category is never deleted, since reports
+    keep pointing at it: retire it with ``active=False`` instead."""
+    _check_admin(actor)
+    if not CATEGORY_CODE.match(category.code):
+        raise AuthError("admin.error.category_code", f"code must match {CATEGORY_CODE.pattern}")
+    labels = {lang: category.labels.get(lang, "").strip() for lang in LANGUAGES_NEEDED}
+    if not all(labels.values()):
+        raise AuthError("admin.error.category_labels", "a label is needed in sv, en and ar")
+    help_texts = {lang: category.help.get(lang, "").strip() for lang in LANGUAGES_NEEDED}
+    if any(len(v) > MAX_LABEL for v in labels.values()) or any(len(v) > MAX_HELP for v in help_texts.values()):
+        raise AuthError("admin.error.category_long", "label or help text too long")
+    store.upsert_categories(
+        [
+            Category(
+                code=category.code,
+                feeling=Feeling(category.feeling),
+                labels=labels,
+                help={k: v for k, v in help_texts.items() if v},
+                icon=category.icon.strip()[:8],
+                sort_order=int(category.sort_order),
+                active=bool(category.active),
+            )
+        ]
+    )

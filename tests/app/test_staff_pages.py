@@ -1,0 +1,136 @@
+"""Medborgarlöften, Områden and Administration through AppTest on a real SQLite file."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from geo.auth import StaffSession, User, add_user, authenticate
+from geo.model import Role
+from geo.reporting import ReportDraft, submit
+from geo.store import Store, utcnow
+from tests.conftest import NOW
+
+ROOT = Path(__file__).resolve().parents[2]
+TIMEOUT = 60
+POLICE = User("polis.erik", Role.POLICE)
+TEAM = User("kommun.anna", Role.TEAM)
+ADMIN = User("admin", Role.ADMIN)
+BOW_TIE = {
+    "type": "Feature",
+    "properties": {},
+    "geometry": {
+        "type": "Polygon",
+        "coordinates": [[[13.59, 56.45], [13.61, 56.47], [13.61, 56.45], [13.59, 56.47], [13.59, 56.45]]],
+    },
+}
+
+
+@pytest.fixture
+def app_db(filled_store: Store, monkeypatch: pytest.MonkeyPatch) -> Store:
+    monkeypatch.setenv("TRYGG_DATABASE_URL", str(filled_store.engine.url))
+    monkeypatch.setenv("TRYGG_TILES_URL", "none")
+    return filled_store
+
+
+def page(name: str, user: User) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "pages" / name), default_timeout=TIMEOUT)
+    at.session_state["staff_session"] = StaffSession(user, utcnow())
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+class TestReviewPage:
+    def test_police_see_the_areas_reports_and_the_before_after_comparison(self, app_db: Store) -> None:
+        at = page("review.py", POLICE)
+        centrum = app_db.zones()[0]
+        assert at.selectbox(key="review_area").value == centrum.id  # a medborgarlöfte
+        metrics = {m.label: m.value for m in at.metric}
+        # Four reports lie in Centrum, one on its border; the pending one counts for staff.
+        assert metrics["Rapporter i området"] == "4"
+        # The promise started before the first report: there is nothing to compare with.
+        assert "Före" not in metrics
+        assert any("Ingen jämförelse" in c.value for c in at.caption)
+
+        # Started on 1 Aug 2026 instead: reports of 15 Apr and 24 Jul before, 22 Sep and 27 Oct after,
+        # in equal periods whatever today's date (the before period stops at the first report).
+        app_db.update_zone(replace(centrum, start_date=dt.date(2026, 8, 1)))
+        at.run()
+        metrics = {m.label: m.value for m in at.metric}
+        assert (metrics["Före"], metrics["Efter"]) == ("2", "2")
+        assert any("Kvot efter/före: **1** (95 % konfidensintervall 0,14–7,1)" in m.value for m in at.markdown)
+
+    def test_status_change_in_place_shows_in_the_history(self, app_db: Store) -> None:
+        at = page("review.py", POLICE)
+        report_id = at.selectbox(key="review_report").value
+        at.selectbox(key=f"review_{report_id}_status").set_value("atgard_planerad")
+        at.text_input(key=f"review_{report_id}_comment").set_value("Belysningen byts i december.")
+        at.button(key=f"review_{report_id}_save").click().run()
+        assert not at.exception
+        assert at.success[0].value == "Statusen är sparad."
+        history = [c.value for c in at.caption if "polis.erik" in c.value]
+        assert len(history) == 1 and "Åtgärd planerad" in history[0] and "Belysningen byts" in history[0]
+        stored = app_db.reports_frame().set_index("id").loc[report_id]
+        assert (stored["status"], stored["public_comment"]) == ("atgard_planerad", "Belysningen byts i december.")
+
+    def test_exports_hold_the_areas_reports_and_no_contact(self, app_db: Store) -> None:
+        draft = ReportDraft(
+            lon=13.6, lat=56.46, feeling="otrygg", category="trafik", time_of_day="dag",
+            text="=HYPERLINK(\"http://x\")", email="boende@example.se", email_consent=True,
+        )  # fmt: skip
+        submit(app_db, draft, now=NOW)
+        from geo.review import export_csv, export_geojson, review_area
+
+        area = review_area(app_db, app_db.zones()[0].id, POLICE, today=dt.date(2026, 11, 2))
+        assert area is not None
+        csv_text = export_csv(area).decode("utf-8-sig")
+        geojson = json.loads(export_geojson(area))
+        assert len(geojson["features"]) == 5 == len(csv_text.strip().splitlines()) - 1
+        assert "example.se" not in csv_text and "example.se" not in json.dumps(geojson)
+        assert "'=HYPERLINK" in csv_text  # neutralised for spreadsheets
+        assert {f["properties"]["ref_code"] for f in geojson["features"]} == set(area.reports["ref_code"])
+
+
+class TestZonesPage:
+    def test_team_draws_a_bow_tie_gets_it_repaired_and_saved(self, app_db: Store) -> None:
+        at = page("zones.py", TEAM)
+        before = len(app_db.zones())
+        at.text_input(key="zones_name").set_value("Torget")
+        at.button(key="zones_save").click().run()
+        assert [e.value for e in at.error] == [
+            "Ett medborgarlöfte behöver ett startdatum.",
+            "Skriv vad polisen och kommunen lovar.",
+            "Rita området på kartan först.",
+        ]
+        at.session_state["zones_map_new"] = {"all_drawings": [BOW_TIE]}
+        at.text_area(key="zones_promise_text").set_value("Vi syns på torget.")
+        at.date_input(key="zones_start_date").set_value(dt.date(2026, 12, 1))
+        at.button(key="zones_save").click().run()
+        assert not at.exception
+        assert "rättats" in at.success[0].value
+        assert len(app_db.zones()) == before + 1
+        saved = next(z for z in app_db.zones() if z.name == "Torget")
+        assert saved.geometry_wkt.startswith("MULTIPOLYGON") and saved.start_date == dt.date(2026, 12, 1)
+        assert at.selectbox(key="zones_choice").value == saved.id
+
+
+class TestAdminPage:
+    def test_admin_creates_a_police_user_who_can_then_log_in(self, app_db: Store) -> None:
+        add_user(app_db, "admin", "ett långt lösenord", Role.ADMIN)
+        at = page("admin.py", ADMIN)
+        at.text_input(key="admin_new_user").set_value("polis.erik")
+        at.selectbox(key="admin_new_role").set_value("police")
+        at.text_input(key="admin_new_password").set_value("kort")
+        at.button(key="admin_create_user").click().run()
+        assert at.error[0].value == "Lösenordet måste ha minst 10 tecken."
+        at.text_input(key="admin_new_password").set_value("polisens lösenord")
+        at.button(key="admin_create_user").click().run()
+        assert not at.exception
+        assert at.success[0].value == "Användaren polis.erik är skapad."
+        assert authenticate(app_db, "polis.erik", "polisens lösenord") == User("polis.erik", Role.POLICE)

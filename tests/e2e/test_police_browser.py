@@ -1,0 +1,124 @@
+"""The police's round in Debian's Chromium, network cut: log in, open a medborgarlöfte
+area, change a report's status, see it in the history; log out and find the public
+map showing only published reports, snapped to the public grid."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from playwright.sync_api import Browser, Page
+
+from geo.auth import add_user
+from geo.demo import seed_demo
+from geo.privacy import coarsen_points
+from geo.store import Store
+from tests.e2e.conftest import RunningApp, map_frame, open_context, start_app, stop_app
+
+pytestmark = pytest.mark.e2e
+TIMEOUT_MS = 45_000
+PASSWORD = "polisens hemliga lösenord"
+AREA = "Timsfors"
+REPORT_FEATURES = """() => {
+    const out = [];
+    window.map.eachLayer(l => {
+        const p = l.feature && l.feature.properties;
+        if (p && p.layer === "report" && l.getLatLng) {
+            const c = l.getLatLng();
+            out.push({id: p.id, pending: !!p.pending, lon: c.lng, lat: c.lat});
+        }
+    });
+    return out;
+}"""
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
+    tmp = tmp_path_factory.mktemp("police")
+    url = f"sqlite:///{tmp / 'police.db'}"
+    store = Store.open(url)
+    seed_demo(store, reports=400)
+    add_user(store, "polis.erik", PASSWORD, "police")
+    store.close()
+    running = start_app(Path(tmp), url)
+    yield running
+    stop_app(running)
+
+
+def choose(page: Page, label: str, option: str) -> None:
+    """Pick ``option`` in the Streamlit selectbox labelled ``label``."""
+    box = page.get_by_role("combobox", name=label, exact=True)
+    box.click()
+    box.fill(option)  # typing filters the list, whatever part of it is scrolled into view
+    page.get_by_role("option", name=option).first.click()
+    page.wait_for_function(
+        "([label, option]) => [...document.querySelectorAll('input[role=combobox]')]"
+        ".some(e => e.getAttribute('aria-label') === label && e.value === option)",
+        arg=[label, option],
+        timeout=TIMEOUT_MS,
+    )
+
+
+def log_in(page: Page) -> None:
+    sidebar = page.locator("[data-testid='stSidebar']")
+    sidebar.get_by_text("Inloggning för personal").click()
+    sidebar.get_by_role("textbox", name="Användarnamn").fill("polis.erik")
+    sidebar.get_by_role("textbox", name="Lösenord").fill(PASSWORD)
+    sidebar.get_by_role("button", name="Logga in").click()
+    sidebar.get_by_role("button", name="Logga ut").wait_for(timeout=TIMEOUT_MS)
+
+
+def test_police_change_a_status_in_their_area_and_the_public_sees_only_coarse_published_reports(
+    app: RunningApp, browser: Browser
+) -> None:
+    browsing = open_context(browser, viewport={"width": 1400, "height": 1000})
+    page = browsing.page
+    page.goto(app.url)
+    page.get_by_role("heading", level=1).first.wait_for(timeout=TIMEOUT_MS)
+    nav = page.locator("[data-testid='stSidebarNav']")
+    assert nav.get_by_text("Medborgarlöften").count() == 0, "a staff page is offered to the public"
+
+    log_in(page)
+    nav.get_by_text("Medborgarlöften").click()
+    page.get_by_role("heading", name="Medborgarlöften och platssamverkan").wait_for(timeout=TIMEOUT_MS)
+    choose(page, "Område", f"{AREA} · Medborgarlöfte")
+    page.get_by_role("heading", name=AREA).wait_for(timeout=TIMEOUT_MS)
+    map_frame(page)  # the area's map is drawn, with its reports
+
+    store = Store.open(app.database_url)
+    reports = store.reports_frame().set_index("ref_code")
+    ref_code = page.get_by_role("combobox", name="Rapport", exact=True).input_value()
+    before = reports.loc[ref_code, "status"]
+    target, target_label = ("stangd", "Stängd") if before != "stangd" else ("bekraftad", "Bekräftad")
+    choose(page, "Status", target_label)
+    page.get_by_role("textbox", name="Offentlig kommentar").fill("Kontrollerat på plats i kväll.")
+    page.get_by_role("button", name="Spara status").click()
+    page.get_by_text("Statusen är sparad.").wait_for(timeout=TIMEOUT_MS)
+    history = page.get_by_text("polis.erik · status:")
+    history.first.wait_for(timeout=TIMEOUT_MS)
+    assert target_label in history.first.inner_text() and "Kontrollerat på plats" in history.first.inner_text()
+    assert store.reports_frame().set_index("ref_code").loc[ref_code, "status"] == target
+
+    page.locator("[data-testid='stSidebar']").get_by_role("button", name="Logga ut").click()
+    page.locator("[data-testid='stSidebar']").get_by_text("Inloggning för personal").wait_for(timeout=TIMEOUT_MS)
+    nav.get_by_text("Karta").click()
+    assert nav.get_by_text("Medborgarlöften").count() == 0
+    frame = map_frame(page)
+    frame.wait_for_function("() => window.map !== undefined", timeout=TIMEOUT_MS)
+    page.wait_for_timeout(500)
+    shown = frame.evaluate(REPORT_FEATURES)
+    assert shown, "the public map shows no reports"
+    exact = store.reports_frame().set_index("id")
+    published = set(exact.index[exact["moderation"] == "published"])
+    ids = [f["id"] for f in shown]
+    assert set(ids) <= published and not any(f["pending"] for f in shown)
+    lon, lat = np.array([f["lon"] for f in shown]), np.array([f["lat"] for f in shown])
+    snapped_lon, snapped_lat = coarsen_points(lon, lat)
+    assert np.allclose(lon, snapped_lon, atol=1e-7) and np.allclose(lat, snapped_lat, atol=1e-7), "not on the grid"
+    moved = (exact.loc[ids, "lon"].to_numpy() != lon) | (exact.loc[ids, "lat"].to_numpy() != lat)
+    assert moved.all(), "a public report sits at its exact place"
+    assert browsing.external_requests == []
+    browsing.context.close()
+    store.close()

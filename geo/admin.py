@@ -25,6 +25,7 @@ from geo.auth import (
     users,
 )
 from geo.model import Category, Feeling, Role
+from geo.privacy import is_valid_email
 from geo.store import Store, utcnow
 
 CATEGORY_CODE = re.compile(r"^[a-z0-9_]{2,64}$")
@@ -42,6 +43,7 @@ class Account:
     active: bool
     locked: bool
     created_at: dt.datetime
+    sso_email: str = ""
 
 
 def _check_admin(actor: User | None) -> User:
@@ -64,6 +66,7 @@ def accounts(store: Store, actor: User | None) -> list[Account]:
             active=bool(r["active"]),
             locked=r["locked_until"] is not None and r["locked_until"] > now,
             created_at=r["created_at"].replace(tzinfo=dt.UTC),
+            sso_email=r["sso_email"] or "",
         )
         for r in rows
     ]
@@ -75,9 +78,18 @@ def create_account(store: Store, actor: User | None, username: str, password: st
     return add_user(store, username, password, role)
 
 
-def update_account(store: Store, actor: User | None, username: str, *, role: Role | str, active: bool) -> None:
-    """Change an account's role and whether it may log in."""
+def update_account(
+    store: Store, actor: User | None, username: str, *, role: Role | str, active: bool, sso_email: str | None = None
+) -> None:
+    """Change an account's role, whether it may log in, and (when ``sso_email`` is
+    given; empty unlinks) the e-mail address its single sign-on identity has."""
     _check_admin(actor)
+    values: dict[str, object] = {}
+    if sso_email is not None:
+        email = sso_email.strip().lower()
+        if email and not is_valid_email(email):
+            raise AuthError("admin.error.sso_email", f"not an e-mail address: {sso_email!r}")
+        values["sso_email"] = email or None
     try:
         new_role = Role(role)
     except ValueError:
@@ -98,7 +110,17 @@ def update_account(store: Store, actor: User | None, username: str, *, role: Rol
             ).scalar()
             if admins <= 1:
                 raise AuthError("admin.error.last_admin", "the last active admin must stay an active admin")
-        conn.execute(users.update().where(users.c.username == username).values(role=new_role.value, active=active))
+        if values.get("sso_email"):
+            taken = conn.execute(
+                sa.select(users.c.username).where(
+                    users.c.sso_email == values["sso_email"], users.c.username != username
+                )
+            ).first()
+            if taken:
+                raise AuthError("admin.error.sso_taken", f"{values['sso_email']!r} is linked to {taken.username!r}")
+        conn.execute(
+            users.update().where(users.c.username == username).values(role=new_role.value, active=active, **values)
+        )
 
 
 def reset_password(store: Store, actor: User | None, username: str, password: str) -> None:

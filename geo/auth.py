@@ -39,6 +39,8 @@ users = sa.Table(
     sa.Column("failed_attempts", sa.Integer, nullable=False, default=0),
     sa.Column("locked_until", sa.DateTime, nullable=True),
     sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("sso_email", sa.String(254), nullable=True),
+    sa.Index("ux_users_sso_email", "sso_email", unique=True),
 )
 
 
@@ -88,6 +90,26 @@ def hash_password(password: str) -> str:
 
 def ensure_schema(store: Store) -> None:
     metadata.create_all(store.engine, tables=[users])
+    columns = {c["name"] for c in sa.inspect(store.engine).get_columns("users")}
+    if "sso_email" not in columns:  # a database from before single sign-on
+        with store.engine.begin() as conn:
+            conn.execute(sa.text("ALTER TABLE users ADD COLUMN sso_email VARCHAR(254)"))
+            conn.execute(sa.text("CREATE UNIQUE INDEX ux_users_sso_email ON users (sso_email)"))
+
+
+def user_for_sso(store: Store, email: str | None) -> User | None:
+    """The active staff account linked to ``email``, the address an OIDC provider
+    vouched for (`st.login`); None if no account is linked to it. Single sign-on
+    never creates accounts: an admin links them."""
+    if not email or "@" not in email:
+        return None
+    ensure_schema(store)
+    query = sa.select(users.c.username, users.c.role).where(
+        users.c.sso_email == email.strip().lower(), users.c.active.is_(True)
+    )
+    with store.engine.connect() as conn:
+        row = conn.execute(query).first()
+    return None if row is None else User(row.username, Role(row.role))
 
 
 def add_user(store: Store, username: str, password: str, role: Role | str) -> User:

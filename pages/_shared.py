@@ -10,7 +10,7 @@ from collections.abc import Mapping
 
 import streamlit as st
 
-from geo.auth import StaffSession, User, authenticate, ensure_first_admin
+from geo.auth import StaffSession, User, authenticate, ensure_first_admin, user_for_sso
 from geo.config import Settings, load_settings
 from geo.demo import seed_demo
 from geo.i18n import Translator, label, normalize_language, translator
@@ -101,15 +101,46 @@ def _log_out() -> None:
     st.session_state.pop(SESSION_KEY, None)
 
 
+def sso_configured() -> bool:
+    """Single sign-on is on when ``.streamlit/secrets.toml`` has an ``[auth]`` section
+    (OIDC, see the README); without it, staff use their password."""
+    try:
+        return "auth" in st.secrets
+    except (FileNotFoundError, st.errors.StreamlitSecretNotFoundError):
+        return False
+
+
+def _sso_session() -> None:
+    """Turn an OIDC identity (``st.user``) into a staff session, if an admin linked
+    the e-mail address to an active account."""
+    if SESSION_KEY in st.session_state or not st.user.is_logged_in:
+        return
+    user = user_for_sso(store(), st.user.get("email"))
+    if user is None:
+        st.session_state["sso_unknown"] = True
+    else:
+        st.session_state[SESSION_KEY] = StaffSession(user, utcnow())
+
+
 def login_box() -> None:
     """Staff log-in and log-out in the sidebar (residents never need it)."""
     t = tr()
+    sso = sso_configured()
+    if sso:
+        _sso_session()
     role = viewer()
     user = current_user()
     if user is not None:
         st.caption(t("auth.logged_in_as", user=user.username, role=label("role", role, language())))
-        st.button(t("auth.logout"), on_click=_log_out, key="logout")
+        if st.button(t("auth.logout"), on_click=_log_out, key="logout") and sso and st.user.is_logged_in:
+            st.logout()
         return
+    if sso:
+        if st.session_state.pop("sso_unknown", False):
+            st.error(t("auth.sso_unknown"))
+            if st.button(t("auth.logout"), key="sso_logout"):
+                st.logout()
+        st.button(t("auth.sso_login"), on_click=st.login, key="sso_login")
     if st.session_state.pop("auth_expired", False):
         st.info(t("auth.expired"))
     with st.expander(t("auth.staff_login"), expanded=bool(st.session_state.get("auth_failed"))):

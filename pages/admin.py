@@ -53,7 +53,12 @@ def update_user() -> None:
     name = st.session_state["admin_user"]
     try:
         update_account(
-            db, user, name, role=st.session_state["admin_user_role"], active=st.session_state["admin_user_active"]
+            db,
+            user,
+            name,
+            role=st.session_state["admin_user_role"],
+            active=st.session_state["admin_user_active"],
+            sso_email=st.session_state["admin_user_sso"],
         )
         if st.session_state.get("admin_user_password"):
             reset_password(db, user, name, st.session_state["admin_user_password"])
@@ -69,6 +74,7 @@ def load_user() -> None:
     if found is not None:
         st.session_state["admin_user_role"] = found.role.value
         st.session_state["admin_user_active"] = found.active
+        st.session_state["admin_user_sso"] = found.sso_email
 
 
 users_tab, categories_tab = st.tabs([t("admin.users"), t("admin.categories")])
@@ -105,6 +111,7 @@ with users_tab:
         role_col, active_col = st.columns(2)
         role_col.selectbox(t("admin.role"), roles, format_func=lambda r: label("role", r, lang), key="admin_user_role")
         active_col.checkbox(t("admin.active"), key="admin_user_active")
+        st.text_input(t("admin.sso_email"), key="admin_user_sso", max_chars=254, help=t("admin.sso_email_help"))
         st.text_input(
             t("admin.new_password"), type="password", key="admin_user_password", help=t("admin.password_help")
         )

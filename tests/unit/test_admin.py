@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+import sqlalchemy as sa
 
 from geo.admin import accounts, all_categories, create_account, reset_password, save_category, update_account
-from geo.auth import AuthError, User, add_user, authenticate
+from geo.auth import AuthError, User, add_user, authenticate, user_for_sso
 from geo.model import Category, Feeling, Role
 from geo.store import Store
 
@@ -75,3 +78,38 @@ def test_only_an_admin_may_manage(with_admin: Store, actor: User | None) -> None
     with pytest.raises(PermissionError):
         reset_password(with_admin, actor, "admin", PASSWORD)
     assert [a.username for a in accounts(with_admin, ADMIN)] == ["admin"]
+
+
+def test_single_sign_on_finds_only_the_linked_active_account(with_admin: Store) -> None:
+    create_account(with_admin, ADMIN, "polis.erik", "polisens lösenord", Role.POLICE)
+    assert user_for_sso(with_admin, "erik.polis@polisen.se") is None  # never creates accounts
+    update_account(with_admin, ADMIN, "polis.erik", role=Role.POLICE, active=True, sso_email="Erik.Polis@polisen.se")
+    assert user_for_sso(with_admin, "erik.polis@polisen.se") == User("polis.erik", Role.POLICE)
+    with pytest.raises(AuthError) as taken:
+        update_account(with_admin, ADMIN, "admin", role=Role.ADMIN, active=True, sso_email="erik.polis@polisen.se")
+    assert taken.value.key == "admin.error.sso_taken"
+    with pytest.raises(AuthError) as bad:
+        update_account(with_admin, ADMIN, "admin", role=Role.ADMIN, active=True, sso_email="inte en adress")
+    assert bad.value.key == "admin.error.sso_email"
+    update_account(with_admin, ADMIN, "polis.erik", role=Role.POLICE, active=False)  # keeps the link
+    assert user_for_sso(with_admin, "erik.polis@polisen.se") is None  # but a deactivated account is out
+    assert user_for_sso(with_admin, None) is None
+
+
+def test_a_users_table_from_before_single_sign_on_gains_the_column(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "CREATE TABLE users (username VARCHAR(64) PRIMARY KEY, password_hash VARCHAR(200) NOT NULL, "
+                "role VARCHAR(16) NOT NULL, active BOOLEAN NOT NULL, failed_attempts INTEGER NOT NULL, "
+                "locked_until DATETIME, created_at DATETIME NOT NULL)"
+            )
+        )
+    engine.dispose()
+    store = Store.open(url)
+    add_user(store, "admin", PASSWORD, Role.ADMIN)
+    assert authenticate(store, "admin", PASSWORD) == ADMIN
+    assert user_for_sso(store, "admin@kommun.se") is None
+    store.close()

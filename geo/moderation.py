@@ -12,12 +12,16 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import folium
+import geopandas as gpd
 import pandas as pd
 import sqlalchemy as sa
 
+from geo import mapview
 from geo.auth import STAFF_ROLES, User
+from geo.config import TileSource
 from geo.i18n import format_moment, label, translator
-from geo.model import Moderation, Status
+from geo.model import WGS84, Category, Moderation, Status
 from geo.privacy import scrub_text
 from geo.store import Store, report_contacts, report_events, reports, utcnow
 
@@ -238,3 +242,25 @@ def describe_event(event: Event, lang: str) -> str:
             after=label(event.field, event.to_value, lang),
         )
     return f"{line} · {event.comment}" if event.comment else line
+
+
+def queue_map(
+    pending: pd.DataFrame, selected: Sequence[str], *, lang: str, tiles: TileSource, categories: list[Category]
+) -> folium.Map:
+    """The moderation queue on a map: every pending report at its exact place
+    (``lon``/``lat`` columns, EPSG:4326), the ``selected`` ones ringed, fitted to all."""
+    labels = {c.code: f"{c.icon} {c.label(lang)}".strip() for c in categories}
+    points = gpd.GeoDataFrame(
+        pending.drop(columns=["lon", "lat"]), geometry=gpd.points_from_xy(pending["lon"], pending["lat"]), crs=WGS84
+    )
+    m = mapview.base_map(tiles)
+    groups = [mapview.reports_group(points, lambda code: labels.get(code, code))]
+    chosen = points[points["id"].isin(list(selected))]
+    groups += [mapview.highlight_group(point) for point in chosen.geometry]
+    for group in groups:
+        group.add_to(m)
+    if not points.empty:
+        minx, miny, maxx, maxy = points.total_bounds
+        m.fit_bounds([[miny, minx], [maxy, maxx]], padding=(30, 30), max_zoom=16)
+    mapview.localized(m, *groups)
+    return m

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import streamlit as st
+from streamlit_folium import st_folium
 
 from geo.i18n import format_day, label
 from geo.model import Moderation
-from geo.moderation import moderate, pending_reports
+from geo.moderation import moderate, pending_reports, queue_map
 from pages._report_actions import report_actions
-from pages._shared import current_user, language, store, tr, viewer
+from pages._shared import current_user, language, settings, store, tr, viewer
 
 t = tr()
 lang = language()
@@ -35,6 +36,19 @@ st.multiselect(
         f"{pending.set_index('id').loc[i, 'ref_code']} · {labels.get(pending.set_index('id').loc[i, 'category'], '')}"
     ),
     key="moderation_selected",
+)
+st_folium(
+    queue_map(
+        pending,
+        [i for i in st.session_state.get("moderation_selected", []) if i in ids],
+        lang=lang,
+        tiles=settings().tiles,
+        categories=db.categories(include_inactive=True),
+    ),
+    key="moderation_map",
+    height=360,
+    use_container_width=True,
+    returned_objects=[],
 )
 reason = st.text_input(t("moderation.reason"), key="moderation_reason", max_chars=500)
 left, right = st.columns(2)

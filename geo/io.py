@@ -405,7 +405,8 @@ def _read_csv(data: bytes, given: CRS | None) -> gpd.GeoDataFrame:
     else:
         raise ImportRefused("io.csv_no_coordinates", columns=", ".join(frame.columns))
     if problems:
-        raise ImportRefused("io.refused", problems=problems, n=len(problems))
+        problems.sort(key=lambda p: p.feature)
+        raise ImportRefused("io.refused", problems=problems, n=len({p.feature for p in problems}))
     return gpd.GeoDataFrame(frame.drop(columns=used), geometry=gpd.GeoSeries(geoms), crs=crs)
 
 

@@ -39,6 +39,7 @@ pages = [
 ]
 if viewer().is_staff:  # the page checks the role itself too: a typed URL is refused
     pages.append(st.Page("pages/moderation.py", title=t("nav.moderation"), icon="✅", url_path="granskning"))
+    pages.append(st.Page("pages/import_export.py", title=t("nav.import_export"), icon="🗂️", url_path="import-export"))
 page = st.navigation(pages)
 with st.sidebar:
     login_box()

@@ -414,3 +414,22 @@ def test_cli_refusal_is_one_message_and_exit_1(tmp_path: Path, filled_store: Sto
     assert failed.stderr.startswith("error: Inget importerades: 1 objekt har problem.")
     assert "Traceback" not in failed.stderr
     assert counts(filled_store) == before
+
+
+# -- catalogue ----------------------------------------------------------------------------------
+
+
+def test_every_io_and_api_message_is_in_every_catalogue() -> None:
+    import ast
+
+    from geo.i18n import LANGUAGES, messages
+
+    keys = {f"io.layer.{layer}" for layer in LAYERS}
+    for name in ("geo/io.py", "geo/api.py", "pages/import_export.py"):
+        for node in ast.walk(ast.parse((ROOT / name).read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                if re.fullmatch(r"(io|api)\.[a-z_]+(\.[a-z_]+)*", node.value):
+                    keys.add(node.value)
+    assert len(keys) > 60
+    for lang in LANGUAGES:
+        assert not keys - set(messages(lang)), lang

@@ -427,9 +427,9 @@ def test_every_io_and_api_message_is_in_every_catalogue() -> None:
     keys = {f"io.layer.{layer}" for layer in LAYERS}
     for name in ("geo/io.py", "geo/api.py", "pages/import_export.py"):
         for node in ast.walk(ast.parse((ROOT / name).read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Constant) and isinstance(node.value, str):
-                if re.fullmatch(r"(io|api)\.[a-z_]+(\.[a-z_]+)*", node.value):
-                    keys.add(node.value)
+            is_text = isinstance(node, ast.Constant) and isinstance(node.value, str)
+            if is_text and re.fullmatch(r"(io|api)\.[a-z_]+(\.[a-z_]+)*", node.value):
+                keys.add(node.value)
     assert len(keys) > 60
     for lang in LANGUAGES:
         assert not keys - set(messages(lang)), lang

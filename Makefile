@@ -9,7 +9,7 @@ PORT ?= 8501
 .PHONY: run test lint setup setup-test seed-demo
 
 run: setup
-	$(BIN)/streamlit run app.py --server.port $(PORT)
+	$(BIN)/streamlit run serve.py --server.port $(PORT)
 
 test: setup-test
 	$(BIN)/ruff check .

@@ -1,4 +1,5 @@
-"""Command line: ``python -m geo [--database URL] seed-demo [--reports N] | users add NAME --role ROLE``.
+"""Command line: ``python -m geo [--database URL] seed-demo [--reports N] | users add NAME --role ROLE
+| import FILE --layer LAYER [--crs EPSG] | export --layer LAYER --format FMT [--crs EPSG] [--output PATH]``.
 
 Thin: parses options, calls the library, turns domain errors into exit code 1 and
 one sentence on standard error.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -15,6 +17,9 @@ from collections.abc import Sequence
 from geo.auth import STAFF_ROLES, AuthError, add_user
 from geo.config import DEFAULT_DEMO_REPORTS, load_settings
 from geo.demo import seed_demo
+from geo.i18n import normalize_language
+from geo.io import FORMATS, LAYERS, SUFFIXES, ImportRefused, ImportSource, export_layer, import_layer, parse_crs
+from geo.model import Role
 from geo.store import Store, StoreError
 
 
@@ -43,6 +48,67 @@ def _users_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cli_language() -> str:
+    """Messages in the language of ``LANG`` (``en_GB.UTF-8`` → English), else Swedish."""
+    return normalize_language(os.environ.get("LANG", ""))
+
+
+def _import(args: argparse.Namespace) -> int:
+    store = Store.open(args.database or load_settings().database_url)
+    mapping = None
+    if args.map:
+        mapping = {}
+        for item in args.map:
+            name, _, column = item.partition("=")
+            mapping[name.strip()] = column.strip() or None
+    lang = _cli_language()
+    try:
+        source = ImportSource.from_path(args.file)
+        result = import_layer(
+            store,
+            Role.ADMIN,
+            source,
+            args.layer,
+            crs=args.crs,
+            mapping=mapping,
+            default_kind=args.kind,
+            repair=not args.no_repair,
+            dry_run=args.dry_run,
+        )
+    except ImportRefused as error:
+        print(f"error: {error.text(lang)}", file=sys.stderr)
+        return 1
+    except (OSError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    for problem in result.repaired:
+        print(problem.text(lang))
+    verb = "would import" if args.dry_run else "imported"
+    print(f"{verb} {result.count} features into {result.layer} from {args.file}")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    store = Store.open(args.database or load_settings().database_url)
+    viewer = Role.ADMIN if args.exact else Role.PUBLIC
+    try:
+        crs = parse_crs(args.crs)
+        exported = export_layer(store, viewer, args.layer, args.format, crs=crs)
+    except ImportRefused as error:
+        print(f"error: {error.text(_cli_language())}", file=sys.stderr)
+        return 1
+    output = args.output or f"{args.layer}{SUFFIXES[args.format]}"
+    try:
+        with open(output, "wb") as handle:
+            handle.write(exported.data)
+    except OSError as error:
+        print(f"error: cannot write {output}: {error.strerror}", file=sys.stderr)
+        return 1
+    face = "exact (staff)" if args.exact else "public"
+    print(f"exported {exported.count} features of {args.layer} ({face}) to {output} in {crs.to_string()}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m geo", description="Trygghetskartan command line.")
     parser.add_argument("--database", help="SQLAlchemy URL (default: TRYGG_DATABASE_URL or data/trygghet.db)")
@@ -57,6 +123,26 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--role", required=True, choices=[r.value for r in STAFF_ROLES])
     add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     add.set_defaults(handler=_users_add)
+    imp = commands.add_parser(
+        "import", help="import a GeoJSON, GeoPackage, zipped Shapefile or CSV file (all or nothing)"
+    )
+    imp.add_argument("file", help="the file (.geojson, .gpkg, .zip with one .shp, .csv)")
+    imp.add_argument("--layer", required=True, choices=LAYERS)
+    imp.add_argument("--crs", help="CRS of a file that declares none, e.g. 3006 (SWEREF 99 TM)")
+    imp.add_argument("--kind", help="zone or meeting place kind for rows without one (e.g. platssamverkan)")
+    imp.add_argument(
+        "--map", action="append", metavar="FIELD=COLUMN", help="take FIELD from COLUMN (repeatable; default: by name)"
+    )
+    imp.add_argument("--no-repair", action="store_true", help="refuse invalid geometries instead of repairing them")
+    imp.add_argument("--dry-run", action="store_true", help="check everything, write nothing")
+    imp.set_defaults(handler=_import)
+    exp = commands.add_parser("export", help="export a layer (public by default: published, coarsened, scrubbed)")
+    exp.add_argument("--layer", required=True, choices=LAYERS)
+    exp.add_argument("--format", required=True, choices=FORMATS)
+    exp.add_argument("--crs", default="4326", help="CRS of the output, e.g. 3006 (default 4326, WGS84)")
+    exp.add_argument("--output", help="file to write (default: LAYER.gpkg/.geojson/.zip/.csv here)")
+    exp.add_argument("--exact", action="store_true", help="staff export: exact locations, all reports not rejected")
+    exp.set_defaults(handler=_export)
     return parser
 
 

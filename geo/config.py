@@ -7,6 +7,8 @@
 | ``TRYGG_TILES_ATTRIBUTION`` | OpenStreetMap's | attribution shown with custom tiles |
 | ``TRYGG_ADMIN_PASSWORD`` | (unset) | password of the first admin user |
 | ``TRYGG_DEMO_REPORTS`` | ``600`` | how many demo reports the first start seeds |
+| ``TRYGG_OPEN311_API_KEYS`` | (unset) | comma-separated keys; when set, an Open311 POST needs one |
+| ``TRYGG_OPEN311_RATE_LIMIT`` | ``60`` | Open311 POSTs per 10 minutes, all clients together |
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ DEFAULT_DATABASE_URL = "sqlite:///data/trygghet.db"
 OSM_TILES_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 OSM_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>'
 DEFAULT_DEMO_REPORTS = 600
+DEFAULT_OPEN311_RATE_LIMIT = 60
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,8 @@ class Settings:
     tiles: TileSource
     admin_password: str | None
     demo_reports: int
+    open311_api_keys: tuple[str, ...] = ()
+    open311_rate_limit: int = DEFAULT_OPEN311_RATE_LIMIT
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -50,9 +55,15 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         demo_reports = max(0, int(env.get("TRYGG_DEMO_REPORTS", DEFAULT_DEMO_REPORTS)))
     except ValueError:
         demo_reports = DEFAULT_DEMO_REPORTS
+    try:
+        open311_rate_limit = max(1, int(env.get("TRYGG_OPEN311_RATE_LIMIT", DEFAULT_OPEN311_RATE_LIMIT)))
+    except ValueError:
+        open311_rate_limit = DEFAULT_OPEN311_RATE_LIMIT
     return Settings(
         database_url=env.get("TRYGG_DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL,
         tiles=tiles,
         admin_password=env.get("TRYGG_ADMIN_PASSWORD") or None,
         demo_reports=demo_reports,
+        open311_api_keys=tuple(k.strip() for k in env.get("TRYGG_OPEN311_API_KEYS", "").split(",") if k.strip()),
+        open311_rate_limit=open311_rate_limit,
     )

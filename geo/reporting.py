@@ -116,8 +116,11 @@ def preview_text(draft: ReportDraft) -> str:
     return scrub_text(_plain(draft.text)).text
 
 
-def submit(store: Store, draft: ReportDraft, *, now: dt.datetime | None = None) -> Submitted:
+def submit(
+    store: Store, draft: ReportDraft, *, now: dt.datetime | None = None, source: Source = Source.WEB
+) -> Submitted:
     """Store a validated draft as a pending report; the e-mail goes apart from it.
+    ``source`` says where it came from (the Rapportera form, or Open311 through `geo.api`).
 
     Returns only after the database has committed the report.
     """
@@ -134,7 +137,7 @@ def submit(store: Store, draft: ReportDraft, *, now: dt.datetime | None = None) 
         "created_at": now or utcnow(),
         "status": Status.NEW.value,
         "moderation": Moderation.PENDING.value,
-        "source": Source.WEB.value,
+        "source": Source(source).value,
     }
     email = draft.email.strip() if draft.email_consent else ""
     report_id, ref_code = store.add_report(row, email=email or None)

@@ -22,6 +22,7 @@ from geo.analysis import LOCAL_TIME_ZONE, BeforeAfter, before_after, counts_by, 
 from geo.auth import STAFF_ROLES, User
 from geo.config import TileSource
 from geo.i18n import format_day, label, translator
+from geo.io import neutralise_formula
 from geo.layers import ReportFilter, reports_layer, zones_layer
 from geo.model import WGS84, Category, Role, ZoneKind
 from geo.store import Store, reports
@@ -39,7 +40,6 @@ EXPORT_COLUMNS = (
     "public_comment",
 )
 """What an export of an area's reports holds: never a contact address."""
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -185,13 +185,6 @@ def export_csv(review: AreaReview) -> bytes:
     for column in ("text", "public_comment"):
         table[column] = table[column].map(neutralise_formula)
     return table.to_csv(index=False).encode("utf-8-sig")
-
-
-def neutralise_formula(value: object) -> object:
-    """A text cell that starts like a spreadsheet formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
 
 
 def export_name(review: AreaReview, extension: str) -> str:

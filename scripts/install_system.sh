@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages a command needs, only when something is missing.
 #   scripts/install_system.sh run    -> python3-venv, nodejs, npm
-#   scripts/install_system.sh test   -> the above plus chromium (browser tests)
+#   scripts/install_system.sh test   -> the above plus chromium (browser tests) and gdal-bin (ogrinfo reads exports)
 set -euo pipefail
 profile="${1:-run}"
 need=()
@@ -9,6 +9,7 @@ command -v npm >/dev/null 2>&1 || need+=(nodejs npm)
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need+=(python3-venv)
 if [ "$profile" = "test" ]; then
   [ -x /usr/bin/chromium ] || need+=(chromium)
+  command -v ogrinfo >/dev/null 2>&1 || need+=(gdal-bin)
 fi
 [ "${#need[@]}" -eq 0 ] && exit 0
 echo "installing Debian packages: ${need[*]}"

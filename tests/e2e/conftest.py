@@ -1,4 +1,4 @@
-"""A real `streamlit run app.py` and Debian's Chromium with the network cut.
+"""A real `streamlit run serve.py` (the app and its HTTP API) and Debian's Chromium with the network cut.
 
 Chromium resolves no host but localhost (``--host-resolver-rules``), so a CDN link
 fails to load; every request to another host is also counted, and tests assert the
@@ -61,7 +61,7 @@ def start_app(tmp: Path, database_url: str, extra_env: dict[str, str] | None = N
             "-m",
             "streamlit",
             "run",
-            "app.py",
+            "serve.py",
             "--server.port",
             str(port),
             "--server.address",

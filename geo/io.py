@@ -1,0 +1,938 @@
+"""Import and export of the map's layers: GeoJSON, GeoPackage, zipped Shapefile and CSV.
+
+Layers (`LAYERS`): ``reports``, ``meeting_places``, ``zones`` (platssamverkan and
+medborgarlöften) and ``boundary`` (the municipality).
+
+**Import** (admins only): `read_source` reads a file into a GeoDataFrame and transforms
+whatever CRS the file declares to EPSG:4326 (WGS84 lon/lat degrees). A file that declares
+no CRS (a Shapefile without ``.prj``, a CSV of ``wkt``) is refused unless the caller
+names one. CSV files carry points as ``lon``/``lat`` (EPSG:4326) or ``x``/``y``,
+``e``/``n``, ``easting``/``northing`` (SWEREF 99 TM, EPSG:3006; Swedish surveying
+convention puts the northing in ``x``, which is recognised by its size), or any geometry
+as ``wkt_epsg<code>`` (or ``wkt`` with a CRS named by the caller); semicolon or comma
+separated, decimal comma or point, UTF-8 or Windows-1252. `suggest_mapping` maps the
+file's columns to the layer's fields (`LAYER_FIELDS`), `preview` shows the result, and
+`import_layer` checks every feature (geometry type, validity, values), repairs invalid
+geometries with ``make_valid`` when asked to and writes everything in one transaction,
+or nothing: any problem raises `ImportRefused` listing each feature and its reason.
+
+**Export**: `export_layer` writes a layer in any of `FORMATS`, in EPSG:4326 or another
+CRS (``crs=3006``). The public (`Role.PUBLIC`) gets what the public map shows: published
+reports only, each snapped to its 50 m SWEREF 99 TM cell, free text scrubbed. Staff get
+exact locations. Contact e-mails never leave. CSV cells that a spreadsheet would run as
+a formula (starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return) get a
+leading ``'``; the importer takes it off again.
+
+Messages are catalogue keys (``io.*``) with values, so the page can show them in the
+viewer's language and the command line in Swedish.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import math
+import re
+import tempfile
+import unicodedata
+import zipfile
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+from pyproj import CRS
+from pyproj.exceptions import CRSError
+
+from geo.i18n import LANGUAGES, translate
+from geo.layers import ReportFilter, boundary_layer, meeting_places_layer, report_conditions, zones_layer
+from geo.model import (
+    SWEREF99TM,
+    WGS84,
+    Feeling,
+    MeetingPlace,
+    MeetingPlaceKind,
+    Moderation,
+    Role,
+    Source,
+    Status,
+    TimeOfDay,
+    Zone,
+    ZoneKind,
+)
+from geo.privacy import coarsen_points, scrub_text
+from geo.store import Store
+
+LAYERS: tuple[str, ...] = ("reports", "meeting_places", "zones", "boundary")
+FORMATS: tuple[str, ...] = ("gpkg", "geojson", "shp", "csv")
+IMPORT_SUFFIXES: tuple[str, ...] = (".geojson", ".json", ".gpkg", ".zip", ".csv", ".txt")
+MAX_IMPORT_BYTES = 20 * 1024 * 1024
+"""Largest file `import_layer` accepts (20 MiB); a larger one is refused before parsing."""
+MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
+"""Largest total size of the files inside a zipped Shapefile (against zip bombs)."""
+MAX_TEXT_LENGTH = 1000
+LOCAL_TIME_ZONE = ZoneInfo("Europe/Stockholm")
+"""Timestamps without a zone, and dates, are read as Swedish local time."""
+
+POLYGONAL = ("Polygon", "MultiPolygon")
+GEOMETRY_TYPES: dict[str, tuple[str, ...]] = {
+    "reports": ("Point",),
+    "meeting_places": ("Point",),
+    "zones": POLYGONAL,
+    "boundary": POLYGONAL,
+}
+
+MEDIA_TYPES = {
+    "gpkg": "application/geopackage+sqlite3",
+    "geojson": "application/geo+json",
+    "shp": "application/zip",
+    "csv": "text/csv",
+}
+SUFFIXES = {"gpkg": ".gpkg", "geojson": ".geojson", "shp": ".zip", "csv": ".csv"}
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class LayerField:
+    """One field of a layer: its name, whether a file must provide it, and the column
+    names (folded: lower case, å/ä → a, ö → o) that map to it by themselves."""
+
+    name: str
+    required: bool = False
+    aliases: tuple[str, ...] = ()
+
+
+LAYER_FIELDS: dict[str, tuple[LayerField, ...]] = {
+    "zones": (
+        LayerField("name", True, ("name", "namn", "title", "titel", "rubrik", "omrade")),
+        LayerField("kind", False, ("kind", "typ", "type", "slag", "zone_kind")),
+        LayerField("description", False, ("description", "beskrivning", "descr", "descriptio")),
+        LayerField("promise_text", False, ("promise_text", "promise_tx", "promise", "lofte", "loftestext")),
+        LayerField("police_contact", False, ("police_contact", "police_ctc", "poliskontakt", "polis", "kontakt")),
+        LayerField("start_date", False, ("start_date", "startdatum", "start", "fran", "from")),
+        LayerField("end_date", False, ("end_date", "slutdatum", "slut", "till", "to")),
+    ),
+    "meeting_places": (
+        LayerField("name", True, ("name", "namn", "title", "titel")),
+        LayerField("kind", False, ("kind", "typ", "type", "slag")),
+        LayerField("address", False, ("address", "adress")),
+        LayerField("opening_hours", False, ("opening_hours", "opening_hr", "oppettider", "hours")),
+        LayerField("languages", False, ("languages", "sprak", "langs")),
+        LayerField("accessibility", False, ("accessibility", "accessibil", "tillganglighet")),
+        LayerField("contact", False, ("contact", "kontakt")),
+        LayerField("description", False, ("description", "beskrivning", "descr", "descriptio")),
+    ),
+    "reports": (
+        LayerField("category", True, ("category", "kategori", "service_code", "orsak")),
+        LayerField("feeling", False, ("feeling", "kansla")),
+        LayerField("time_of_day", False, ("time_of_day", "time_of_da", "tod", "tid", "tid_pa_dygnet")),
+        LayerField("text", False, ("text", "beskrivning", "description", "fritext")),
+        LayerField("created_at", False, ("created_at", "skapad", "datum", "date", "requested_datetime")),
+        LayerField("status", False, ("status",)),
+        LayerField("moderation", False, ("moderation", "moderering")),
+        LayerField("public_comment", False, ("public_comment", "pub_commnt", "kommentar", "status_notes")),
+        LayerField("supporters", False, ("supporters", "stod")),
+        LayerField("language", False, ("language", "lang")),
+    ),
+    "boundary": (LayerField("name", False, ("name", "namn", "kommun", "kommunnamn")),),
+}
+"""What each layer takes from a file; geometry comes from the file's geometry."""
+
+SHAPEFILE_NAMES = {
+    "promise_text": "promise_tx",
+    "police_contact": "police_ctc",
+    "opening_hours": "opening_hr",
+    "accessibility": "accessibil",
+    "description": "descr",
+    "time_of_day": "tod",
+    "public_comment": "pub_commnt",
+}
+"""dBase allows 10 characters per field name; these short names map back on import."""
+
+
+# -- messages ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FeatureProblem:
+    """What is wrong with one feature (1-based; for CSV the line number of the file)."""
+
+    feature: int
+    key: str
+    values: Mapping[str, object] = field(default_factory=dict)
+
+    def text(self, lang: str = "sv") -> str:
+        return translate("io.feature", lang, n=self.feature, reason=translate(self.key, lang, **self.values))
+
+
+class ImportRefused(ValueError):
+    """The file cannot be imported; nothing was written. ``key`` is the catalogue key of
+    the message, ``values`` its placeholders, ``problems`` the features at fault."""
+
+    def __init__(self, key: str, problems: Sequence[FeatureProblem] = (), **values: object) -> None:
+        self.key = key
+        self.values = values
+        self.problems = list(problems)
+        super().__init__(self.text("en"))
+
+    def text(self, lang: str = "sv", limit: int = 20) -> str:
+        lines = [translate(self.key, lang, **self.values)]
+        lines += [problem.text(lang) for problem in self.problems[:limit]]
+        if len(self.problems) > limit:
+            lines.append(translate("io.more_problems", lang, n=len(self.problems) - limit))
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class ImportSource:
+    """A file to import: its name (the suffix says the format) and its bytes."""
+
+    name: str
+    data: bytes
+
+    @classmethod
+    def from_path(cls, path: str | Path) -> ImportSource:
+        """Read a file from disk, refusing one larger than `MAX_IMPORT_BYTES` before reading it."""
+        path = Path(path)
+        check_size(path.stat().st_size)
+        return cls(path.name, path.read_bytes())
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    layer: str
+    count: int
+    repaired: list[FeatureProblem]
+    written: bool
+
+
+Progress = Callable[[float, str], None]
+"""``progress(fraction 0..1, catalogue key of the stage)``."""
+
+
+def _no_progress(_fraction: float, _stage: str) -> None:
+    return None
+
+
+# -- checks ----------------------------------------------------------------------------
+
+
+def check_layer(layer: str) -> str:
+    if layer not in LAYERS:
+        raise ValueError(f"layer must be one of {LAYERS}, got {layer!r}")
+    return layer
+
+
+def check_format(fmt: str) -> str:
+    if fmt not in FORMATS:
+        raise ValueError(f"fmt must be one of {FORMATS}, got {fmt!r}")
+    return fmt
+
+
+def check_size(size: int) -> None:
+    """Refuse a file of ``size`` bytes above `MAX_IMPORT_BYTES` (before parsing it)."""
+    if size > MAX_IMPORT_BYTES:
+        raise ImportRefused("io.too_large", mb=round(size / 1024 / 1024, 1), max_mb=MAX_IMPORT_BYTES // 1024 // 1024)
+
+
+def parse_crs(value: object) -> CRS:
+    """A CRS from ``3006``, ``"3006"``, ``"EPSG:3006"`` or any pyproj input; `ImportRefused`
+    (``io.bad_crs``) when it names none."""
+    text = str(value).strip()
+    if text.isdigit():
+        text = f"EPSG:{text}"
+    try:
+        return CRS.from_user_input(text)
+    except CRSError:
+        raise ImportRefused("io.bad_crs", crs=text) from None
+
+
+def _fold(text: object) -> str:
+    """``" Löftes-text "`` → ``"loftes_text"``: how column names and enum labels are compared."""
+    value = unicodedata.normalize("NFKD", str(text).strip().lower())
+    value = "".join(ch for ch in value if not unicodedata.combining(ch))
+    return re.sub(r"[\s\-./]+", "_", value)
+
+
+# -- reading -----------------------------------------------------------------------------
+
+
+def read_source(source: ImportSource, *, crs: object = None) -> gpd.GeoDataFrame:
+    """The features of ``source`` as a GeoDataFrame in EPSG:4326 (WGS84 lon/lat degrees).
+
+    The CRS the file declares is transformed to EPSG:4326; ``crs`` (an EPSG code or any
+    pyproj input) is used for a file that declares none, and overrides the CSV columns'
+    implied CRS. Raises `ImportRefused` for a file too large, of an unknown kind, without
+    a CRS, or that cannot be read. Geometries are returned as read (not yet checked).
+    """
+    check_size(len(source.data))
+    suffix = Path(source.name).suffix.lower()
+    if suffix not in IMPORT_SUFFIXES:
+        raise ImportRefused("io.unknown_format", name=source.name, suffixes=", ".join(IMPORT_SUFFIXES))
+    given = parse_crs(crs) if crs not in (None, "") else None
+    frame = _read_csv(source.data, given) if suffix in (".csv", ".txt") else _read_vector(source, suffix, given)
+    frame = frame.reset_index(drop=True)
+    frame = frame.set_geometry(shapely.force_2d(frame.geometry.array), crs=frame.crs)
+    if frame.crs is None:
+        raise ImportRefused("io.no_crs", name=source.name)
+    if not frame.crs.equals(CRS.from_user_input(WGS84)):
+        frame = frame.to_crs(WGS84)
+    return frame
+
+
+def _read_vector(source: ImportSource, suffix: str, given: CRS | None) -> gpd.GeoDataFrame:
+    with tempfile.TemporaryDirectory(prefix="trygg-import-") as tmp:
+        folder = Path(tmp)
+        if suffix == ".zip":
+            path = _unzip_shapefile(source, folder)
+        else:
+            path = folder / f"upload{suffix}"
+            path.write_bytes(source.data)
+        try:
+            layers = pyogrio.list_layers(path)
+            frame = pyogrio.read_dataframe(path, layer=str(layers[0][0]) if len(layers) else None)
+        except Exception as error:  # pyogrio raises several kinds for a broken file
+            raise ImportRefused("io.unreadable", name=source.name, detail=_short(error)) from error
+    if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame:
+        raise ImportRefused("io.no_geometry", name=source.name)
+    if frame.crs is None and given is not None:
+        frame = frame.set_crs(given)  # the file declares none: the caller's choice
+    return frame
+
+
+def _unzip_shapefile(source: ImportSource, folder: Path) -> Path:
+    """Extract the one Shapefile of a zip into ``folder`` (base names only, size-checked)."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(source.data))
+    except zipfile.BadZipFile as error:
+        raise ImportRefused("io.unreadable", name=source.name, detail=_short(error)) from error
+    with archive:
+        members = [m for m in archive.infolist() if not m.is_dir() and not Path(m.filename).name.startswith(".")]
+        if sum(m.file_size for m in members) > MAX_UNZIPPED_BYTES:
+            raise ImportRefused("io.too_large_unzipped", max_mb=MAX_UNZIPPED_BYTES // 1024 // 1024)
+        shps = [m for m in members if m.filename.lower().endswith(".shp")]
+        if len(shps) != 1:
+            raise ImportRefused("io.zip_needs_one_shp", name=source.name, n=len(shps))
+        stem = Path(shps[0].filename).stem
+        for member in members:
+            name = Path(member.filename).name
+            if Path(name).stem == stem:
+                (folder / name).write_bytes(archive.read(member))
+    return folder / Path(shps[0].filename).name
+
+
+# -- CSV ------------------------------------------------------------------------------------
+
+_LON_NAMES = ("lon", "lng", "long", "longitude", "lon_wgs84")
+_LAT_NAMES = ("lat", "latitude", "lat_wgs84")
+_XY_NAMES = (("e", "n"), ("easting", "northing"), ("ost", "nord"), ("x", "y"))
+_SWEREF_NORTHING_MIN = 2_000_000.0
+"""Any SWEREF 99 TM northing in Sweden exceeds this; no easting does."""
+
+
+def decode_text(data: bytes) -> str:
+    """Text of a spreadsheet export: UTF-8 (with or without BOM), else Windows-1252."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            return data.decode("cp1252")
+        except UnicodeDecodeError:
+            return data.decode("latin-1")
+
+
+def _separator(text: str) -> str:
+    header = text.split("\n", 1)[0]
+    return max((";", ",", "\t"), key=header.count)
+
+
+def parse_number(value: object) -> float:
+    """``"6 256 543,12"``, ``"13.59"``, ``"−0,5"`` → float; `ValueError` otherwise."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    text = str(value).strip().replace("\u2212", "-").replace("\u00a0", "").replace(" ", "")
+    if "," in text and "." not in text:
+        text = text.replace(",", ".")
+    number = float(text)  # raises ValueError for "abc" and ""
+    if not math.isfinite(number):
+        raise ValueError(value)
+    return number
+
+
+def _read_csv(data: bytes, given: CRS | None) -> gpd.GeoDataFrame:
+    text = decode_text(data)
+    try:
+        frame = pd.read_csv(io.StringIO(text), sep=_separator(text), dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+        raise ImportRefused("io.unreadable", name="CSV", detail=_short(error)) from error
+    frame.columns = [str(c).strip() for c in frame.columns]
+    frame = frame.map(_unneutralise)
+    folded = {_fold(c): c for c in frame.columns}
+    wkt_column = next((c for f, c in folded.items() if f == "wkt" or re.fullmatch(r"wkt_epsg\d+", f)), None)
+    lon = next((folded[n] for n in _LON_NAMES if n in folded), None)
+    lat = next((folded[n] for n in _LAT_NAMES if n in folded), None)
+    pair = next(((folded[a], folded[b]) for a, b in _XY_NAMES if a in folded and b in folded), None)
+    problems: list[FeatureProblem] = []
+    if wkt_column is not None:
+        implied = re.fullmatch(r"wkt_epsg(\d+)", _fold(wkt_column))
+        crs = given or (CRS.from_epsg(int(implied.group(1))) if implied else None)
+        geoms = []
+        for i, value in enumerate(frame[wkt_column]):
+            try:
+                geoms.append(shapely.from_wkt(value) if value.strip() else None)
+            except shapely.errors.GEOSException:
+                problems.append(FeatureProblem(i + 2, "io.problem.bad_wkt", {"column": wkt_column}))
+                geoms.append(None)
+        used = [wkt_column]
+    elif (lon and lat) or pair:
+        xcol, ycol = (lon, lat) if lon and lat else pair  # type: ignore[misc]
+        crs = given or CRS.from_user_input(WGS84 if lon and lat else SWEREF99TM)
+        xs = _numbers(frame[xcol], xcol, problems)
+        ys = _numbers(frame[ycol], ycol, problems)
+        if not (lon and lat) and crs.equals(CRS.from_user_input(SWEREF99TM)):
+            with np.errstate(invalid="ignore"):
+                if np.nanmedian(xs) > _SWEREF_NORTHING_MIN > np.nanmedian(ys):
+                    xs, ys = ys, xs  # Swedish convention: x is the northing
+        geoms = [None if math.isnan(x) or math.isnan(y) else shapely.Point(x, y) for x, y in zip(xs, ys, strict=True)]
+        used = [xcol, ycol]
+    else:
+        raise ImportRefused("io.csv_no_coordinates", columns=", ".join(frame.columns))
+    if problems:
+        problems.sort(key=lambda p: p.feature)
+        raise ImportRefused("io.refused", problems=problems, n=len({p.feature for p in problems}))
+    return gpd.GeoDataFrame(frame.drop(columns=used), geometry=gpd.GeoSeries(geoms), crs=crs)
+
+
+def _numbers(values: pd.Series, column: str, problems: list[FeatureProblem]) -> np.ndarray:
+    out = np.full(len(values), np.nan)
+    for i, value in enumerate(values):
+        try:
+            out[i] = parse_number(value)
+        except ValueError:
+            problems.append(FeatureProblem(i + 2, "io.problem.not_a_number", {"column": column, "value": value}))
+    return out
+
+
+def _unneutralise(value: object) -> object:
+    """Undo `neutralise_formula`: ``'=1+2`` → ``=1+2``."""
+    if isinstance(value, str) and len(value) > 1 and value[0] == "'" and value[1] in _FORMULA_START:
+        return value[1:]
+    return value
+
+
+# -- mapping -----------------------------------------------------------------------------
+
+
+def suggest_mapping(columns: Iterable[str], layer: str) -> dict[str, str | None]:
+    """``{field: column or None}``: for each field of ``layer``, the first column of the
+    file whose folded name is one of the field's aliases."""
+    folded = {_fold(c): c for c in columns}
+    mapping: dict[str, str | None] = {}
+    taken: set[str] = set()
+    for spec in LAYER_FIELDS[check_layer(layer)]:
+        found = next((folded[a] for a in spec.aliases if a in folded and folded[a] not in taken), None)
+        mapping[spec.name] = found
+        if found:
+            taken.add(found)
+    return mapping
+
+
+def _check_mapping(mapping: Mapping[str, str | None], layer: str, columns: Sequence[str]) -> None:
+    known = {spec.name for spec in LAYER_FIELDS[layer]}
+    for name, column in mapping.items():
+        if name not in known:
+            raise ValueError(f"mapping names field {name!r}, which {layer!r} does not have; fields: {sorted(known)}")
+        if column is not None and column not in columns:
+            raise ImportRefused("io.no_such_column", column=column, columns=", ".join(columns))
+    for spec in LAYER_FIELDS[layer]:
+        if spec.required and not mapping.get(spec.name):
+            raise ImportRefused("io.missing_field", field=spec.name, columns=", ".join(columns))
+
+
+def preview(frame: gpd.GeoDataFrame, layer: str, mapping: Mapping[str, str | None], rows: int = 5) -> pd.DataFrame:
+    """The first ``rows`` features as the layer's fields (empty where unmapped), plus the
+    geometry type and, for points, lon/lat (EPSG:4326)."""
+    head = frame.head(rows)
+    out = pd.DataFrame(index=head.index)
+    for spec in LAYER_FIELDS[check_layer(layer)]:
+        column = mapping.get(spec.name)
+        out[spec.name] = head[column].map(_cell) if column else ""
+    out["geometry"] = head.geometry.geom_type.fillna("–")
+    return out.reset_index(drop=True)
+
+
+def _cell(value: object) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
+        return ""
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    return str(value).strip()
+
+
+# -- geometry checks ---------------------------------------------------------------------
+
+
+def check_geometries(
+    frame: gpd.GeoDataFrame, layer: str, *, repair: bool = True, first_feature: int = 1
+) -> tuple[list[shapely.Geometry | None], list[FeatureProblem], list[FeatureProblem]]:
+    """Check the geometries of ``frame`` (EPSG:4326) for ``layer``.
+
+    Returns ``(geometries, problems, repaired)``: a geometry per feature (None where it
+    has a problem), the problems (empty, wrong type, invalid when not repairing, outside
+    WGS84's range), and the features repaired with ``make_valid`` (with the reason).
+    """
+    allowed = GEOMETRY_TYPES[layer]
+    out: list[shapely.Geometry | None] = []
+    problems: list[FeatureProblem] = []
+    repaired: list[FeatureProblem] = []
+    for i, geom in enumerate(frame.geometry):
+        n = i + first_feature
+        if geom is None or geom.is_empty:
+            problems.append(FeatureProblem(n, "io.problem.empty"))
+            out.append(None)
+            continue
+        if geom.geom_type == "MultiPoint" and allowed == ("Point",) and len(geom.geoms) == 1:
+            geom = geom.geoms[0]
+        if geom.geom_type not in allowed:
+            problems.append(
+                FeatureProblem(n, "io.problem.wrong_type", {"found": geom.geom_type, "allowed": "/".join(allowed)})
+            )
+            out.append(None)
+            continue
+        if not shapely.is_valid(geom):
+            reason = shapely.is_valid_reason(geom)
+            fixed = _polygonal(shapely.make_valid(geom)) if repair else None
+            if fixed is None:
+                problems.append(FeatureProblem(n, "io.problem.invalid", {"reason": reason}))
+                out.append(None)
+                continue
+            repaired.append(FeatureProblem(n, "io.problem.repaired", {"reason": reason}))
+            geom = fixed
+        minx, miny, maxx, maxy = geom.bounds
+        if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
+            problems.append(FeatureProblem(n, "io.problem.out_of_range"))
+            out.append(None)
+            continue
+        out.append(geom)
+    return out, problems, repaired
+
+
+def _polygonal(geom: shapely.Geometry) -> shapely.Geometry | None:
+    """The polygonal part of a ``make_valid`` result, or None when there is none."""
+    if geom.geom_type in POLYGONAL:
+        return geom
+    parts = [g for g in getattr(geom, "geoms", []) if g.geom_type in POLYGONAL]
+    if not parts:
+        return None
+    merged = shapely.union_all(parts)
+    return merged if merged.geom_type in POLYGONAL and not merged.is_empty else None
+
+
+# -- values -------------------------------------------------------------------------------
+
+
+def _enum_lookup(kind: str, codes: Iterable[str]) -> dict[str, str]:
+    """Folded code and folded label in every language → code."""
+    lookup: dict[str, str] = {}
+    for code in codes:
+        lookup[_fold(code)] = code
+        for lang in LANGUAGES:
+            lookup.setdefault(_fold(translate(f"{kind}.{code}", lang)), code)
+    return lookup
+
+
+def _parse_date(value: object) -> dt.date | None:
+    if isinstance(value, pd.Timestamp | dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = _cell(value)
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text[:10])
+    except ValueError:
+        return pd.to_datetime(text, dayfirst=True).date()  # 31/12/2026, 31.12.2026; ValueError if none
+
+
+def _parse_moment(value: object) -> dt.datetime | None:
+    """A time stamp; one without a zone is Swedish local time. Returns UTC."""
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    if not isinstance(value, dt.datetime):
+        text = _cell(value)
+        if not text:
+            return None
+        try:
+            value = dt.datetime.fromisoformat(text.replace(" ", "T", 1) if len(text) > 10 else text)
+        except ValueError:
+            value = pd.to_datetime(text, dayfirst=True).to_pydatetime()
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=LOCAL_TIME_ZONE)
+    return value.astimezone(dt.UTC)
+
+
+def time_of_day_at(moment: dt.datetime) -> TimeOfDay:
+    """Dag 06–18, kväll 18–22, natt 22–06, Swedish local time."""
+    hour = moment.astimezone(LOCAL_TIME_ZONE).hour
+    if 6 <= hour < 18:
+        return TimeOfDay.DAY
+    return TimeOfDay.EVENING if 18 <= hour < 22 else TimeOfDay.NIGHT
+
+
+class _Row:
+    """One feature's mapped values, collecting problems instead of raising."""
+
+    def __init__(self, n: int, values: Mapping[str, object], problems: list[FeatureProblem]) -> None:
+        self.n = n
+        self.values = values
+        self.problems = problems
+
+    def text(self, name: str, limit: int = 4000) -> str:
+        value = _cell(self.values.get(name))
+        if len(value) > limit:
+            self.problems.append(FeatureProblem(self.n, "io.problem.too_long", {"field": name, "max": limit}))
+        return value
+
+    def enum(self, name: str, lookup: Mapping[str, str], default: str | None) -> str | None:
+        raw = _cell(self.values.get(name))
+        if not raw:
+            if default is None:
+                self.problems.append(FeatureProblem(self.n, "io.problem.missing", {"field": name}))
+            return default
+        code = lookup.get(_fold(raw))
+        if code is None:
+            allowed = ", ".join(sorted(set(lookup.values())))
+            self.problems.append(
+                FeatureProblem(self.n, "io.problem.bad_value", {"field": name, "value": raw, "allowed": allowed})
+            )
+        return code
+
+    def convert(self, name: str, parse: Callable[[object], Any]) -> Any:
+        try:
+            return parse(self.values.get(name))
+        except (ValueError, TypeError, OverflowError, pd.errors.ParserError):
+            self.problems.append(
+                FeatureProblem(
+                    self.n,
+                    "io.problem.bad_value",
+                    {"field": name, "value": _cell(self.values.get(name)), "allowed": "ISO 8601"},
+                )
+            )
+            return None
+
+
+def _mapped_rows(frame: pd.DataFrame, mapping: Mapping[str, str | None]) -> list[dict[str, object]]:
+    columns = {name: column for name, column in mapping.items() if column}
+    return [{name: record[column] for name, column in columns.items()} for record in frame.to_dict("records")]
+
+
+def _zones(rows: list[_Row], geoms: Sequence[shapely.Geometry | None], default_kind: str | None) -> list[Zone]:
+    lookup = _enum_lookup("zone_kind", [k.value for k in ZoneKind])
+    zones = []
+    for row, geom in zip(rows, geoms, strict=True):
+        kind = row.enum("kind", lookup, default_kind)
+        name = row.text("name", 200)
+        if not name:
+            row.problems.append(FeatureProblem(row.n, "io.problem.missing", {"field": "name"}))
+        start = row.convert("start_date", _parse_date)
+        end = row.convert("end_date", _parse_date)
+        if start and end and end < start:
+            row.problems.append(FeatureProblem(row.n, "io.problem.end_before_start"))
+        zone = Zone(
+            name=name,
+            kind=ZoneKind(kind) if kind else ZoneKind.PLATSSAMVERKAN,
+            geometry_wkt=shapely.to_wkt(geom, rounding_precision=-1) if geom is not None else "",
+            description=row.text("description", 2000),
+            promise_text=row.text("promise_text", 4000),
+            police_contact=row.text("police_contact", 300),
+            start_date=start,
+            end_date=end,
+        )
+        zones.append(zone)
+    return zones
+
+
+def _meeting_places(
+    rows: list[_Row], geoms: Sequence[shapely.Geometry | None], default_kind: str | None
+) -> list[MeetingPlace]:
+    lookup = _enum_lookup("meeting_place_kind", [k.value for k in MeetingPlaceKind])
+    places = []
+    for row, geom in zip(rows, geoms, strict=True):
+        kind = row.enum("kind", lookup, default_kind or MeetingPlaceKind.OTHER.value)
+        name = row.text("name", 200)
+        if not name:
+            row.problems.append(FeatureProblem(row.n, "io.problem.missing", {"field": "name"}))
+        languages = tuple(p.strip() for p in re.split(r"[,;]", row.text("languages", 300)) if p.strip())
+        places.append(
+            MeetingPlace(
+                name=name,
+                kind=MeetingPlaceKind(kind) if kind else MeetingPlaceKind.OTHER,
+                lon=geom.x if geom is not None else 0.0,
+                lat=geom.y if geom is not None else 0.0,
+                address=row.text("address", 300),
+                opening_hours=row.text("opening_hours", 300),
+                languages=languages,
+                accessibility=row.text("accessibility", 500),
+                contact=row.text("contact", 300),
+                description=row.text("description", 2000),
+            )
+        )
+    return places
+
+
+def _reports(
+    store: Store, rows: list[_Row], geoms: Sequence[shapely.Geometry | None], now: dt.datetime
+) -> pd.DataFrame:
+    categories = store.categories(include_inactive=True)
+    category_lookup: dict[str, str] = {}
+    for cat in categories:
+        category_lookup[_fold(cat.code)] = cat.code
+        for text in cat.labels.values():
+            category_lookup.setdefault(_fold(text), cat.code)
+    feelings = {c.code: c.feeling.value for c in categories}
+    feeling_lookup = _enum_lookup("feeling", [f.value for f in Feeling])
+    tod_lookup = _enum_lookup("time_of_day", [t.value for t in TimeOfDay])
+    status_lookup = _enum_lookup("status", [s.value for s in Status])
+    moderation_lookup = _enum_lookup("moderation", [m.value for m in Moderation])
+    records = []
+    for row, geom in zip(rows, geoms, strict=True):
+        category = row.enum("category", category_lookup, None)
+        feeling = row.enum("feeling", feeling_lookup, feelings.get(category or "", Feeling.UNSAFE.value))
+        if category and feeling and feelings.get(category) != feeling:
+            row.problems.append(
+                FeatureProblem(row.n, "io.problem.feeling_mismatch", {"category": category, "feeling": feeling})
+            )
+        created = row.convert("created_at", _parse_moment) or now
+        supporters = row.convert("supporters", lambda v: int(parse_number(v)) if _cell(v) else 0) or 0
+        records.append(
+            {
+                "lon": geom.x if geom is not None else 0.0,
+                "lat": geom.y if geom is not None else 0.0,
+                "category": category,
+                "feeling": feeling,
+                "time_of_day": row.enum("time_of_day", tod_lookup, time_of_day_at(created).value),
+                "text": scrub_text(row.text("text", MAX_TEXT_LENGTH)).text,
+                "language": _cell(row.values.get("language")) or "sv",
+                "created_at": created,
+                "updated_at": created,
+                "status": row.enum("status", status_lookup, Status.NEW.value),
+                "moderation": row.enum("moderation", moderation_lookup, Moderation.PENDING.value),
+                "public_comment": row.text("public_comment", 1000),
+                "supporters": max(0, supporters),
+                "source": Source.IMPORT.value,
+            }
+        )
+    return pd.DataFrame.from_records(records)
+
+
+def import_layer(
+    store: Store,
+    viewer: Role,
+    source: ImportSource,
+    layer: str,
+    *,
+    crs: object = None,
+    mapping: Mapping[str, str | None] | None = None,
+    default_kind: str | None = None,
+    repair: bool = True,
+    dry_run: bool = False,
+    progress: Progress = _no_progress,
+    now: dt.datetime | None = None,
+) -> ImportResult:
+    """Import every feature of ``source`` into ``layer``, all or nothing.
+
+    Only an admin may import (`PermissionError` otherwise). The file's CRS is transformed
+    to EPSG:4326 (``crs`` names one for a file that declares none; see `read_source`).
+    ``mapping`` (``{field: column}``, default `suggest_mapping`) says which column feeds
+    which field; ``default_kind`` is the zone or meeting place kind of rows without one.
+    Invalid geometries are repaired with ``make_valid`` when ``repair`` (and reported in
+    the result), else refused. Reports get ``source = import``, scrubbed text and, unless
+    the file says otherwise, status ``ny`` and moderation ``pending``; contact e-mails are
+    never imported. The boundary layer replaces the municipality boundary with the union
+    of the file's polygons.
+
+    Raises `ImportRefused` (nothing written) listing every feature at fault.
+    """
+    if viewer is not Role.ADMIN:
+        raise PermissionError(f"only an admin may import, not {viewer.value!r}")
+    check_layer(layer)
+    progress(0.05, "io.stage.read")
+    frame = read_source(source, crs=crs)
+    if frame.empty:
+        raise ImportRefused("io.empty_file", name=source.name)
+    columns = [str(c) for c in frame.columns if c != frame.geometry.name]
+    mapping = dict(mapping) if mapping is not None else suggest_mapping(columns, layer)
+    _check_mapping(mapping, layer, columns)
+    first = 2 if Path(source.name).suffix.lower() in (".csv", ".txt") else 1
+    progress(0.3, "io.stage.check")
+    geoms, problems, repaired = check_geometries(frame, layer, repair=repair, first_feature=first)
+    rows = [_Row(i + first, values, problems) for i, values in enumerate(_mapped_rows(frame, mapping))]
+    progress(0.5, "io.stage.convert")
+    now = now or dt.datetime.now(dt.UTC)
+    if layer == "zones":
+        items: Any = _zones(rows, geoms, default_kind)
+    elif layer == "meeting_places":
+        items = _meeting_places(rows, geoms, default_kind)
+    elif layer == "reports":
+        items = _reports(store, rows, geoms, now)
+    else:
+        names = [row.text("name", 200) for row in rows]
+        items = (next((n for n in names if n), Path(source.name).stem), geoms)
+    if problems:
+        problems.sort(key=lambda p: p.feature)
+        raise ImportRefused("io.refused", problems=problems, n=len({p.feature for p in problems}))
+    if dry_run:
+        progress(1.0, "io.stage.done")
+        return ImportResult(layer, len(frame), repaired, written=False)
+    progress(0.7, "io.stage.write")
+    if layer == "zones":
+        store.add_zones(items)
+    elif layer == "meeting_places":
+        store.add_meeting_places(items)
+    elif layer == "reports":
+        store.add_reports_frame(items)
+    else:
+        name, polygons = items
+        merged = shapely.union_all([g for g in polygons if g is not None])
+        store.set_boundary(name, merged)
+    progress(1.0, "io.stage.done")
+    return ImportResult(layer, len(frame), repaired, written=True)
+
+
+# -- export --------------------------------------------------------------------------------
+
+_REPORT_PUBLIC = (
+    "ref_code",
+    "category",
+    "feeling",
+    "time_of_day",
+    "status",
+    "created_at",
+    "text",
+    "supporters",
+    "public_comment",
+)
+_REPORT_STAFF = ("id", "ref_code", "category", "feeling", "time_of_day", "status", "moderation", "source",
+                 "created_at", "text", "supporters", "public_comment")  # fmt: skip
+
+
+def layer_frame(store: Store, viewer: Role, layer: str) -> gpd.GeoDataFrame:
+    """``layer`` as ``viewer`` may see it, in EPSG:4326, every value text or number
+    (dates and times as ISO 8601 text; times in UTC with ``+00:00``).
+
+    Public: published reports only, each snapped to the centre of its 50 m cell in
+    SWEREF 99 TM, free text scrubbed, no internal ids. Staff: every report not
+    rejected, exact. Never a contact e-mail.
+    """
+    check_layer(layer)
+    if layer == "reports":
+        columns = _REPORT_STAFF if viewer.is_staff else _REPORT_PUBLIC
+        frame = store.reports_frame(where=report_conditions(ReportFilter(), viewer), columns=(*columns, "lon", "lat"))
+        frame = frame.sort_values("created_at", kind="stable").reset_index(drop=True)
+        lon, lat = frame["lon"].to_numpy(dtype=float), frame["lat"].to_numpy(dtype=float)
+        if not viewer.is_staff:
+            lon, lat = coarsen_points(lon, lat)
+            frame["text"] = frame["text"].map(lambda t: scrub_text(t or "").text)
+        frame["created_at"] = frame["created_at"].map(lambda t: t.isoformat())
+        frame["supporters"] = frame["supporters"].astype("int64")
+        geometry = gpd.points_from_xy(lon, lat, crs=WGS84)
+        return gpd.GeoDataFrame(frame.drop(columns=["lon", "lat"]), geometry=geometry, crs=WGS84)
+    if layer == "meeting_places":
+        frame = meeting_places_layer(store).drop(columns=["id"])
+    elif layer == "zones":
+        frame = zones_layer(store).drop(columns=["id"])
+        for column in ("start_date", "end_date"):
+            frame[column] = frame[column].map(lambda d: d.isoformat() if isinstance(d, dt.date) else "")
+    else:
+        frame = boundary_layer(store)
+    for column in frame.columns:
+        if column != frame.geometry.name:
+            frame[column] = frame[column].fillna("").astype(str)
+    return frame
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    name: str
+    media_type: str
+    data: bytes
+    count: int
+
+
+def export_layer(store: Store, viewer: Role, layer: str, fmt: str, *, crs: object = WGS84) -> ExportFile:
+    """``layer`` as ``viewer`` may see it (see `layer_frame`) in format ``fmt``
+    (`FORMATS`), its geometry in ``crs`` (default EPSG:4326; ``3006`` for SWEREF 99 TM).
+
+    GeoPackage, GeoJSON and Shapefile declare their CRS (GeoJSON in EPSG:4326 as RFC 7946
+    says; in another CRS with a ``crs`` member, as GDAL writes it). A Shapefile comes
+    zipped with its ``.prj`` and ``.cpg`` (UTF-8); long field names are shortened as in
+    `SHAPEFILE_NAMES`. CSV has points as ``lon``/``lat`` (EPSG:4326) or ``x``/``y``
+    (x = easting, other CRS), polygons as ``wkt_epsg<code>``; cells that would start a
+    spreadsheet formula are prefixed with ``'``.
+    """
+    check_layer(layer)
+    check_format(fmt)
+    target = parse_crs(crs)
+    frame = layer_frame(store, viewer, layer)
+    if not target.equals(CRS.from_user_input(WGS84)):
+        frame = frame.to_crs(target)
+    name = f"{layer}{SUFFIXES[fmt]}"
+    if fmt == "csv":
+        data = _csv_bytes(frame, target, points=GEOMETRY_TYPES[layer] == ("Point",))
+    else:
+        data = _gdal_bytes(frame, layer, fmt)
+    return ExportFile(name, MEDIA_TYPES[fmt], data, len(frame))
+
+
+def _gdal_bytes(frame: gpd.GeoDataFrame, layer: str, fmt: str) -> bytes:
+    with tempfile.TemporaryDirectory(prefix="trygg-export-") as tmp:
+        folder = Path(tmp)
+        if fmt == "shp":
+            frame = frame.rename(columns=SHAPEFILE_NAMES)
+            path = folder / f"{layer}.shp"
+            pyogrio.write_dataframe(frame, path, driver="ESRI Shapefile", encoding="UTF-8")
+            buffer = io.BytesIO()
+            with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+                for part in sorted(folder.iterdir()):
+                    archive.write(part, part.name)
+            return buffer.getvalue()
+        if fmt == "gpkg":
+            path = folder / f"{layer}.gpkg"
+            pyogrio.write_dataframe(frame, path, layer=layer, driver="GPKG")
+        else:
+            path = folder / f"{layer}.geojson"
+            pyogrio.write_dataframe(frame, path, driver="GeoJSON")
+        return path.read_bytes()
+
+
+def neutralise_formula(value: object) -> object:
+    """A text cell a spreadsheet would run as a formula gets a leading ``'``."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _csv_bytes(frame: gpd.GeoDataFrame, crs: CRS, *, points: bool) -> bytes:
+    table = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+    table = table.map(neutralise_formula)
+    geometry = frame.geometry
+    if points:
+        x_name, y_name = ("lon", "lat") if crs.equals(CRS.from_user_input(WGS84)) else ("x", "y")
+        table[x_name] = geometry.x.to_numpy()
+        table[y_name] = geometry.y.to_numpy()
+    else:
+        epsg = crs.to_epsg() or 0
+        table[f"wkt_epsg{epsg}"] = [shapely.to_wkt(g, rounding_precision=-1) for g in geometry]
+    return table.to_csv(index=False).encode("utf-8")
+
+
+def _short(error: BaseException) -> str:
+    return str(error).splitlines()[0][:200] if str(error) else type(error).__name__

@@ -1,0 +1,144 @@
+"""Import och export: staff export layers; only an admin imports (checked in geo/io.py too)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from geo.io import (
+    FORMATS,
+    IMPORT_SUFFIXES,
+    LAYER_FIELDS,
+    LAYERS,
+    ImportRefused,
+    ImportSource,
+    check_size,
+    export_layer,
+    import_layer,
+    preview,
+    read_source,
+    suggest_mapping,
+)
+from geo.model import MeetingPlaceKind, Role, ZoneKind
+from pages._shared import language, store, tr, viewer
+
+t = tr()
+lang = language()
+db = store()
+role = viewer()
+
+st.title(t("io.title"))
+if not role.is_staff:
+    st.error(t("access.staff_only"))
+    st.stop()
+
+CRS_CHOICES = {"4326": "WGS 84 (EPSG:4326)", "3006": "SWEREF 99 TM (EPSG:3006)"}
+FILE_CRS_CHOICES = {
+    "": "",
+    "3006": "SWEREF 99 TM (EPSG:3006)",
+    "4326": "WGS 84 (EPSG:4326)",
+    "3008": "SWEREF 99 13 30 (EPSG:3008)",
+    "3021": "RT90 2.5 gon V (EPSG:3021)",
+}
+
+
+def layer_name(layer: str) -> str:
+    return t(f"io.layer.{layer}")
+
+
+# -- export ----------------------------------------------------------------------------------
+
+st.header(t("io.export.title"))
+left, middle, right = st.columns(3)
+export_layer_choice = left.selectbox(t("io.export.layer"), LAYERS, format_func=layer_name, key="io_export_layer")
+export_format = middle.selectbox(t("io.export.format"), FORMATS, format_func=str.upper, key="io_export_format")
+export_crs = right.selectbox(t("io.export.crs"), list(CRS_CHOICES), format_func=CRS_CHOICES.get, key="io_export_crs")
+exact = st.toggle(t("io.export.exact"), value=True, key="io_export_exact", help=t("io.export.exact_help"))
+if st.button(t("io.export.make"), key="io_export_make"):
+    st.session_state["io_export_file"] = export_layer(
+        db, role if exact else Role.PUBLIC, export_layer_choice, export_format, crs=export_crs
+    )
+made = st.session_state.get("io_export_file")
+if made is not None:
+    st.caption(t("io.export.count", n=made.count, name=made.name))
+    st.download_button(t("io.export.download"), made.data, file_name=made.name, mime=made.media_type)
+
+# -- import (admin only) -------------------------------------------------------------------
+
+st.header(t("io.import.title"))
+if role is not Role.ADMIN:
+    st.info(t("io.import.admin_only"))
+    st.stop()
+
+upload = st.file_uploader(
+    t("io.import.file"), type=[s.lstrip(".") for s in IMPORT_SUFFIXES], key="io_upload", help=t("io.import.file_help")
+)
+left, right = st.columns(2)
+layer = left.selectbox(t("io.import.layer"), LAYERS, format_func=layer_name, key="io_import_layer")
+file_crs = right.selectbox(
+    t("io.import.crs"),
+    list(FILE_CRS_CHOICES),
+    format_func=lambda c: FILE_CRS_CHOICES[c] or t("io.import.crs_auto"),
+    key="io_import_crs",
+)
+if upload is None:
+    st.stop()
+
+try:
+    check_size(upload.size)
+    source = ImportSource(upload.name, upload.getvalue())
+    frame = read_source(source, crs=file_crs or None)
+except ImportRefused as refused:
+    st.error(refused.text(lang))
+    st.stop()
+
+columns = [str(c) for c in frame.columns if c != frame.geometry.name]
+suggested = suggest_mapping(columns, layer)
+st.subheader(t("io.import.mapping"))
+mapping: dict[str, str | None] = {}
+mapping_columns = st.columns(3)
+for i, spec in enumerate(LAYER_FIELDS[layer]):
+    options = ["", *columns]
+    chosen = mapping_columns[i % 3].selectbox(
+        spec.name + (" *" if spec.required else ""),
+        options,
+        index=options.index(suggested[spec.name] or ""),
+        format_func=lambda c: c or t("io.import.unmapped"),
+        key=f"io_map_{layer}_{spec.name}",
+    )
+    mapping[spec.name] = chosen or None
+
+default_kind = None
+if layer in ("zones", "meeting_places"):
+    kinds, kind_key = (ZoneKind, "zone_kind") if layer == "zones" else (MeetingPlaceKind, "meeting_place_kind")
+    default_kind = st.selectbox(
+        t("io.import.kind"),
+        [k.value for k in kinds],
+        format_func=lambda code: t(f"{kind_key}.{code}"),
+        key=f"io_import_kind_{layer}",
+    )
+repair = st.checkbox(t("io.import.repair"), value=True, key="io_import_repair")
+
+st.subheader(t("io.import.preview"))
+st.caption(t("io.import.rows", n=len(frame)))
+st.dataframe(preview(frame, layer, mapping), hide_index=True)
+
+if st.button(t("io.import.button"), type="primary", key="io_import_button"):
+    bar = st.progress(0.0)
+    try:
+        result = import_layer(
+            db,
+            role,
+            source,
+            layer,
+            crs=file_crs or None,
+            mapping=mapping,
+            default_kind=default_kind,
+            repair=repair,
+            progress=lambda fraction, stage: bar.progress(fraction, text=t(stage)),
+        )
+    except ImportRefused as refused:
+        st.error(refused.text(lang))
+    else:
+        st.success(t("io.import.done", n=result.count, layer=layer_name(layer)))
+        if result.repaired:
+            st.warning("\n".join(problem.text(lang) for problem in result.repaired))

@@ -1,0 +1,82 @@
+"""A real `streamlit run serve.py` per test module, and a small HTTP client (urllib)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from geo.demo import seed_demo
+from geo.store import Store, utcnow
+from tests.e2e.conftest import RunningApp, start_app, stop_app
+
+__all__ = ["RunningApp", "fetch", "prepared_database", "start_app", "stop_app"]
+
+MARKARYD = (13.5971, 56.4612)
+"""Markaryd centrum (lon, lat, EPSG:4326), inside the demo boundary."""
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> object:
+        return json.loads(self.body)
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8")
+
+
+def fetch(url: str, form: dict[str, str] | None = None, method: str | None = None) -> Reply:
+    """GET ``url``, or POST ``form`` form-encoded; any status is returned, not raised."""
+    data = urllib.parse.urlencode(form).encode() if form is not None else None
+    request = urllib.request.Request(url, data=data, method=method)
+    if data is not None:
+        request.add_header("Content-Type", "application/x-www-form-urlencoded")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return Reply(response.status, {k.lower(): v for k, v in response.headers.items()}, response.read())
+    except urllib.error.HTTPError as error:
+        return Reply(error.code, {k.lower(): v for k, v in error.headers.items()}, error.read())
+
+
+def prepared_database(path: Path) -> tuple[str, dict[str, str]]:
+    """The demo categories, boundary, zones and meeting places, and six hand-made reports
+    near Markaryd; returns the URL and ``{name: reference code}`` of the reports."""
+    url = f"sqlite:///{path}"
+    store = Store.open(url)
+    seed_demo(store, reports=0)
+    now = utcnow()
+    rows = [
+        # name, lon, lat, category, status, moderation, days ago, text
+        ("fresh_open", 13.60012, 56.46034, "dalig_belysning", "ny", "published", 2, "Mörkt, ring 070-123 45 67"),
+        ("fresh_closed", 13.59, 56.455, "klotter_skadegorelse", "atgardad", "published", 10, "Klotter på tunneln"),
+        ("planned", 13.595, 56.458, "dalig_belysning", "atgard_planerad", "published", 30, "Lampan är trasig"),
+        ("old", 13.6, 56.46, "trafik", "ny", "published", 200, "Gammal rapport"),
+        ("pending", 13.6, 56.46, "trafik", "ny", "pending", 1, "Väntar på granskning"),
+        ("rejected", 13.6, 56.46, "trafik", "ny", "rejected", 1, "Avvisad"),
+    ]
+    frame = pd.DataFrame(
+        [
+            {
+                "lon": lon, "lat": lat, "category": cat, "feeling": "otrygg", "time_of_day": "kvall",
+                "status": status, "moderation": moderation, "created_at": now - dt.timedelta(days=days),
+                "text": text, "source": "web",
+            }
+            for _, lon, lat, cat, status, moderation, days, text in rows
+        ]
+    )  # fmt: skip
+    store.add_reports_frame(frame)
+    stored = store.reports_frame(columns=["ref_code", "text"])
+    codes = {name: stored.loc[stored["text"] == text, "ref_code"].item() for name, *_, text in rows}
+    store.close()
+    return url, codes

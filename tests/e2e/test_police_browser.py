@@ -122,3 +122,29 @@ def test_police_change_a_status_in_their_area_and_the_public_sees_only_coarse_pu
     assert browsing.external_requests == []
     browsing.context.close()
     store.close()
+
+
+def test_draw_tools_for_areas_come_from_the_app(app: RunningApp, browser: Browser) -> None:
+    browsing = open_context(browser, viewport={"width": 1400, "height": 1000})
+    page = browsing.page
+    page.goto(app.url)
+    map_frame(page)
+    log_in(page)
+    page.locator("[data-testid='stSidebarNav']").get_by_text("Områden").click()
+    page.get_by_role("heading", name="Områden: platssamverkan och medborgarlöften").wait_for(timeout=TIMEOUT_MS)
+    deadline_ms, found = 45_000, None
+    while deadline_ms > 0 and found is None:
+        for frame in page.frames:
+            try:
+                if frame.query_selector(".leaflet-draw-draw-polygon"):
+                    found = frame
+                    break
+            except Exception:  # frames come and go while Streamlit renders
+                continue
+        page.wait_for_timeout(250)
+        deadline_ms -= 250
+    assert found is not None, "the polygon tool of Leaflet.draw did not appear"
+    icon = found.evaluate("() => getComputedStyle(document.querySelector('.leaflet-draw-toolbar a')).backgroundImage")
+    assert app.url in icon or icon.startswith('url("/'), icon  # the sprite is served by the app
+    assert browsing.external_requests == []
+    browsing.context.close()

@@ -20,7 +20,6 @@ from geo.auth import (
     AuthError,
     User,
     add_user,
-    ensure_schema,
     hash_password,
     users,
 )
@@ -55,7 +54,6 @@ def _check_admin(actor: User | None) -> User:
 def accounts(store: Store, actor: User | None) -> list[Account]:
     """Every staff account, by name."""
     _check_admin(actor)
-    ensure_schema(store)
     now = utcnow().replace(tzinfo=None)
     with store.engine.connect() as conn:
         rows = conn.execute(sa.select(users).order_by(users.c.username)).mappings().all()

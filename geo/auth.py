@@ -88,22 +88,12 @@ def hash_password(password: str) -> str:
     return _hasher().hash(password)
 
 
-def ensure_schema(store: Store) -> None:
-    metadata.create_all(store.engine, tables=[users])
-    columns = {c["name"] for c in sa.inspect(store.engine).get_columns("users")}
-    if "sso_email" not in columns:  # a database from before single sign-on
-        with store.engine.begin() as conn:
-            conn.execute(sa.text("ALTER TABLE users ADD COLUMN sso_email VARCHAR(254)"))
-            conn.execute(sa.text("CREATE UNIQUE INDEX ux_users_sso_email ON users (sso_email)"))
-
-
 def user_for_sso(store: Store, email: str | None) -> User | None:
     """The active staff account linked to ``email``, the address an OIDC provider
     vouched for (`st.login`); None if no account is linked to it. Single sign-on
     never creates accounts: an admin links them."""
     if not email or "@" not in email:
         return None
-    ensure_schema(store)
     query = sa.select(users.c.username, users.c.role).where(
         users.c.sso_email == email.strip().lower(), users.c.active.is_(True)
     )
@@ -115,7 +105,6 @@ def user_for_sso(store: Store, email: str | None) -> User | None:
 def add_user(store: Store, username: str, password: str, role: Role | str) -> User:
     """Create a staff user. Raises `AuthError` for a bad name, a short password, an
     unknown role or a name already taken."""
-    ensure_schema(store)
     name = username.strip().lower()
     if not USERNAME_PATTERN.match(name):
         raise AuthError("auth.error.username", f"username must match {USERNAME_PATTERN.pattern}, got {username!r}")
@@ -148,7 +137,6 @@ def add_user(store: Store, username: str, password: str, role: Role | str) -> Us
 def authenticate(store: Store, username: str, password: str, *, now: dt.datetime | None = None) -> User | None:
     """The user when name and password match and the account is neither locked nor
     inactive; otherwise None, whatever the reason."""
-    ensure_schema(store)
     now = (now or utcnow()).astimezone(dt.UTC).replace(tzinfo=None)
     name = username.strip().lower()
     with store.engine.begin() as conn:
@@ -177,7 +165,6 @@ def authenticate(store: Store, username: str, password: str, *, now: dt.datetime
 def ensure_first_admin(store: Store, password: str | None, username: str = "admin") -> bool:
     """Create the first admin from ``TRYGG_ADMIN_PASSWORD`` when no admin exists.
     Returns True when one was created."""
-    ensure_schema(store)
     if not password:
         return False
     with store.engine.connect() as conn:
@@ -189,7 +176,6 @@ def ensure_first_admin(store: Store, password: str | None, username: str = "admi
 
 
 def list_users(store: Store) -> list[User]:
-    ensure_schema(store)
     with store.engine.connect() as conn:
         rows = conn.execute(sa.select(users.c.username, users.c.role).order_by(users.c.username)).all()
     return [User(r.username, Role(r.role)) for r in rows]

@@ -1,5 +1,6 @@
 """Command line: ``python -m geo [--database URL] seed-demo [--reports N] | users add NAME --role ROLE
-| import FILE --layer LAYER [--crs EPSG] | export --layer LAYER --format FMT [--crs EPSG] [--output PATH]``.
+| import FILE --layer LAYER [--crs EPSG] | export --layer LAYER --format FMT [--crs EPSG] [--output PATH]
+| db upgrade | db current``.
 
 Thin: parses options, calls the library, turns domain errors into exit code 1 and
 one sentence on standard error.
@@ -14,13 +15,16 @@ import sys
 import time
 from collections.abc import Sequence
 
+import sqlalchemy as sa
+
 from geo.auth import STAFF_ROLES, AuthError, add_user
 from geo.config import DEFAULT_DEMO_REPORTS, load_settings
 from geo.demo import seed_demo
 from geo.i18n import normalize_language
 from geo.io import FORMATS, LAYERS, SUFFIXES, ImportRefused, ImportSource, export_layer, import_layer, parse_crs
 from geo.model import Role
-from geo.store import Store, StoreError
+from geo.schema import head_revision, schema_state, upgrade
+from geo.store import Store, StoreError, make_engine, safe_url
 
 
 def _seed_demo(args: argparse.Namespace) -> int:
@@ -109,6 +113,43 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _db_engine(args: argparse.Namespace) -> tuple[sa.Engine, str]:
+    url = args.database or load_settings().database_url
+    return make_engine(url), safe_url(url)
+
+
+def _db_upgrade(args: argparse.Namespace) -> int:
+    engine, url = _db_engine(args)
+    try:
+        before = upgrade(engine)
+    except sa.exc.SQLAlchemyError as error:
+        print(f"error: cannot upgrade the schema of {url}: {error}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    if before.state == "newer":
+        print(f"error: {url} is at revision {before.revision}, newer than this code's {before.head}", file=sys.stderr)
+        return 1
+    if before.state == "current":
+        print(f"{url} is up to date (revision {before.head})")
+    else:
+        print(f"upgraded {url} from revision {before.revision or before.state} to {before.head}")
+    return 0
+
+
+def _db_current(args: argparse.Namespace) -> int:
+    engine, url = _db_engine(args)
+    try:
+        state = schema_state(engine)
+    except sa.exc.SQLAlchemyError as error:
+        print(f"error: cannot read the schema of {url}: {error}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    print(f"{url}: {state.state}, revision {state.revision or '(none)'}, code's head {head_revision()}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m geo", description="Trygghetskartan command line.")
     parser.add_argument("--database", help="SQLAlchemy URL (default: TRYGG_DATABASE_URL or data/trygghet.db)")
@@ -143,6 +184,13 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--output", help="file to write (default: LAYER.gpkg/.geojson/.zip/.csv here)")
     exp.add_argument("--exact", action="store_true", help="staff export: exact locations, all reports not rejected")
     exp.set_defaults(handler=_export)
+    db_cmd = commands.add_parser("db", help="the database schema (migrations)").add_subparsers(
+        dest="db_command", required=True
+    )
+    db_cmd.add_parser("upgrade", help="bring the schema to this version (creates it in an empty database)").set_defaults(
+        handler=_db_upgrade
+    )
+    db_cmd.add_parser("current", help="show the schema's revision and the code's").set_defaults(handler=_db_current)
     return parser
 
 

@@ -26,6 +26,7 @@ import shapely
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from geo import schema
 from geo.config import load_settings
 from geo.model import (
     Category,
@@ -147,7 +148,8 @@ REF_CODE_LENGTH = 8
 class StoreError(RuntimeError):
     """The database cannot be used. ``reason`` is a stable code for the catalogue:
     ``corrupt`` (not a database), ``readonly`` (cannot write), ``unavailable``
-    (cannot open or connect)."""
+    (cannot open or connect), ``outdated_schema`` (run ``python -m geo db upgrade``),
+    ``newer_schema`` (a newer version of the app upgraded the database)."""
 
     def __init__(self, reason: str, url: str, detail: str) -> None:
         super().__init__(f"{reason}: {url}: {detail}")
@@ -204,12 +206,16 @@ class Store:
     @classmethod
     def open(cls, url: str | None = None, *, create: bool = True) -> Store:
         """Open the database at ``url`` (default: ``TRYGG_DATABASE_URL`` or the
-        embedded SQLite file), creating the schema when ``create`` is true.
+        embedded SQLite file). An empty database gets the schema (every migration,
+        `geo.schema`) when ``create`` is true.
 
-        Raises `StoreError` when the database is corrupt, read-only or unreachable.
+        Raises `StoreError` when the database is corrupt, read-only or unreachable,
+        and with reason ``outdated_schema`` when its schema is older than the code
+        (``python -m geo db upgrade`` brings it up to date) or ``newer_schema`` when a
+        newer version of the app has upgraded it.
         """
         url = url or load_settings().database_url
-        engine = _make_engine(url)
+        engine = make_engine(url)
         store = cls(engine)
         try:
             with engine.connect() as conn:
@@ -219,13 +225,21 @@ class Store:
                     conn.execute(sa.text("SELECT count(*) FROM sqlite_master"))
             if create:
                 store.create_schema()
+            else:
+                store.check_schema()
         except (sa.exc.DBAPIError, sqlite3.Error, OSError) as error:
             engine.dispose()
-            raise _classify(error, _safe_url(url)) from error
+            raise _classify(error, safe_url(url)) from error
+        except StoreError:
+            engine.dispose()
+            raise
         return store
 
     def create_schema(self) -> None:
-        metadata.create_all(self.engine)
+        """Create the schema of an empty database by running the migrations, then
+        check that the schema is the code's (`check_schema`)."""
+        schema.upgrade(self.engine, only_if_empty=True)
+        self.check_schema()
         if self.engine.dialect.name == "sqlite":
             # The first write proves the file is writable; a read-only file
             # fails here rather than when a resident submits a report.
@@ -235,6 +249,20 @@ class Store:
                         "INSERT INTO meta(key, value) VALUES ('schema', '1') ON CONFLICT(key) DO UPDATE SET value = '1'"
                     )
                 )
+
+    def check_schema(self) -> None:
+        """Raise `StoreError` (``outdated_schema``/``newer_schema``) unless the schema
+        is at the code's newest migration (or the database is still empty)."""
+        state = schema.schema_state(self.engine)
+        if state.state in ("outdated", "newer"):
+            detail = f"schema revision {state.revision or 'from before migrations'}, the code's is {state.head}"
+            raise StoreError(f"{state.state}_schema", safe_url(str(self.engine.url)), detail)
+
+    @property
+    def spatial_sql(self) -> bool:
+        """Whether the database answers spatial questions itself (PostGIS): then
+        `inside_conditions` is exact; on SQLite it is a bounding box only."""
+        return self.engine.dialect.name == "postgresql"
 
     def close(self) -> None:
         self.engine.dispose()
@@ -247,7 +275,7 @@ class Store:
                 yield conn
                 _bump_version(conn)
         except (sa.exc.OperationalError, sa.exc.DatabaseError) as error:
-            raise _classify(error, _safe_url(str(self.engine.url))) from error
+            raise _classify(error, safe_url(str(self.engine.url))) from error
 
     def data_version(self) -> int:
         """A number that changes whenever data changes: key caches on it."""
@@ -553,10 +581,10 @@ class Store:
                         conn.invalidate()  # never hand a connection without foreign keys back to the pool
                         raise
         except (sa.exc.OperationalError, sa.exc.DatabaseError) as error:
-            raise _classify(error, _safe_url(str(self.engine.url))) from error
+            raise _classify(error, safe_url(str(self.engine.url))) from error
 
 
-def _make_engine(url: str) -> Engine:
+def make_engine(url: str) -> Engine:
     if url.startswith("sqlite:///") and "uri=true" not in url and ":memory:" not in url:
         path = Path(url.removeprefix("sqlite:///"))
         if path.parent and not path.parent.exists():
@@ -583,7 +611,7 @@ def _make_engine(url: str) -> Engine:
     return engine
 
 
-def _safe_url(url: str) -> str:
+def safe_url(url: str) -> str:
     """The URL without its password, for messages."""
     try:
         return sa.engine.make_url(url).render_as_string(hide_password=True)

@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from geo.admin import accounts, all_categories, create_account, reset_password, save_category, update_account
 from geo.auth import AuthError, User, add_user, authenticate, user_for_sso
 from geo.model import Category, Feeling, Role
-from geo.store import Store
+from geo.cli import main
+from geo.store import Store, StoreError
 
 ADMIN = User("admin", Role.ADMIN)
 PASSWORD = "ett långt lösenord"
@@ -96,7 +97,9 @@ def test_single_sign_on_finds_only_the_linked_active_account(with_admin: Store) 
     assert user_for_sso(with_admin, None) is None
 
 
-def test_a_users_table_from_before_single_sign_on_gains_the_column(tmp_path: Path) -> None:
+def test_a_users_table_from_before_single_sign_on_gains_the_column_by_db_upgrade(tmp_path: Path) -> None:
+    """The hand migration of ``users.sso_email`` is now Alembic's revision 0001, which adopts
+    a database from before migrations: the app refuses it until ``db upgrade`` has run."""
     url = f"sqlite:///{tmp_path / 'old.db'}"
     engine = sa.create_engine(url)
     with engine.begin() as conn:
@@ -108,6 +111,10 @@ def test_a_users_table_from_before_single_sign_on_gains_the_column(tmp_path: Pat
             )
         )
     engine.dispose()
+    with pytest.raises(StoreError) as refused:
+        Store.open(url)
+    assert refused.value.reason == "outdated_schema"
+    assert main(["--database", url, "db", "upgrade"]) == 0
     store = Store.open(url)
     add_user(store, "admin", PASSWORD, Role.ADMIN)
     assert authenticate(store, "admin", PASSWORD) == ADMIN

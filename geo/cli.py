@@ -187,9 +187,9 @@ def build_parser() -> argparse.ArgumentParser:
     db_cmd = commands.add_parser("db", help="the database schema (migrations)").add_subparsers(
         dest="db_command", required=True
     )
-    db_cmd.add_parser("upgrade", help="bring the schema to this version (creates it in an empty database)").set_defaults(
-        handler=_db_upgrade
-    )
+    db_cmd.add_parser(
+        "upgrade", help="bring the schema to this version (creates it in an empty database)"
+    ).set_defaults(handler=_db_upgrade)
     db_cmd.add_parser("current", help="show the schema's revision and the code's").set_defaults(handler=_db_current)
     return parser
 

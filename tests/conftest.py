@@ -1,8 +1,14 @@
-"""Shared fixtures: a real SQLite file per test, and a small hand-made data set."""
+"""Shared fixtures: a real database per test on both backends, and a small hand-made data set.
+
+``store`` (and ``filled_store``, built on it) runs every test twice: on a SQLite file and
+on a fresh database of a real PostgreSQL + PostGIS server that the session starts in a
+temporary directory (`tests.postgis`). A missing server fails the tests: run `make test`.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -11,6 +17,7 @@ import shapely
 
 from geo.model import Category, Feeling, MeetingPlace, MeetingPlaceKind, Zone, ZoneKind
 from geo.store import Store
+from tests.postgis import PostgisServer, start_server
 
 NOW = dt.datetime(2026, 11, 1, 12, 0, tzinfo=dt.UTC)
 
@@ -18,9 +25,30 @@ SQUARE_WKT = "POLYGON ((13.59 56.45, 13.61 56.45, 13.61 56.47, 13.59 56.47, 13.5
 """A zone around Markaryd centrum, EPSG:4326."""
 
 
+@pytest.fixture(scope="session")
+def postgis_server() -> Iterator[PostgisServer]:
+    server = start_server()
+    yield server
+    server.stop()
+
+
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    db = Store.open(f"sqlite:///{tmp_path / 'test.db'}")
+def postgis_url(postgis_server: PostgisServer) -> str:
+    """The URL of a PostGIS database holding the schema at the newest migration and no rows."""
+    return postgis_server.emptied_database()
+
+
+@pytest.fixture(params=["sqlite", "postgis"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh database on each backend: a SQLite file, then a PostGIS database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'test.db'}"
+    return request.getfixturevalue("postgis_url")
+
+
+@pytest.fixture
+def store(database_url: str) -> Iterator[Store]:
+    db = Store.open(database_url)
     yield db
     db.close()
 

@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 from geo.admin import accounts, all_categories, create_account, reset_password, save_category, update_account
 from geo.auth import AuthError, User, add_user, authenticate, user_for_sso
-from geo.model import Category, Feeling, Role
 from geo.cli import main
+from geo.model import Category, Feeling, Role
 from geo.store import Store, StoreError
 
 ADMIN = User("admin", Role.ADMIN)

@@ -255,11 +255,12 @@ class TestClear:
             {**small_reports().iloc[0].to_dict(), "created_at": NOW}, email="boende@example.org"
         )
         with filled_store.engine.begin() as conn:
-            conn.exec_driver_sql(
-                "INSERT INTO report_events (report_id, at, actor, field, from_value, to_value, comment) "
-                "VALUES (?, '2026-11-01 12:00:00.000000', 'moderator', 'status', 'ny', 'bekraftad', '')",
-                (report_id,),
-            )
+            conn.execute(
+                store_module.report_events.insert().values(
+                    report_id=report_id, at=NOW.replace(tzinfo=None), actor="moderator", field="status",
+                    from_value="ny", to_value="bekraftad", comment="",
+                )
+            )  # fmt: skip
         version = filled_store.data_version()
         filled_store.clear()
         assert filled_store.is_empty()
@@ -267,10 +268,11 @@ class TestClear:
             if table is not store_module.meta:
                 assert raw_rows(filled_store, f"SELECT count(*) FROM {table.name}") == [(0,)], table.name
         assert filled_store.data_version() > version
-        assert pragma(filled_store, "foreign_keys") == 1
-        with pytest.raises(StoreError):  # foreign keys are enforced again
+        with pytest.raises(StoreError):  # foreign keys are enforced (again, on SQLite)
             filled_store.add_reports_frame(small_reports())
-        assert raw_rows(filled_store, "PRAGMA foreign_key_check") == []
+        if filled_store.engine.dialect.name == "sqlite":
+            assert pragma(filled_store, "foreign_keys") == 1
+            assert raw_rows(filled_store, "PRAGMA foreign_key_check") == []
 
     def test_clear_of_an_empty_store_and_reseeding(self, categories_loaded) -> None:
         store = categories_loaded("c.db")

@@ -61,9 +61,7 @@ def _tables() -> list[sa.Table]:
         sa.Table(
             "report_contacts",
             md,
-            sa.Column(
-                "report_id", sa.String(36), sa.ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True
-            ),
+            sa.Column("report_id", sa.String(36), sa.ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True),
             sa.Column("email", sa.String(254), nullable=False),
         ),
         sa.Table(

@@ -2,7 +2,7 @@
 # Installs the Debian packages a command needs, only when something is missing.
 #   scripts/install_system.sh run    -> python3-venv, nodejs, npm
 #   scripts/install_system.sh test   -> the above plus chromium (browser tests), gdal-bin (ogrinfo reads exports)
-#                                       and postgresql + postgresql-15-postgis-3 (the tests start their own server)
+#                                       and postgresql + postgresql-postgis (= postgresql-15-postgis-3; the tests start their own server)
 set -euo pipefail
 profile="${1:-run}"
 need=()
@@ -13,7 +13,7 @@ if [ "$profile" = "test" ]; then
   command -v ogrinfo >/dev/null 2>&1 || need+=(gdal-bin)
   # initdb/pg_ctl live in /usr/lib/postgresql/<version>/bin; PostGIS is an extension of that version.
   compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql)
-  compgen -G "/usr/share/postgresql/*/extension/postgis.control" >/dev/null || need+=(postgis)
+  compgen -G "/usr/share/postgresql/*/extension/postgis.control" >/dev/null || need+=(postgresql-postgis)
 fi
 [ "${#need[@]}" -eq 0 ] && exit 0
 echo "installing Debian packages: ${need[*]}"

@@ -29,7 +29,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-HINT = "run `make test` (scripts/install_system.sh installs postgresql and postgresql-15-postgis-3)"
+HINT = "run `make test` (scripts/install_system.sh installs postgresql and postgresql-postgis)"
 EMPTY_TEMPLATE = "trygg_postgis"
 SCHEMA_TEMPLATE = "trygg_schema"
 

@@ -339,6 +339,9 @@ class Store:
         if self._sqlite_bulk():
             self._add_reports_sqlite(data, count, chunk_size)
             return count
+        if self.engine.dialect.name == "postgresql" and self.engine.dialect.driver == "psycopg":
+            self._add_reports_postgres(data, count, chunk_size)
+            return count
         with self.transaction() as conn:
             if data["ref_code"] is None:
                 data["ref_code"] = _unique_ref_codes(count, _stored_codes_lookup(conn))
@@ -372,6 +375,27 @@ class Store:
                     conn.exec_driver_sql(insert, rows)
                 for index in dropped:
                     index.create(conn)
+
+    def _add_reports_postgres(self, data: dict[str, Any], count: int, chunk_size: int) -> None:
+        """`add_reports_frame` on PostgreSQL: psycopg's ``COPY … FROM STDIN`` in the same
+        transaction as the check of stored reference codes and the version bump (the
+        generated ``geom`` column and its GiST index follow by themselves)."""
+        names = [c.name for c in reports.columns]
+        copy_sql = f"COPY reports ({', '.join(names)}) FROM STDIN"
+        with self.transaction() as conn:
+            if data["ref_code"] is None:
+                data["ref_code"] = _unique_ref_codes(count, _stored_codes_lookup(conn))
+            driver = conn.connection.driver_connection
+            dbapi = conn.dialect.loaded_dbapi
+            try:
+                with driver.cursor() as cursor, cursor.copy(copy_sql) as copy:
+                    for start in range(0, count, chunk_size):
+                        stop = start + chunk_size
+                        for row in zip(*(_as_list(data[name], start, stop) for name in names), strict=True):
+                            copy.write_row(row)
+            except dbapi.Error as error:
+                # As SQLAlchemy would have wrapped it (IntegrityError for a broken constraint).
+                raise sa.exc.DBAPIError.instance(copy_sql, None, error, dbapi.Error) from error
 
     def add_report(self, row: dict[str, Any], *, email: str | None = None, attempts: int = 5) -> tuple[str, str]:
         """Insert one report (``row`` holds the ``reports`` columns; ``lon``/``lat``

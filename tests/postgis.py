@@ -142,6 +142,10 @@ class PostgisServer:
                     if name not in ("alembic_version", "spatial_ref_sys")
                 ]
                 conn.exec_driver_sql(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+                for table, trigger in conn.exec_driver_sql(  # what a test added and left behind
+                    "SELECT event_object_table, trigger_name FROM information_schema.triggers"
+                ).all():
+                    conn.exec_driver_sql(f'DROP TRIGGER IF EXISTS "{trigger}" ON "{table}"')
         except sa.exc.OperationalError:  # a lock held by a connection a test left open
             self.shared_url = self.create_database()
         finally:

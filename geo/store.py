@@ -426,6 +426,37 @@ class Store:
                     raise
         raise AssertionError("unreachable")
 
+    def inside_conditions(
+        self,
+        *,
+        bbox: tuple[float, float, float, float] | None = None,
+        polygon: shapely.Geometry | None = None,
+    ) -> list[sa.ColumnElement[bool]]:
+        """SQL conditions on ``reports`` for points inside ``bbox`` (min lon, min lat,
+        max lon, max lat) and inside ``polygon``, both in EPSG:4326 degrees, borders
+        included.
+
+        On PostGIS both are exact and use the GiST index of ``reports.geom``
+        (``&&`` with the box, ``ST_Intersects`` with the polygon). Elsewhere they are
+        ``lon``/``lat`` ranges: exact for the box, the polygon's bounding box only, so
+        the caller tests the candidates against the polygon (shapely); see
+        `spatial_sql`.
+        """
+        conditions: list[sa.ColumnElement[bool]] = []
+        if self.spatial_sql:
+            geom = sa.literal_column("reports.geom")
+            if bbox is not None:
+                conditions.append(geom.op("&&")(sa.func.ST_MakeEnvelope(*map(float, bbox), 4326)))
+            if polygon is not None:
+                wkb = shapely.to_wkb(polygon)
+                conditions.append(sa.func.ST_Intersects(geom, sa.func.ST_GeomFromWKB(wkb, 4326)))
+            return conditions
+        for box in (bbox, None if polygon is None else polygon.bounds):
+            if box is not None:
+                minx, miny, maxx, maxy = box
+                conditions += [reports.c.lon.between(minx, maxx), reports.c.lat.between(miny, maxy)]
+        return conditions
+
     def report_by_ref(self, ref_code: str) -> dict[str, Any] | None:
         """The report with this reference code (exact, upper case), or None."""
         with self.engine.connect() as conn:

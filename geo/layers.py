@@ -3,17 +3,20 @@
 Every function takes the `Store` and returns a GeoDataFrame whose ``geometry`` is in
 EPSG:4326 (longitude/latitude degrees). Filters that the database can answer
 (category, feeling, time of day, status, dates) run in SQL; "inside a zone" runs in
-shapely on the zone's bounding-box candidates, vectorised. A point on a zone's
-border counts as inside.
+shapely on the zone's bounding-box candidates, vectorised (`zone_filter_mask`); many
+points against many polygons go through an STRtree (`points_in_polygons`). A point on a
+zone's border counts as inside.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 import sqlalchemy as sa
@@ -104,11 +107,39 @@ def reports_layer(
         conditions += [reports.c.lon.between(minx, maxx), reports.c.lat.between(miny, maxy)]
     frame = store.reports_frame(where=conditions, columns=(*REPORT_COLUMNS, "lon", "lat"))
     if zone is not None and not frame.empty:
-        inside = shapely.intersects_xy(zone, frame["lon"].to_numpy(), frame["lat"].to_numpy())
-        frame = frame[inside]
+        frame = frame[zone_filter_mask(zone, frame["lon"].to_numpy(), frame["lat"].to_numpy())]
     frame = frame.sort_values("created_at", ascending=False, kind="stable").reset_index(drop=True)
     geometry = gpd.points_from_xy(frame["lon"], frame["lat"], crs=WGS84)
     return gpd.GeoDataFrame(frame.drop(columns=["lon", "lat"]), geometry=geometry, crs=WGS84)
+
+
+def zone_filter_mask(zone: shapely.Geometry, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """Which points (lon/lat, EPSG:4326 degrees) lie in ``zone`` (a polygon in EPSG:4326), its
+    border included: one vectorised test against the prepared polygon, no Python loop."""
+    shapely.prepare(zone)
+    return np.asarray(shapely.intersects_xy(zone, np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)))
+
+
+def points_in_polygons(
+    lon: np.ndarray, lat: np.ndarray, polygons: Sequence[shapely.Geometry] | np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Every (point, polygon) pair where the point lies in the polygon, border included.
+
+    ``lon``/``lat`` and ``polygons`` in the same CRS (EPSG:4326 degrees here). Answered with a
+    shapely 2 `STRtree` over the polygons and one vectorised ``intersects`` query for all points:
+    returns two integer arrays, the point index and the polygon index of each pair (a point on a
+    shared border or in overlapping polygons appears once per polygon).
+    """
+    lon = np.asarray(lon, dtype=float)
+    lat = np.asarray(lat, dtype=float)
+    if lon.shape != lat.shape or lon.ndim != 1:
+        raise ValueError(f"lon and lat must be 1-d arrays of the same length, got {lon.shape} and {lat.shape}")
+    geoms = np.asarray(polygons, dtype=object)
+    if lon.size == 0 or geoms.size == 0:
+        return np.empty(0, dtype=np.intp), np.empty(0, dtype=np.intp)
+    tree = shapely.STRtree(geoms)
+    point_index, polygon_index = tree.query(shapely.points(lon, lat), predicate="intersects")
+    return point_index, polygon_index
 
 
 def public_reports(reports_gdf: gpd.GeoDataFrame, cell_m: float = PUBLIC_GRID_M) -> gpd.GeoDataFrame:

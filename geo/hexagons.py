@@ -156,7 +156,7 @@ def _lonlat(store: Store, conditions: list[sa.ColumnElement[bool]]) -> tuple[Flo
         query = query.where(condition)
     with store.engine.connect() as conn:
         result = conn.execute(query)
-        flat = np.fromiter(itertools.chain.from_iterable(result.tuples()), dtype=float)
+        flat = np.fromiter(itertools.chain.from_iterable(result), dtype=float)
     pairs = flat.reshape(-1, 2)
     return np.ascontiguousarray(pairs[:, 0]), np.ascontiguousarray(pairs[:, 1])
 

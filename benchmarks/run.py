@@ -267,7 +267,7 @@ def visit(browser: Any, url: str, drawn: str, *, pan: bool = False) -> Visit:
         before = ws_bytes[0]
         frame = _frame_where(page, "() => !!window.map")
         if frame is not None:
-            frame.evaluate("() => window.map.panBy([60, 30], {animate: false})")
+            frame.evaluate("() => { window.map.panBy([60, 30], {animate: false}); return true; }")
             page.wait_for_timeout(SETTLE_S * 1000)
             result.pan_ws_bytes = ws_bytes[0] - before
     context.close()

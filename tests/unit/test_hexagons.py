@@ -185,13 +185,14 @@ class TestWindows:
 
 
 class TestSpatialJoin:
-    def test_strtree_join_equals_a_row_by_row_loop(self) -> None:
+    @pytest.mark.parametrize("method", ["sweep", "strtree"])
+    def test_join_equals_a_row_by_row_loop(self, method: str) -> None:
         rng = np.random.default_rng(7)
         lon, lat = rng.uniform(13.0, 14.0, 2000), rng.uniform(56.0, 57.0, 2000)
         polygons = [shapely.box(x, y, x + 0.1, y + 0.08) for x, y in rng.uniform([13, 56], [13.9, 56.9], (40, 2))]
         minx, miny, maxx, maxy = polygons[0].bounds
         lon[:3], lat[:3] = [minx, maxx, (minx + maxx) / 2], [miny, maxy, miny]  # two corners, one edge
-        point_index, polygon_index = points_in_polygons(lon, lat, polygons)
+        point_index, polygon_index = points_in_polygons(lon, lat, polygons, method=method)
         found = set(zip(point_index.tolist(), polygon_index.tolist(), strict=True))
         loop = {
             (i, j)

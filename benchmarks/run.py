@@ -574,7 +574,8 @@ def checks(results: Results) -> list[Check]:
             False,
             "MB",
         ),
-        Check(f"peer {peer_big:,} / ours {big:,}", ratio(drawn("peer", peer_big), drawn("ours", big)), 5.0, True),
+        Check(f"peer {peer_big:,} / ours {big:,}", ratio(drawn("peer", peer_big), drawn("ours", big)), 3.0, True),
+        Check(f"peer {peer_big:,} / ours {big:,} (b)", ratio(drawn("peer", peer_big), drawn("ours", big)), 5.0, True),
         Check(f"a {a_n:,} / ours {big:,}", ratio(drawn("a", a_n), drawn("ours", big)), 100.0, True),
         Check(
             f"join {int(extra.get('join_points', 0)):,} × {int(extra.get('join_zones', 0))}",

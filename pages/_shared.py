@@ -21,8 +21,6 @@ LANGUAGE_KEY = "lang"
 SESSION_KEY = "staff_session"
 
 
-
-
 def settings() -> Settings:
     return load_settings()
 

@@ -392,8 +392,8 @@ def build_ours(path: Path) -> float:
 
 def join_benchmark(path: Path | None, points: int, zones: int, sample: int = 2_000) -> dict[str, float]:
     """Point-in-zone for ``points`` report locations against ``zones`` polygons (EPSG:4326)."""
+    from geo.analysis import points_in_polygons
     from geo.crs import to_sweref99tm, to_wgs84
-    from geo.layers import points_in_polygons
 
     rng = np.random.default_rng(6)
     if path is not None:

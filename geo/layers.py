@@ -5,7 +5,7 @@ EPSG:4326 (longitude/latitude degrees). Filters that the database can answer
 (category, feeling, time of day, status, dates) run in SQL; "inside a zone" runs in
 shapely on the zone's bounding-box candidates, vectorised (`zone_filter_mask`); many
 points against many polygons go through a sorted-longitude sweep or an STRtree
-(`points_in_polygons`). A point on a
+(`geo.analysis.points_in_polygons`). A point on a
 zone's border counts as inside.
 """
 
@@ -180,57 +180,6 @@ def zone_filter_mask(zone: shapely.Geometry, lon: np.ndarray, lat: np.ndarray) -
     border included: one vectorised test against the prepared polygon, no Python loop."""
     shapely.prepare(zone)
     return np.asarray(shapely.intersects_xy(zone, np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)))
-
-
-def points_in_polygons(
-    lon: np.ndarray,
-    lat: np.ndarray,
-    polygons: Sequence[shapely.Geometry] | np.ndarray,
-    *,
-    method: str = "sweep",
-) -> tuple[np.ndarray, np.ndarray]:
-    """Every (point, polygon) pair where the point lies in the polygon, border included.
-
-    ``lon``/``lat`` and ``polygons`` in the same CRS (EPSG:4326 degrees here). Returns two
-    integer arrays: the point index and the polygon index of each pair (a point in overlapping
-    polygons appears once per polygon), ordered by polygon.
-
-    ``method`` "sweep" (default): the points sorted by longitude once; per polygon two binary
-    searches give the points in its longitude band, a vectorised latitude test narrows them to its
-    bounding box, and one `shapely.intersects_xy` call on the prepared polygon decides. "strtree":
-    a shapely 2 `STRtree` over the polygons queried with all points at once (it builds a Point per
-    report first, which makes it slower for a million points).
-    """
-    lon = np.asarray(lon, dtype=float)
-    lat = np.asarray(lat, dtype=float)
-    if lon.shape != lat.shape or lon.ndim != 1:
-        raise ValueError(f"lon and lat must be 1-d arrays of the same length, got {lon.shape} and {lat.shape}")
-    if method not in ("sweep", "strtree"):
-        raise ValueError(f"method must be 'sweep' or 'strtree', got {method!r}")
-    geoms = np.asarray(polygons, dtype=object)
-    if lon.size == 0 or geoms.size == 0:
-        return np.empty(0, dtype=np.intp), np.empty(0, dtype=np.intp)
-    if method == "strtree":
-        point_index, polygon_index = shapely.STRtree(geoms).query(shapely.points(lon, lat), predicate="intersects")
-        order = np.lexsort((point_index, polygon_index))
-        return point_index[order], polygon_index[order]
-    order = np.argsort(lon, kind="stable")
-    xs, ys = lon[order], lat[order]
-    found_points: list[np.ndarray] = []
-    found_polygons: list[np.ndarray] = []
-    for number, (polygon, (minx, miny, maxx, maxy)) in enumerate(zip(geoms, shapely.bounds(geoms), strict=True)):
-        first, end = np.searchsorted(xs, minx, "left"), np.searchsorted(xs, maxx, "right")
-        band = ys[first:end]
-        candidates = first + np.flatnonzero((band >= miny) & (band <= maxy))
-        if candidates.size == 0:
-            continue
-        shapely.prepare(polygon)
-        inside = candidates[shapely.intersects_xy(polygon, xs[candidates], ys[candidates])]
-        found_points.append(np.sort(order[inside]))
-        found_polygons.append(np.full(inside.size, number, dtype=np.intp))
-    if not found_points:
-        return np.empty(0, dtype=np.intp), np.empty(0, dtype=np.intp)
-    return np.concatenate(found_points), np.concatenate(found_polygons)
 
 
 def public_reports(reports_gdf: gpd.GeoDataFrame, cell_m: float = PUBLIC_GRID_M) -> gpd.GeoDataFrame:

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 import shapely
 
+from geo.analysis import points_in_polygons
 from geo.demo import seed_demo
 from geo.hexagons import (
     BASE_RESOLUTION,
@@ -28,7 +29,7 @@ from geo.hexagons import (
     resolution_for_zoom,
     view_bounds,
 )
-from geo.layers import ReportFilter, count_reports, points_in_polygons, reports_layer
+from geo.layers import ReportFilter, count_reports, reports_layer
 from geo.model import Role
 from geo.privacy import coarsen_points
 from geo.store import Store

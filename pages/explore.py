@@ -25,9 +25,10 @@ from geo.hexagons import ReportPoints, ReportsView, Window, next_window, report_
 from geo.i18n import label
 from geo.layers import ReportFilter
 from geo.model import Category, Feeling, Role, Status, TimeOfDay
+from geo.moderation import describe_event, history
 from geo.store import Store
 from geo.viewstate import LAYERS, ExploreView, parse_view, view_to_params
-from pages._shared import language, set_query_params, settings, store, tr, viewer
+from pages._shared import current_user, language, set_query_params, settings, store, tr, viewer
 
 VIEW_KEY = "explore_view"
 MAP_KEY = "explore_map"
@@ -261,6 +262,12 @@ with details_column:
         for name, value in fields:
             st.caption(name)
             st.text(value)
+        if role.is_staff and selected is not None and selected[0] == "report":
+            events = history(db, selected[1], current_user())
+            if events:
+                st.caption(t("actions.history"))
+                for event in events:
+                    st.caption(describe_event(event, lang))
 
 count = layers.report_count
 st.subheader(t("explore.table_title", n=count))

@@ -57,6 +57,7 @@ from geo.layers import ReportFilter, report_conditions
 from geo.model import Category, Role, Source, Status, TimeOfDay
 from geo.privacy import coarsen_points, scrub_text
 from geo.reporting import RateLimiter, ReportDraft, normalize_ref_code, submit, validate
+from geo.startup import app_store
 from geo.store import Store, StoreError, reports
 
 LOG = logging.getLogger(__name__)
@@ -81,11 +82,6 @@ class ApiError(Exception):
 
 
 # -- shared state ----------------------------------------------------------------------------
-
-
-@cache
-def _store(url: str) -> Store:
-    return Store.open(url)
 
 
 @dataclass
@@ -202,7 +198,7 @@ def _settings() -> Settings:
 
 
 def _db() -> Store:
-    return _store(_settings().database_url)
+    return app_store(_settings())
 
 
 async def discovery(request: Request) -> Response:

@@ -1,6 +1,6 @@
 """Command line: ``python -m geo [--database URL] seed-demo [--reports N] | users add NAME --role ROLE
 | import FILE --layer LAYER [--crs EPSG] | export --layer LAYER --format FMT [--crs EPSG] [--output PATH]
-| db upgrade | db current``.
+| bench [--quick] | db upgrade | db current``.
 
 Thin: parses options, calls the library, turns domain errors into exit code 1 and
 one sentence on standard error.
@@ -149,6 +149,15 @@ def _db_current(args: argparse.Namespace) -> int:
     print(f"{url}: {state.state}, revision {state.revision or '(none)'}, code's head {head_revision()}")
     return 0
 
+def _bench(args: argparse.Namespace) -> int:
+    # The benchmarks drive Chromium through Playwright (a test requirement), so they load only when asked.
+    from benchmarks.run import main as bench_main
+
+    options = ["--quick"] if args.quick else []
+    if args.output:
+        options += ["--output", args.output]
+    return bench_main(options)
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m geo", description="Trygghetskartan command line.")
@@ -158,6 +167,10 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--reports", type=int, default=DEFAULT_DEMO_REPORTS, help="number of demo reports")
     seed.add_argument("--seed", type=int, default=20261123, help="random seed (same seed, same data)")
     seed.set_defaults(handler=_seed_demo)
+    bench = commands.add_parser("bench", help="the explore map against its baselines (benchmarks/), table and ratios")
+    bench.add_argument("--quick", action="store_true", help="small sizes, to check the machinery")
+    bench.add_argument("--output", help="also write the table (Markdown) and raw numbers (JSON) to this file")
+    bench.set_defaults(handler=_bench)
     users_cmd = commands.add_parser("users", help="staff accounts").add_subparsers(dest="users_command", required=True)
     add = users_cmd.add_parser("add", help="add a staff user (asks for the password)")
     add.add_argument("name")

@@ -3,17 +3,21 @@
 Every function takes the `Store` and returns a GeoDataFrame whose ``geometry`` is in
 EPSG:4326 (longitude/latitude degrees). Filters that the database can answer
 (category, feeling, time of day, status, dates) run in SQL; "inside a zone" runs in
-shapely on the zone's bounding-box candidates, vectorised. A point on a zone's
-border counts as inside.
+shapely on the zone's bounding-box candidates, vectorised (`zone_filter_mask`); many
+points against many polygons go through a sorted-longitude sweep or an STRtree
+(`geo.analysis.points_in_polygons`). A point on a
+zone's border counts as inside.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 import sqlalchemy as sa
@@ -85,11 +89,14 @@ def reports_layer(
     *,
     viewer: Role = Role.TEAM,
     bbox: tuple[float, float, float, float] | None = None,
+    limit: int | None = None,
 ) -> gpd.GeoDataFrame:
     """Reports matching ``flt``, newest first, as points in EPSG:4326.
 
     ``bbox`` (min lon, min lat, max lon, max lat in EPSG:4326 degrees, edges
-    included) limits them to a box. An unknown ``flt.zone_id`` gives no reports.
+    included) limits them to a box; ``limit`` to the newest ``limit`` (ordered and
+    cut in SQL, so a table of the newest thousand never reads a million rows). An
+    unknown ``flt.zone_id`` gives no reports.
     """
     conditions = report_conditions(flt, viewer)
     if bbox is not None:
@@ -102,13 +109,77 @@ def reports_layer(
             return _empty_reports()
         minx, miny, maxx, maxy = zone.bounds
         conditions += [reports.c.lon.between(minx, maxx), reports.c.lat.between(miny, maxy)]
-    frame = store.reports_frame(where=conditions, columns=(*REPORT_COLUMNS, "lon", "lat"))
+    columns = (*REPORT_COLUMNS, "lon", "lat")
+    if limit is None:
+        frame = store.reports_frame(where=conditions, columns=columns)
+    elif zone is None:
+        frame = _newest(store, conditions, columns, limit)
+    else:  # the zone test runs in shapely: pick the newest ids inside first, then read only those rows
+        candidates = _newest(store, conditions, ("id", "lon", "lat", "created_at"), None)
+        inside = candidates[zone_filter_mask(zone, candidates["lon"].to_numpy(), candidates["lat"].to_numpy())]
+        ids = inside["id"].head(limit).tolist()
+        frame = _rows_by_id(store, ids, columns)
     if zone is not None and not frame.empty:
-        inside = shapely.intersects_xy(zone, frame["lon"].to_numpy(), frame["lat"].to_numpy())
-        frame = frame[inside]
-    frame = frame.sort_values("created_at", ascending=False, kind="stable").reset_index(drop=True)
+        frame = frame[zone_filter_mask(zone, frame["lon"].to_numpy(), frame["lat"].to_numpy())]
+    frame = frame.sort_values(["created_at", "id"], ascending=False, kind="stable").reset_index(drop=True)
     geometry = gpd.points_from_xy(frame["lon"], frame["lat"], crs=WGS84)
     return gpd.GeoDataFrame(frame.drop(columns=["lon", "lat"]), geometry=geometry, crs=WGS84)
+
+
+def count_reports(store: Store, flt: ReportFilter = ReportFilter(), *, viewer: Role = Role.TEAM) -> int:
+    """How many reports match ``flt`` for ``viewer``: ``COUNT(*)`` in SQL; with a zone,
+    the bounding-box candidates' locations tested in shapely (border inside)."""
+    conditions = report_conditions(flt, viewer)
+    if flt.zone_id:
+        zone = store.zone_geometry(flt.zone_id)
+        if zone is None:
+            return 0
+        minx, miny, maxx, maxy = zone.bounds
+        conditions += [reports.c.lon.between(minx, maxx), reports.c.lat.between(miny, maxy)]
+        found = store.reports_frame(where=conditions, columns=("lon", "lat"))
+        return int(zone_filter_mask(zone, found["lon"].to_numpy(), found["lat"].to_numpy()).sum())
+    query = sa.select(sa.func.count()).select_from(reports)
+    for condition in conditions:
+        query = query.where(condition)
+    with store.engine.connect() as conn:
+        return int(conn.execute(query).scalar() or 0)
+
+
+def _newest(
+    store: Store, conditions: list[sa.ColumnElement[bool]], columns: Sequence[str], limit: int | None
+) -> pd.DataFrame:
+    """``columns`` of the reports meeting ``conditions``, newest first (ties by id), at most ``limit``."""
+    query = sa.select(*(reports.c[name] for name in columns))
+    for condition in conditions:
+        query = query.where(condition)
+    query = query.order_by(reports.c.created_at.desc(), reports.c.id.desc())
+    if limit is not None:
+        query = query.limit(limit)
+    return _read(store, query)
+
+
+def _rows_by_id(store: Store, ids: list[str], columns: Sequence[str]) -> pd.DataFrame:
+    parts = []
+    for start in range(0, max(len(ids), 1), 500):  # below SQLite's oldest variable limit
+        query = sa.select(*(reports.c[name] for name in columns)).where(reports.c.id.in_(ids[start : start + 500]))
+        parts.append(_read(store, query))
+    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+
+
+def _read(store: Store, query: sa.Select) -> pd.DataFrame:
+    with store.engine.connect() as conn:
+        frame = pd.read_sql_query(query, conn)
+    for column in ("created_at", "updated_at"):
+        if column in frame:
+            frame[column] = pd.to_datetime(frame[column]).dt.tz_localize("UTC")
+    return frame
+
+
+def zone_filter_mask(zone: shapely.Geometry, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """Which points (lon/lat, EPSG:4326 degrees) lie in ``zone`` (a polygon in EPSG:4326), its
+    border included: one vectorised test against the prepared polygon, no Python loop."""
+    shapely.prepare(zone)
+    return np.asarray(shapely.intersects_xy(zone, np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)))
 
 
 def public_reports(reports_gdf: gpd.GeoDataFrame, cell_m: float = PUBLIC_GRID_M) -> gpd.GeoDataFrame:

@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import html
 import json
+import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import folium
 import geopandas as gpd
+import h3.api.basic_int as h3
+import pandas as pd
 import shapely
 from branca.element import MacroElement
 from jinja2 import Template
@@ -162,6 +165,60 @@ def reports_group(reports: gpd.GeoDataFrame, label_of: Callable[[str], str]) -> 
             tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
         ).add_to(group)
     return group
+
+
+HEX_RAMP = ("#fde0c5", "#facba6", "#f59e72", "#ec6e4c", "#d6453d", "#a3233a")
+"""Fill colours of report cells, few to many (count classes on a log scale)."""
+HEX_FEW = "#b8bcc2"
+"""Fill of a public cell with fewer than five reports (no count shown)."""
+
+
+def hexagons_group(cells: pd.DataFrame, label_of: Callable[[int | None], str]) -> folium.FeatureGroup:
+    """Report counts per H3 cell as filled hexagons (EPSG:4326), drawn on canvas, one GeoJSON layer.
+
+    ``cells`` has the columns of `geo.hexagons.publish_counts` (``cell``, ``count`` — missing where
+    the public may not see it —, ``few``); ``label_of(count)`` gives the tooltip, ``label_of(None)``
+    the text of a cell without a count. Coordinates are rounded to 1e-5 degrees (about a metre).
+    """
+    group = folium.FeatureGroup(name="hexagons")
+    if cells.empty:
+        return group
+    counts = [None if pd.isna(c) else int(c) for c in cells["count"]]
+    top = max([c for c in counts if c is not None] or [1])
+    features = []
+    for number, (cell, count) in enumerate(zip(cells["cell"], counts, strict=True)):
+        ring = [[round(lng, 5), round(lat, 5)] for lat, lng in h3.cell_to_boundary(int(cell))]
+        ring.append(ring[0])
+        shade = -1 if count is None else _hex_class(count, top)
+        features.append(
+            {
+                "type": "Feature",
+                "id": str(number),
+                "geometry": {"type": "Polygon", "coordinates": [ring]},
+                "properties": {"layer": "hex", "shade": shade, "label": _esc(label_of(count))},
+            }
+        )
+    folium.GeoJson(
+        {"type": "FeatureCollection", "features": features},
+        style_function=_hex_style,
+        highlight_function=lambda _f: {"weight": 3},
+        tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
+    ).add_to(group)
+    return group
+
+
+def _hex_class(count: int, top: int) -> int:
+    """0 to len(HEX_RAMP) - 1: where ``count`` sits between 1 and ``top`` on a log scale."""
+    if top <= 1:
+        return 0
+    return min(len(HEX_RAMP) - 1, int(len(HEX_RAMP) * math.log(max(count, 1)) / math.log(top + 1)))
+
+
+def _hex_style(feature: dict[str, Any]) -> dict[str, Any]:
+    shade = feature["properties"]["shade"]
+    if shade < 0:
+        return {"color": "#6b7078", "weight": 1, "dashArray": "3 3", "fillColor": HEX_FEW, "fillOpacity": 0.35}
+    return {"color": "#7a1f1f", "weight": 0.6, "fillColor": HEX_RAMP[shade], "fillOpacity": 0.7}
 
 
 def highlight_group(point: shapely.Point | None) -> folium.FeatureGroup:

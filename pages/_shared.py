@@ -10,24 +10,15 @@ from collections.abc import Mapping
 
 import streamlit as st
 
-from geo.auth import StaffSession, User, authenticate, ensure_first_admin, user_for_sso
+from geo.auth import StaffSession, User, authenticate, user_for_sso
 from geo.config import Settings, load_settings
-from geo.demo import seed_demo
 from geo.i18n import Translator, label, normalize_language, translator
 from geo.model import Role
+from geo.startup import app_store
 from geo.store import Store, StoreError, utcnow
 
 LANGUAGE_KEY = "lang"
 SESSION_KEY = "staff_session"
-
-
-@st.cache_resource(show_spinner=False)
-def _open_store(url: str, demo_reports: int, admin_password: str | None) -> Store:
-    store = Store.open(url)
-    if store.is_empty():
-        seed_demo(store, reports=demo_reports)
-    ensure_first_admin(store, admin_password)
-    return store
 
 
 def settings() -> Settings:
@@ -49,7 +40,7 @@ def store() -> Store:
     """The application's store; on a database problem, a clear message and stop."""
     config = settings()
     try:
-        return _open_store(config.database_url, config.demo_reports, config.admin_password)
+        return app_store(config)
     except StoreError as error:
         t = tr()
         st.error(t(f"error.db.{error.reason}", url=error.url))

@@ -12,13 +12,23 @@ from typing import Any
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo.explore import ExploreLayers, build_map, category_labels, details, load_layers, report_table
+from geo.explore import (
+    ExploreLayers,
+    build_map,
+    category_labels,
+    details,
+    load_layers,
+    report_table,
+    selected_point,
+)
+from geo.hexagons import ReportPoints, ReportsView, Window, next_window, report_points, reports_view, view_bounds
 from geo.i18n import label
 from geo.layers import ReportFilter
 from geo.model import Category, Feeling, Role, Status, TimeOfDay
+from geo.moderation import describe_event, history
 from geo.store import Store
 from geo.viewstate import LAYERS, ExploreView, parse_view, view_to_params
-from pages._shared import language, set_query_params, settings, store, tr, viewer
+from pages._shared import current_user, language, set_query_params, settings, store, tr, viewer
 
 VIEW_KEY = "explore_view"
 MAP_KEY = "explore_map"
@@ -27,12 +37,35 @@ LAST_CLICK_KEY = "explore_last_click"
 LAST_ROWS_KEY = "explore_last_rows"
 ORIGIN_KEY = "explore_origin"
 FOCUS_KEY = "explore_focus"
+WINDOW_KEY = "explore_window"
 SELECTED_ZOOM = 16
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def cached_layers(_db: Store, db_url: str, version: int, flt: ReportFilter, role: str) -> ExploreLayers:
     return load_layers(_db, ExploreView(filter=flt), viewer=Role(role))
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def cached_points(_db: Store, db_url: str, version: int, flt: ReportFilter, role: str) -> ReportPoints:
+    """Every report of the filter located once (arrays, shared by all sessions, never copied)."""
+    return report_points(_db, flt, viewer=Role(role))
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def cached_view(_db: Store, db_url: str, version: int, flt: ReportFilter, role: str, window: Window) -> ReportsView:
+    return reports_view(_db, cached_points(_db, db_url, version, flt, role), flt, window)
+
+
+def map_bounds(map_state: dict[str, Any]) -> tuple[float, float, float, float] | None:
+    """The visible box (min lon, min lat, max lon, max lat; EPSG:4326) st_folium reported, if any."""
+    bounds = map_state.get("bounds") or {}
+    try:
+        south_west, north_east = bounds["_southWest"], bounds["_northEast"]
+        box = (float(south_west["lng"]), float(south_west["lat"]), float(north_east["lng"]), float(north_east["lat"]))
+    except (KeyError, TypeError, ValueError):
+        return None
+    return box if box[0] < box[2] and box[1] < box[3] else None
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -76,8 +109,8 @@ version = db.data_version()
 db_url = settings().database_url
 categories = cached_categories(db, db_url, version)
 role = viewer()
-all_layers = cached_layers(db, db_url, version, ReportFilter(), role.value)
-zone_names = dict(zip(all_layers.zones["id"], all_layers.zones["name"], strict=True))
+static_layers = cached_layers(db, db_url, version, ReportFilter(), role.value)
+zone_names = dict(zip(static_layers.zones["id"], static_layers.zones["name"], strict=True))
 
 # The view: the link that opened the page, then whatever the user did since.
 if VIEW_KEY not in st.session_state:
@@ -163,6 +196,7 @@ if origin is None or origin[0] != mount:
     st.session_state.pop(FOCUS_KEY, None)
 
 selected = view.selected
+focused_now = False  # the map is about to move to a chosen row: its reported bounds are stale
 click = clicked_feature(map_state)
 if click is not None and click != st.session_state.get(LAST_CLICK_KEY):
     st.session_state[LAST_CLICK_KEY] = click
@@ -178,11 +212,29 @@ if rows != st.session_state.get(LAST_ROWS_KEY, []):
             point = match.geometry.iloc[0]
             center, zoom = (point.y, point.x), max(zoom, SELECTED_ZOOM)
             st.session_state[FOCUS_KEY] = (center, zoom)
+            focused_now = True
 
 view = replace(view, layers=layers_on, filter=flt, center=center, zoom=zoom, selected=selected)
 st.session_state[VIEW_KEY] = view
 
-folium_map, groups = build_map(layers, view, lang=lang, tiles=settings().tiles, categories=categories, origin=origin[1])
+# The reports layer is made for a window around what the map shows (st_folium's bounds, or the
+# view's centre and zoom before the browser has reported them); a pan inside the window, or a
+# zoom at the same H3 resolution, keeps the window and so the cached layer.
+bounds = None if focused_now else map_bounds(map_state)
+window = next_window(st.session_state.get(WINDOW_KEY), bounds or view_bounds(center, zoom), zoom)
+st.session_state[WINDOW_KEY] = window
+shown_reports = cached_view(db, db_url, version, flt, role.value, window) if "reports" in layers_on else None
+highlight = selected_point(layers, view, db, role)
+folium_map, groups = build_map(
+    layers,
+    view,
+    lang=lang,
+    tiles=settings().tiles,
+    categories=categories,
+    origin=origin[1],
+    reports_view=shown_reports,
+    highlight=highlight,
+)
 focus_center, focus_zoom = st.session_state.get(FOCUS_KEY, (None, None))
 map_column, details_column = st.columns([3, 1], gap="medium")
 with map_column:
@@ -192,13 +244,15 @@ with map_column:
         feature_group_to_add=groups,
         center=focus_center,
         zoom=focus_zoom,
-        returned_objects=["last_active_drawing", "center", "zoom"],
+        returned_objects=["last_active_drawing", "center", "zoom", "bounds"],
         use_container_width=True,
         height=560,
     )
+    if shown_reports is not None and shown_reports.mode == "hexagons":
+        st.caption(t("hex.zoom_hint"))
 with details_column:
     st.subheader(t("details.title"))
-    shown = details(all_layers, selected, categories, lang)
+    shown = details(static_layers, selected, categories, lang, store=db, viewer=role)
     if shown is None:
         st.caption(t("details.hint"))
     else:
@@ -208,8 +262,14 @@ with details_column:
         for name, value in fields:
             st.caption(name)
             st.text(value)
+        if role.is_staff and selected is not None and selected[0] == "report":
+            events = history(db, selected[1], current_user())
+            if events:
+                st.caption(t("actions.history"))
+                for event in events:
+                    st.caption(describe_event(event, lang))
 
-count = len(layers.reports)
+count = layers.report_count
 st.subheader(t("explore.table_title", n=count))
 if count == 0:
     st.info(t("explore.no_reports"))

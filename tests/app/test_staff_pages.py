@@ -134,3 +134,23 @@ class TestAdminPage:
         assert not at.exception
         assert at.success[0].value == "Användaren polis.erik är skapad."
         assert authenticate(app_db, "polis.erik", "polisens lösenord") == User("polis.erik", Role.POLICE)
+
+
+class TestExploreDetailsHistory:
+    def test_staff_see_a_reports_history_in_its_details_and_the_public_does_not(self, app_db: Store) -> None:
+        from geo.model import Status
+        from geo.moderation import change_status
+
+        report_id = app_db.reports_frame().query("moderation == 'published'")["id"].iloc[0]
+        change_status(app_db, report_id, Status.CONFIRMED, POLICE, public_comment="Vi har tittat på platsen.")
+        at = AppTest.from_file(str(ROOT / "pages" / "explore.py"), default_timeout=TIMEOUT)
+        at.query_params["sel"] = f"report:{report_id}"
+        at.session_state["staff_session"] = StaffSession(TEAM, utcnow())
+        at.run()
+        assert not at.exception, [e.message for e in at.exception]
+        assert any("polis.erik · status: Ny → Bekräftad" in c.value for c in at.caption)
+        public = AppTest.from_file(str(ROOT / "pages" / "explore.py"), default_timeout=TIMEOUT)
+        public.query_params["sel"] = f"report:{report_id}"
+        public.run()
+        assert not public.exception
+        assert not any("polis.erik" in c.value for c in public.caption)

@@ -1,0 +1,669 @@
+"""The explore map against its baselines, in one run, on one machine, in one browser.
+
+Measured (DESIGN.md §5, shared TESTING.md "How speed is judged"):
+
+- **a** plain folium, one ``folium.Marker`` per point, as a static HTML page served from localhost;
+- **peer** a Streamlit page with ``st_folium`` + ``FastMarkerCluster`` on the same points;
+- **floor** a Streamlit page with an empty ``st_folium`` map (one circle marker);
+- **ours** the real explore page (``streamlit run app.py``) on a database seeded with ``seed-demo``,
+  as the public sees it (published reports, coarsened, H3 cells at the default zoom).
+
+For each page: the time to build it in Python (rendering the folium map; for ours the geo calls
+of the default view, cold), the bytes the browser receives (over Streamlit's websocket, and over
+HTTP), and the time from navigation until the map's layer is drawn — for Streamlit pages in two
+fresh browser sessions: ``first`` (just after the server started) and ``repeat`` (the steady state:
+imports done, caches warm; the median of three sessions). Ratios use ``repeat``. Also: ``seed-demo`` at each size, the
+point-in-zone join (1,000,000 points × 300 zones, STRtree against a row-by-row shapely loop
+timed on a sample and scaled), and the RSS of the app's process after its views at the largest size.
+
+Chromium is Debian's (/usr/bin/chromium), headless, with every host but localhost unresolvable;
+every asset comes from the app's ``static/vendor``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import functools
+import http.server
+import json
+import os
+import platform
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import shapely
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
+]
+VIEWPORT = {"width": 1400, "height": 1000}
+CENTER = (56.50, 13.66)
+SETTLE_S = 2.0
+"""After the layer is drawn, keep counting bytes this long (st_folium reports its bounds: one more rerun)."""
+DRAW_TIMEOUT_S = 240.0
+
+FULL = {
+    "a": [10_000],
+    "peer": [10_000, 100_000],
+    "ours": [10_000, 100_000, 1_000_000],
+    "join": (1_000_000, 300),
+    "repeats": 3,
+}
+QUICK = {"a": [200], "peer": [200, 1_000], "ours": [300, 1_000], "join": (20_000, 30), "repeats": 1}
+
+OURS_DRAWN = """() => {
+    const m = window.map; if (!m) return false;
+    let found = false;
+    m.eachLayer(l => { const p = l.feature && l.feature.properties;
+                       if (p && (p.layer === 'hex' || p.layer === 'report')) found = true; });
+    return found && document.querySelector('.leaflet-overlay-pane canvas, .leaflet-overlay-pane path') !== null;
+}"""
+CLUSTER_DRAWN = "() => document.querySelector('.marker-cluster, .leaflet-marker-icon') !== null"
+MARKERS_DRAWN = "() => document.querySelectorAll('.leaflet-marker-icon').length > 0"
+FLOOR_DRAWN = "() => document.querySelector('.leaflet-overlay-pane path, .leaflet-overlay-pane canvas') !== null"
+
+PEER_APP = '''"""Benchmark baseline: st_folium + FastMarkerCluster (BENCH_MODE=cluster) or an empty map (empty)."""
+import os
+
+import folium
+import numpy as np
+import streamlit as st
+from folium.plugins import FastMarkerCluster
+from streamlit_folium import st_folium
+
+from geo import assets
+
+st.set_page_config(page_title="baseline", layout="wide")
+m = folium.Map(location=[56.50, 13.66], zoom_start=10, tiles=None, max_zoom=19)
+m.options["maxZoom"] = 19
+if os.environ["BENCH_MODE"] == "cluster":
+    latlon = np.load(os.environ["BENCH_POINTS"])
+    FastMarkerCluster(latlon.tolist()).add_to(m)
+else:
+    folium.CircleMarker([56.50, 13.66], radius=6).add_to(m)
+assets.localize(m)
+st_folium(m, height=560, use_container_width=True, returned_objects=[])
+'''
+
+
+@dataclass
+class Row:
+    name: str
+    points: int
+    build_s: float | None = None
+    ws_bytes: int | None = None
+    http_bytes: int | None = None
+    first_s: float | None = None
+    repeat_s: float | None = None
+    note: str = ""
+
+    @property
+    def drawn_s(self) -> float | None:
+        return self.repeat_s if self.repeat_s is not None else self.first_s
+
+
+@dataclass
+class Results:
+    quick: bool
+    rows: list[Row] = field(default_factory=list)
+    extra: dict[str, float] = field(default_factory=dict)
+
+    def row(self, name: str, points: int) -> Row | None:
+        return next((r for r in self.rows if r.name == name and r.points == points), None)
+
+
+# -- serving ---------------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Server:
+    url: str
+    process: subprocess.Popen[bytes]
+
+
+def start_streamlit(script: Path, cwd: Path, env: dict[str, str], log: Path) -> Server:
+    port = _free_port()
+    command = [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port)]
+    command += ["--server.address", "127.0.0.1", "--server.headless", "true"]
+    process = subprocess.Popen(
+        command,
+        cwd=cwd,
+        env={**os.environ, "PYTHONPATH": str(ROOT), **env},
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited: {log.read_text()}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return Server(url, process)
+        except OSError:
+            time.sleep(0.3)
+    process.terminate()
+    raise RuntimeError(f"streamlit did not start: {log.read_text()}")
+
+
+def stop(server: Server) -> None:
+    server.process.terminate()
+    try:
+        server.process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+
+
+@contextlib.contextmanager
+def static_site(directory: Path) -> Iterator[str]:
+    """Serve ``directory`` on localhost (``/app/static`` points at the repository's ``static/``)."""
+    (directory / "app").mkdir(exist_ok=True)
+    link = directory / "app" / "static"
+    if not link.exists():
+        link.symlink_to(ROOT / "static", target_is_directory=True)
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+    handler = functools.partial(Quiet, directory=str(directory))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def rss_mb(pid: int) -> tuple[float, float]:
+    """(current, peak) resident memory of a process and its children, in MB (Linux /proc)."""
+    current = peak = 0.0
+    for each in [pid, *_children(pid)]:
+        with contextlib.suppress(OSError):
+            status = Path(f"/proc/{each}/status").read_text()
+            values = {k: v.split()[0] for k, _, v in (line.partition(":") for line in status.splitlines()) if v.split()}
+            current += int(values.get("VmRSS", 0)) / 1024
+            peak += int(values.get("VmHWM", 0)) / 1024
+    return current, peak
+
+
+def _children(pid: int) -> list[int]:
+    with contextlib.suppress(OSError):
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    return []
+
+
+# -- measuring in the browser ----------------------------------------------------------------------
+
+
+@dataclass
+class Visit:
+    drawn_s: float
+    ws_bytes: int
+    http_bytes: int
+    pan_ws_bytes: int | None = None
+    external: list[str] = field(default_factory=list)
+
+
+def visit(browser: Any, url: str, drawn: str, *, pan: bool = False) -> Visit:
+    """Open ``url`` in a fresh context; time until ``drawn`` holds in some frame; count bytes."""
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    ws_bytes = [0]
+    http_bytes = [0]
+    external: list[str] = []
+
+    def on_ws(ws: Any) -> None:
+        ws.on("framereceived", lambda payload: ws_bytes.__setitem__(0, ws_bytes[0] + _size(payload)))
+
+    def on_done(request: Any) -> None:
+        with contextlib.suppress(Exception):
+            http_bytes[0] += int(request.sizes()["responseBodySize"])
+
+    def on_request(request: Any) -> None:
+        host = request.url.split("/")[2].split(":")[0] if "://" in request.url else ""
+        if request.url.startswith(("http", "ws")) and host not in ("127.0.0.1", "localhost"):
+            external.append(request.url)
+
+    page.on("websocket", on_ws)
+    context.on("requestfinished", on_done)
+    context.on("request", on_request)
+    started = time.perf_counter()
+    page.goto(url, wait_until="commit", timeout=DRAW_TIMEOUT_S * 1000)
+    elapsed = _wait_drawn(page, drawn, started)
+    page.wait_for_timeout(SETTLE_S * 1000)
+    result = Visit(elapsed, ws_bytes[0], http_bytes[0], external=external)
+    if pan:
+        before = ws_bytes[0]
+        frame = _frame_where(page, "() => !!window.map")
+        if frame is not None:
+            frame.evaluate("() => { window.map.panBy([60, 30], {animate: false}); return true; }")
+            page.wait_for_timeout(SETTLE_S * 1000)
+            result.pan_ws_bytes = ws_bytes[0] - before
+    context.close()
+    return result
+
+
+def median_visit(browser: Any, url: str, drawn: str, repeats: int, *, pan: bool = False) -> Visit:
+    """The visit with the median drawing time of ``repeats`` fresh sessions (the machine is shared)."""
+    visits = sorted((visit(browser, url, drawn, pan=pan) for _ in range(repeats)), key=lambda v: v.drawn_s)
+    chosen = visits[len(visits) // 2]
+    chosen.external = [url for v in visits for url in v.external]
+    return chosen
+
+
+def _size(payload: str | bytes) -> int:
+    return len(payload.encode("utf-8")) if isinstance(payload, str) else len(payload)
+
+
+def _wait_drawn(page: Any, predicate: str, started: float) -> float:
+    deadline = started + DRAW_TIMEOUT_S
+    while time.perf_counter() < deadline:
+        if _frame_where(page, predicate) is not None:
+            return time.perf_counter() - started
+        page.wait_for_timeout(40)
+    raise RuntimeError(f"the map layer was not drawn within {DRAW_TIMEOUT_S:.0f} s: {page.url}")
+
+
+def _frame_where(page: Any, predicate: str) -> Any:
+    for frame in page.frames:
+        with contextlib.suppress(Exception):  # frames come and go while Streamlit renders
+            if frame.evaluate(predicate):
+                return frame
+    return None
+
+
+# -- the cases -------------------------------------------------------------------------------------
+
+
+def seed(path: Path, reports: int) -> float:
+    from geo.demo import seed_demo
+    from geo.store import Store
+
+    store = Store.open(f"sqlite:///{path}")
+    started = time.perf_counter()
+    seed_demo(store, reports=reports)
+    elapsed = time.perf_counter() - started
+    store.close()
+    return elapsed
+
+
+def public_latlon(path: Path) -> np.ndarray:
+    """(lat, lon) of the reports the public sees (published), EPSG:4326, as an (n, 2) array."""
+    from geo.layers import ReportFilter, report_conditions
+    from geo.model import Role
+    from geo.store import Store
+
+    # the baselines draw the exact published locations, as a plain folium page would
+    store = Store.open(f"sqlite:///{path}")
+    frame = store.reports_frame(where=report_conditions(ReportFilter(), Role.PUBLIC), columns=("lat", "lon"))
+    store.close()
+    return frame[["lat", "lon"]].to_numpy(dtype=float)
+
+
+def build_markers_page(latlon: np.ndarray, directory: Path) -> tuple[Path, float]:
+    import folium
+
+    from geo import assets
+
+    started = time.perf_counter()
+    m = folium.Map(location=list(CENTER), zoom_start=10, tiles=None, max_zoom=19)
+    m.options["maxZoom"] = 19
+    for lat, lon in latlon:
+        folium.Marker([float(lat), float(lon)]).add_to(m)
+    assets.localize(m)
+    html = m.get_root().render()
+    elapsed = time.perf_counter() - started
+    path = directory / "markers.html"
+    path.write_text(html, encoding="utf-8")
+    return path, elapsed
+
+
+def build_cluster_render(latlon: np.ndarray) -> float:
+    import folium
+    from folium.plugins import FastMarkerCluster
+
+    from geo import assets
+
+    started = time.perf_counter()
+    m = folium.Map(location=list(CENTER), zoom_start=10, tiles=None, max_zoom=19)
+    FastMarkerCluster(latlon.tolist()).add_to(m)
+    assets.localize(m)
+    m.get_root().render()
+    return time.perf_counter() - started
+
+
+def build_ours(path: Path) -> float:
+    """The geo calls behind the explore page's default view for the public, cold, in this process."""
+    from geo.config import TileSource
+    from geo.explore import build_map, load_layers
+    from geo.hexagons import next_window, report_points, reports_view, view_bounds
+    from geo.model import Role
+    from geo.store import Store
+    from geo.viewstate import ExploreView
+
+    store = Store.open(f"sqlite:///{path}")
+    view = ExploreView()
+    started = time.perf_counter()
+    layers = load_layers(store, view, viewer=Role.PUBLIC)
+    points = report_points(store, view.filter, viewer=Role.PUBLIC)
+    window = next_window(None, view_bounds(view.center, view.zoom), view.zoom)
+    shown = reports_view(store, points, view.filter, window)
+    m, groups = build_map(
+        layers, view, lang="sv", tiles=TileSource(None, ""), categories=store.categories(), reports_view=shown
+    )
+    for group in groups:
+        group.add_to(m)
+    m.get_root().render()
+    elapsed = time.perf_counter() - started
+    store.close()
+    return elapsed
+
+
+def join_benchmark(path: Path | None, points: int, zones: int, sample: int = 2_000) -> dict[str, float]:
+    """Point-in-zone for ``points`` report locations against ``zones`` polygons (EPSG:4326)."""
+    from geo.analysis import points_in_polygons
+    from geo.crs import to_sweref99tm, to_wgs84
+
+    rng = np.random.default_rng(6)
+    if path is not None:
+        from geo.store import Store
+
+        store = Store.open(f"sqlite:///{path}")
+        every = store.reports_frame(columns=("lon", "lat"))
+        store.close()
+        lon, lat = every["lon"].to_numpy()[:points], every["lat"].to_numpy()[:points]
+    else:
+        lon, lat = rng.uniform(13.3, 14.0, points), rng.uniform(56.3, 56.7, points)
+    x, y = to_sweref99tm().transform(rng.uniform(13.35, 13.95, zones), rng.uniform(56.32, 56.68, zones))
+    circles = shapely.buffer(shapely.points(x, y), rng.uniform(300, 2_000, zones), quad_segs=4)  # EPSG:3006 m
+    polygons = shapely.transform(circles, lambda xy: np.column_stack(to_wgs84().transform(xy[:, 0], xy[:, 1])))
+    started = time.perf_counter()
+    tree_index, _ = points_in_polygons(lon, lat, polygons, method="strtree")
+    strtree = time.perf_counter() - started
+    started = time.perf_counter()
+    point_index, _ = points_in_polygons(lon, lat, polygons)
+    vectorised = time.perf_counter() - started
+    if tree_index.size != point_index.size:
+        raise AssertionError(f"the sweep and the STRtree disagree: {point_index.size} != {tree_index.size} pairs")
+    n = min(sample, lon.size)
+    started = time.perf_counter()
+    pairs = 0
+    for px, py in zip(lon[:n].tolist(), lat[:n].tolist(), strict=True):
+        point = shapely.Point(px, py)
+        for polygon in polygons:
+            if polygon.intersects(point):
+                pairs += 1
+    loop = (time.perf_counter() - started) * lon.size / n
+    check = int(np.count_nonzero(point_index < n))
+    if check != pairs:
+        raise AssertionError(f"the join and the loop disagree on the sample: {check} != {pairs}")
+    return {
+        "join_points": float(lon.size),
+        "join_zones": float(zones),
+        "join_s": vectorised,
+        "strtree_s": strtree,
+        "loop_s": loop,
+    }
+
+
+# -- the run ---------------------------------------------------------------------------------------
+
+
+def run(quick: bool, workdir: Path, log: Callable[[str], None]) -> Results:
+    from playwright.sync_api import sync_playwright
+
+    sizes: dict[str, Any] = QUICK if quick else FULL
+    repeats = int(sizes["repeats"])
+    results = Results(quick)
+    all_sizes = sorted(set(sizes["a"] + sizes["peer"] + sizes["ours"]))
+    dbs: dict[int, Path] = {}
+    for n in all_sizes:
+        dbs[n] = workdir / f"reports-{n}.db"
+        results.extra[f"seed_s_{n}"] = seed(dbs[n], n)
+        log(f"seeded {n:,} reports in {results.extra[f'seed_s_{n}']:.1f} s")
+    biggest = max(sizes["ours"])
+
+    peer_dir = workdir / "peer"
+    peer_dir.mkdir()
+    (peer_dir / "peer_app.py").write_text(PEER_APP, encoding="utf-8")
+    shutil.copytree(ROOT / ".streamlit", peer_dir / ".streamlit")
+    (peer_dir / "static").symlink_to(ROOT / "static", target_is_directory=True)
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            # floor: an empty st_folium map
+            server = start_streamlit(Path("peer_app.py"), peer_dir, {"BENCH_MODE": "empty"}, workdir / "floor.log")
+            try:
+                first = visit(browser, server.url, FLOOR_DRAWN)
+                again = median_visit(browser, server.url, FLOOR_DRAWN, repeats)
+            finally:
+                stop(server)
+            results.rows.append(Row("floor", 1, None, again.ws_bytes, again.http_bytes, first.drawn_s, again.drawn_s))
+            log(f"floor: {again.drawn_s:.2f} s")
+
+            # a: one folium.Marker per point, plain HTML
+            site = workdir / "site"
+            site.mkdir()
+            with static_site(site) as base:
+                for n in sizes["a"]:
+                    _, build = build_markers_page(public_latlon(dbs[n]), site)
+                    shown = visit(browser, f"{base}/markers.html", MARKERS_DRAWN)
+                    results.rows.append(Row("a", n, build, None, shown.http_bytes, shown.drawn_s, None, "static HTML"))
+                    log(f"a {n:,}: {shown.drawn_s:.2f} s")
+
+            # peer: st_folium + FastMarkerCluster
+            for n in sizes["peer"]:
+                latlon = public_latlon(dbs[n])
+                points_file = workdir / f"latlon-{n}.npy"
+                np.save(points_file, latlon)
+                env = {"BENCH_MODE": "cluster", "BENCH_POINTS": str(points_file)}
+                server = start_streamlit(Path("peer_app.py"), peer_dir, env, workdir / f"peer-{n}.log")
+                try:
+                    first = visit(browser, server.url, CLUSTER_DRAWN)
+                    again = median_visit(browser, server.url, CLUSTER_DRAWN, repeats)
+                finally:
+                    stop(server)
+                build = build_cluster_render(latlon)
+                results.rows.append(
+                    Row("peer", n, build, again.ws_bytes, again.http_bytes, first.drawn_s, again.drawn_s)
+                )
+                log(f"peer {n:,}: {again.drawn_s:.2f} s, {again.ws_bytes:,} B")
+
+            # ours: the explore page
+            for n in sizes["ours"]:
+                env = {"TRYGG_DATABASE_URL": f"sqlite:///{dbs[n]}", "TRYGG_TILES_URL": "none"}
+                server = start_streamlit(Path("app.py"), ROOT, env, workdir / f"ours-{n}.log")
+                try:
+                    first = visit(browser, server.url, OURS_DRAWN)
+                    again = median_visit(browser, server.url, OURS_DRAWN, repeats, pan=True)
+                    zoomed = visit(browser, f"{server.url}/?z=17&lat=56.462&lon=13.598", OURS_DRAWN)
+                    if n == biggest:
+                        results.extra["rss_mb"], results.extra["rss_peak_mb"] = rss_mb(server.process.pid)
+                finally:
+                    stop(server)
+                external = first.external + again.external + zoomed.external
+                if external:
+                    raise AssertionError(f"the explore page asked hosts other than localhost: {external[:5]}")
+                note = f"pan {again.pan_ws_bytes or 0:,} B; z17 {zoomed.drawn_s:.2f} s / {zoomed.ws_bytes:,} B"
+                build = build_ours(dbs[n])
+                results.rows.append(
+                    Row("ours", n, build, again.ws_bytes, again.http_bytes, first.drawn_s, again.drawn_s, note)
+                )
+                log(f"ours {n:,}: first {first.drawn_s:.2f} s, repeat {again.drawn_s:.2f} s, {again.ws_bytes:,} B")
+        finally:
+            browser.close()
+
+    join_points, join_zones = sizes["join"]
+    join_db = dbs[biggest] if biggest >= join_points else None
+    results.extra.update(join_benchmark(join_db, join_points, join_zones))
+    log(f"join: {results.extra['join_s']:.2f} s, loop {results.extra['loop_s']:.1f} s")
+    return results
+
+
+# -- the report ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Check:
+    target: str
+    value: float | None
+    limit: float
+    higher_is_better: bool
+    unit: str = "×"
+
+    @property
+    def holds(self) -> bool | None:
+        if self.value is None:
+            return None
+        return self.value >= self.limit if self.higher_is_better else self.value <= self.limit
+
+
+def checks(results: Results) -> list[Check]:
+    def drawn(name: str, n: int) -> float | None:
+        row = results.row(name, n)
+        return None if row is None else row.drawn_s
+
+    def ratio(top: float | None, bottom: float | None) -> float | None:
+        return None if top is None or not bottom else top / bottom
+
+    sizes: dict[str, Any] = QUICK if results.quick else FULL
+    mid, big = sizes["ours"][1], sizes["ours"][-1]
+    peer_big = sizes["peer"][-1]
+    a_n = sizes["a"][0]
+    ours_mid = results.row("ours", mid)
+    extra = results.extra
+    return [
+        Check(f"peer {peer_big:,} / ours {mid:,}", ratio(drawn("peer", peer_big), drawn("ours", mid)), 3.0, True),
+        Check(f"ours {mid:,} / floor", ratio(drawn("ours", mid), drawn("floor", 1)), 1.25, False),
+        Check(
+            f"websocket per view, ours {mid:,}",
+            None if ours_mid is None or ours_mid.ws_bytes is None else ours_mid.ws_bytes / 1e6,
+            1.0,
+            False,
+            "MB",
+        ),
+        Check(f"peer {peer_big:,} / ours {big:,}", ratio(drawn("peer", peer_big), drawn("ours", big)), 3.0, True),
+        Check(f"peer {peer_big:,} / ours {big:,} (b)", ratio(drawn("peer", peer_big), drawn("ours", big)), 5.0, True),
+        Check(f"a {a_n:,} / ours {big:,}", ratio(drawn("a", a_n), drawn("ours", big)), 100.0, True),
+        Check(
+            f"join {int(extra.get('join_points', 0)):,} × {int(extra.get('join_zones', 0))}",
+            extra.get("join_s"),
+            2.0,
+            False,
+            "s",
+        ),
+        Check("loop / join", ratio(extra.get("loop_s"), extra.get("join_s")), 10.0, True),
+        Check(f"app RSS with {big:,} reports", extra.get("rss_mb"), 1500.0, False, "MB"),
+        Check(f"seed-demo {big:,}", extra.get(f"seed_s_{big}"), 60.0, False, "s"),
+    ]
+
+
+def _fmt(value: float | int | None, pattern: str) -> str:
+    return "–" if value is None else format(value, pattern)
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    memory = ""
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        memory = f", {int(Path('/proc/meminfo').read_text().split()[1]) / 1024**2:.0f} GB RAM"
+    chromium = ""
+    with contextlib.suppress(OSError, subprocess.SubprocessError):
+        chromium = subprocess.run([CHROMIUM, "--version"], capture_output=True, text=True, timeout=20).stdout.strip()
+    return f"{os.cpu_count()} cores ({cpu}){memory}, {platform.system()} {platform.release()}, Python " + (
+        f"{platform.python_version()}, {chromium}"
+    )
+
+
+def report(results: Results) -> str:
+    lines = [
+        f"Benchmark{' (quick sizes)' if results.quick else ''}, {time.strftime('%Y-%m-%d')}, {machine()}",
+        "",
+        "| page | points | build (s) | websocket (bytes) | HTTP (bytes) | drawn, first (s) | drawn, repeat (s) "
+        "| note |",
+        "|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in results.rows:
+        lines.append(
+            f"| {r.name} | {r.points:,} | {_fmt(r.build_s, '.2f')} | {_fmt(r.ws_bytes, ',')} | "
+            f"{_fmt(r.http_bytes, ',')} | {_fmt(r.first_s, '.2f')} | {_fmt(r.repeat_s, '.2f')} | {r.note} |"
+        )
+    lines += ["", "| target | value | limit | holds |", "|---|---:|---:|---|"]
+    for check in checks(results):
+        sign = "≥" if check.higher_is_better else "≤"
+        verdict = {True: "yes", False: "NO", None: "–"}[check.holds]
+        lines.append(
+            f"| {check.target} | {_fmt(check.value, '.2f')} {check.unit} | {sign} {check.limit:g} {check.unit} | "
+            f"{verdict} |"
+        )
+    extra = results.extra
+    lines += [
+        "",
+        "seed-demo: " + ", ".join(f"{int(k[7:]):,} in {v:.1f} s" for k, v in extra.items() if k.startswith("seed_s_")),
+        f"join: sorted sweep {_fmt(extra.get('join_s'), '.2f')} s, STRtree {_fmt(extra.get('strtree_s'), '.2f')} s, "
+        f"row-by-row loop {_fmt(extra.get('loop_s'), '.1f')} s (timed on 2,000 points, scaled)",
+        f"app RSS after its views: {_fmt(extra.get('rss_mb'), '.0f')} MB "
+        f"(peak {_fmt(extra.get('rss_peak_mb'), '.0f')} MB)",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes: checks the machinery in about a minute")
+    parser.add_argument("--output", type=Path, help="also write the table (Markdown) and the raw numbers (JSON) here")
+    parser.add_argument("--keep", action="store_true", help="keep the work directory (databases, server logs)")
+    args = parser.parse_args(argv)
+    if not Path(CHROMIUM).exists():
+        print(f"error: {CHROMIUM} is missing; `make test` installs Debian's chromium", file=sys.stderr)
+        return 1
+    workdir = Path(tempfile.mkdtemp(prefix="trygg-bench-"))
+    try:
+        results = run(args.quick, workdir, lambda text: print(text, file=sys.stderr, flush=True))
+    finally:
+        if not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+    text = report(results)
+    print(text)
+    if args.output:
+        args.output.write_text(text + "\n", encoding="utf-8")
+        raw = {"rows": [r.__dict__ for r in results.rows], "extra": results.extra, "quick": results.quick}
+        args.output.with_suffix(".json").write_text(json.dumps(raw, indent=2), encoding="utf-8")
+    return 0

@@ -1,0 +1,61 @@
+"""The explore page draws H3 cells at low zoom and single reports at high zoom (AppTest, real SQLite)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from geo.demo import seed_demo
+from geo.i18n import translate
+from geo.layers import ReportFilter, count_reports, reports_layer
+from geo.model import Role
+from geo.store import Store
+
+ROOT = Path(__file__).resolve().parents[2]
+HINT = translate("hex.zoom_hint", "sv")
+
+
+@pytest.fixture
+def demo_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    store = Store.open(url)
+    seed_demo(store, reports=1500)
+    store.close()
+    monkeypatch.setenv("TRYGG_DATABASE_URL", url)
+    monkeypatch.setenv("TRYGG_TILES_URL", "none")
+    return url
+
+
+def run_app(**query: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def captions(at: AppTest) -> list[str]:
+    return [c.value for c in at.caption]
+
+
+def test_low_zoom_shows_cells_high_zoom_shows_reports(demo_db: str) -> None:
+    low = run_app(z="10")
+    assert HINT in captions(low)
+    high = run_app(z="17", lat="56.462", lon="13.598")
+    assert HINT not in captions(high)
+
+
+def test_table_counts_every_report_but_lists_the_newest_thousand(demo_db: str) -> None:
+    store = Store.open(demo_db)
+    expected = count_reports(store, ReportFilter(), viewer=Role.PUBLIC)
+    newest = reports_layer(store, ReportFilter(), viewer=Role.PUBLIC).head(1000)
+    store.close()
+    assert expected > 1000
+    at = run_app()
+    assert translate("explore.table_title", "sv", n=expected) in [h.value for h in at.subheader]
+    shown = at.dataframe[0].value
+    assert len(shown) == 1000
+    assert list(shown.iloc[:, 0]) == list(newest["ref_code"])

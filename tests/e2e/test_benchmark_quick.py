@@ -1,0 +1,39 @@
+"""The benchmark machinery at small sizes: every page is measured and every target reported (not timing)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_quick_benchmark_prints_every_row_and_target(tmp_path: Path) -> None:
+    output = tmp_path / "bench.md"
+    done = subprocess.run(
+        [sys.executable, "-m", "geo", "bench", "--quick", "--output", str(output)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    table = done.stdout
+    assert output.read_text(encoding="utf-8").strip() == table.strip()
+    lines = [line for line in table.splitlines() if line.startswith("| ")]
+    rows = {tuple(cell.strip() for cell in line.split("|")[1:3]) for line in lines}
+    wanted = [("floor", "1"), ("a", "200"), ("peer", "200"), ("peer", "1,000"), ("ours", "300"), ("ours", "1,000")]
+    for expected in wanted:
+        assert expected in rows, (expected, table)
+    for target in ["peer 1,000 / ours 1,000", "ours 1,000 / floor", "websocket per view", "loop / join", "app RSS"]:
+        assert any(line.startswith(f"| {target}") for line in table.splitlines()), (target, table)
+    raw = json.loads(output.with_suffix(".json").read_text(encoding="utf-8"))
+    ours = [row for row in raw["rows"] if row["name"] == "ours"]
+    assert all(row["ws_bytes"] > 0 and row["repeat_s"] > 0 for row in ours)
+    assert raw["extra"]["join_s"] > 0 and raw["extra"]["rss_mb"] > 0

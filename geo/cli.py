@@ -149,6 +149,7 @@ def _db_current(args: argparse.Namespace) -> int:
     print(f"{url}: {state.state}, revision {state.revision or '(none)'}, code's head {head_revision()}")
     return 0
 
+
 def _bench(args: argparse.Namespace) -> int:
     # The benchmarks drive Chromium through Playwright (a test requirement), so they load only when asked.
     from benchmarks.run import main as bench_main

@@ -138,8 +138,7 @@ def report_points(store: Store, flt: ReportFilter, *, viewer: Role = Role.TEAM) 
         if zone is None:
             empty = np.empty(0, dtype=float)
             return ReportPoints(empty, empty.copy(), np.empty(0, dtype=np.uint64), viewer)
-        minx, miny, maxx, maxy = zone.bounds
-        conditions += [reports.c.lon.between(minx, maxx), reports.c.lat.between(miny, maxy)]
+        conditions += store.inside_conditions(polygon=zone)  # exact on PostGIS, its bounding box on SQLite
     lon, lat = _lonlat(store, conditions)
     if zone is not None and lon.size:
         inside = zone_filter_mask(zone, lon, lat)

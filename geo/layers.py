@@ -2,8 +2,9 @@
 
 Every function takes the `Store` and returns a GeoDataFrame whose ``geometry`` is in
 EPSG:4326 (longitude/latitude degrees). Filters that the database can answer
-(category, feeling, time of day, status, dates) run in SQL; "inside a zone" runs in
-shapely on the zone's bounding-box candidates, vectorised (`zone_filter_mask`); many
+(category, feeling, time of day, status, dates) run in SQL; so do "inside the box" and
+"inside a zone" (`Store.inside_conditions`): on PostGIS exactly, with the GiST index; on
+SQLite a bounding box, whose candidates shapely then tests, vectorised (`zone_filter_mask`); many
 points against many polygons go through a sorted-longitude sweep or an STRtree
 (`geo.analysis.points_in_polygons`). A point on a
 zone's border counts as inside.
@@ -99,20 +100,17 @@ def reports_layer(
     unknown ``flt.zone_id`` gives no reports.
     """
     conditions = report_conditions(flt, viewer)
-    if bbox is not None:
-        minx, miny, maxx, maxy = bbox
-        conditions += [reports.c.lon.between(minx, maxx), reports.c.lat.between(miny, maxy)]
+    conditions += store.inside_conditions(bbox=bbox)
     zone = None
     if flt.zone_id:
         zone = store.zone_geometry(flt.zone_id)
         if zone is None:
             return _empty_reports()
-        minx, miny, maxx, maxy = zone.bounds
-        conditions += [reports.c.lon.between(minx, maxx), reports.c.lat.between(miny, maxy)]
+        conditions += store.inside_conditions(polygon=zone)  # exact on PostGIS, its bounding box on SQLite
     columns = (*REPORT_COLUMNS, "lon", "lat")
     if limit is None:
         frame = store.reports_frame(where=conditions, columns=columns)
-    elif zone is None:
+    elif zone is None or store.spatial_sql:  # PostGIS has tested the zone in SQL already
         frame = _newest(store, conditions, columns, limit)
     else:  # the zone test runs in shapely: pick the newest ids inside first, then read only those rows
         candidates = _newest(store, conditions, ("id", "lon", "lat", "created_at"), None)
@@ -134,10 +132,10 @@ def count_reports(store: Store, flt: ReportFilter = ReportFilter(), *, viewer: R
         zone = store.zone_geometry(flt.zone_id)
         if zone is None:
             return 0
-        minx, miny, maxx, maxy = zone.bounds
-        conditions += [reports.c.lon.between(minx, maxx), reports.c.lat.between(miny, maxy)]
-        found = store.reports_frame(where=conditions, columns=("lon", "lat"))
-        return int(zone_filter_mask(zone, found["lon"].to_numpy(), found["lat"].to_numpy()).sum())
+        conditions += store.inside_conditions(polygon=zone)  # exact on PostGIS, its bounding box on SQLite
+        if not store.spatial_sql:
+            found = store.reports_frame(where=conditions, columns=("lon", "lat"))
+            return int(zone_filter_mask(zone, found["lon"].to_numpy(), found["lat"].to_numpy()).sum())
     query = sa.select(sa.func.count()).select_from(reports)
     for condition in conditions:
         query = query.where(condition)

@@ -5,10 +5,11 @@ from pathlib import Path
 
 import pytest
 import shapely
+import sqlalchemy as sa
 
 from geo.model import MeetingPlace, MeetingPlaceKind, Zone, ZoneKind
-from geo.store import REF_CODE_ALPHABET, Store, StoreError
-from tests.conftest import NOW, small_reports
+from geo.store import REF_CODE_ALPHABET, Store, StoreError, reports
+from tests.conftest import NOW, SQUARE_WKT, small_reports
 
 
 class TestEmptyDatabase:
@@ -124,3 +125,34 @@ def test_add_report_draws_a_new_code_when_the_first_one_is_taken(
     _report_id, code = filled_store.add_report(row)
     assert code == "ZZZZ2222"
     assert filled_store.report_by_ref(taken) is not None
+
+
+class TestSpatialConditions:
+    def test_inside_a_polygon_border_included_and_exact_on_postgis(self, filled_store: Store) -> None:
+        square = shapely.from_wkt(SQUARE_WKT)
+        conditions = filled_store.inside_conditions(polygon=square)
+        found = filled_store.reports_frame(where=conditions, columns=["lon", "lat"])
+        inside = shapely.intersects_xy(square, found["lon"].to_numpy(), found["lat"].to_numpy())
+        assert inside.sum() == 4  # one of them on the border
+        assert inside.all() or not filled_store.spatial_sql  # SQLite gives bounding-box candidates
+
+    def test_inside_a_box_edges_included(self, filled_store: Store) -> None:
+        conditions = filled_store.inside_conditions(bbox=(13.595, 56.455, 13.61, 56.465))
+        found = filled_store.reports_frame(where=conditions, columns=["lon", "lat"])
+        assert sorted(zip(found["lon"], found["lat"], strict=True)) == [
+            (13.595, 56.465),
+            (13.6, 56.46),
+            (13.605, 56.455),
+            (13.61, 56.46),
+        ]
+
+    def test_postgis_answers_with_the_gist_index(self, postgis_url: str) -> None:
+        store = Store.open(postgis_url)
+        assert store.spatial_sql
+        query = sa.select(reports.c.id).where(*store.inside_conditions(polygon=shapely.from_wkt(SQUARE_WKT)))
+        with store.engine.connect() as conn:
+            conn.exec_driver_sql("SET enable_seqscan = off")
+            compiled = query.compile(conn)
+            plan = "\n".join(row[0] for row in conn.exec_driver_sql(f"EXPLAIN {compiled}", compiled.params))
+        store.close()
+        assert "ix_reports_geom" in plan

@@ -157,6 +157,16 @@ class StoreError(RuntimeError):
         self.url = url
         self.detail = detail
 
+    @property
+    def schema_problem(self) -> bool:
+        """The database works but its schema is not this code's (see `geo.schema`)."""
+        return self.reason in ("outdated_schema", "newer_schema")
+
+    @property
+    def message_key(self) -> str:
+        """The catalogue key of the message for people (placeholders ``url``, ``command``)."""
+        return f"db.{self.reason}" if self.schema_problem else f"error.db.{self.reason}"
+
 
 def new_ref_code(length: int = REF_CODE_LENGTH) -> str:
     """A short, unguessable reference code (8 × 5 bits = 40 bits of randomness)."""

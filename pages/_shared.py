@@ -14,6 +14,7 @@ from geo.auth import StaffSession, User, authenticate, user_for_sso
 from geo.config import Settings, load_settings
 from geo.i18n import Translator, label, normalize_language, translator
 from geo.model import Role
+from geo.schema import UPGRADE_COMMAND
 from geo.startup import app_store
 from geo.store import Store, StoreError, utcnow
 
@@ -43,8 +44,9 @@ def store() -> Store:
         return app_store(config)
     except StoreError as error:
         t = tr()
-        st.error(t(f"error.db.{error.reason}", url=error.url))
-        st.caption(t("error.db.hint"))
+        st.error(t(error.message_key, url=error.url, command=UPGRADE_COMMAND))
+        if not error.schema_problem:
+            st.caption(t("error.db.hint"))
         st.stop()
         raise  # unreachable: st.stop() ends the run
 

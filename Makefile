@@ -9,6 +9,7 @@ PORT ?= 8501
 .PHONY: run test lint setup setup-test seed-demo
 
 run: setup
+	$(BIN)/python -m geo db upgrade
 	$(BIN)/streamlit run serve.py --server.port $(PORT)
 
 test: setup-test

@@ -132,8 +132,10 @@ def _db_upgrade(args: argparse.Namespace) -> int:
         return 1
     if before.state == "current":
         print(f"{url} is up to date (revision {before.head})")
+    elif before.state == "empty":
+        print(f"created the schema (revision {before.head}) in {url}")
     else:
-        print(f"upgraded {url} from revision {before.revision or before.state} to {before.head}")
+        print(f"upgraded {url} from revision {before.revision or '(before migrations)'} to {before.head}")
     return 0
 
 

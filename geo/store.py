@@ -656,6 +656,8 @@ class Store:
 
 
 def make_engine(url: str) -> Engine:
+    """An engine for ``url``: SQLite with foreign keys on and a 30 s busy timeout (so
+    concurrent writers wait instead of failing); other databases with pre-ping."""
     if url.startswith("sqlite:///") and "uri=true" not in url and ":memory:" not in url:
         path = Path(url.removeprefix("sqlite:///"))
         if path.parent and not path.parent.exists():
@@ -669,6 +671,8 @@ def make_engine(url: str) -> Engine:
         if url in ("sqlite://", "sqlite:///:memory:"):
             kwargs["poolclass"] = sa.pool.StaticPool
             kwargs["connect_args"]["check_same_thread"] = False
+    if not url.startswith("sqlite"):
+        kwargs["pool_pre_ping"] = True  # a server restarted overnight must not fail the next resident
     engine = sa.create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
 

@@ -695,11 +695,16 @@ def safe_url(url: str) -> str:
 
 
 def _bump_version(conn: Connection) -> None:
-    current = conn.execute(sa.select(meta.c.value).where(meta.c.key == "data_version")).scalar()
-    if current is None:
+    """Add one to the data version in a single ``UPDATE``: a read, then a write of the read
+    value plus one, lost concurrent bumps on PostgreSQL (two writers both read 5, both
+    wrote 6), so a cache could keep showing data from before the second write."""
+    bumped = conn.execute(
+        meta.update()
+        .where(meta.c.key == "data_version")
+        .values(value=sa.cast(sa.cast(meta.c.value, sa.Integer) + 1, sa.String))
+    ).rowcount
+    if not bumped:
         conn.execute(meta.insert().values(key="data_version", value="1"))
-    else:
-        conn.execute(meta.update().where(meta.c.key == "data_version").values(value=str(int(current) + 1)))
 
 
 def _delete_all(conn: Connection) -> None:

@@ -54,6 +54,7 @@ def test_concurrent_residents_lose_nothing(store: Store, tmp_path: Path) -> None
     ]
     for worker in workers:  # each has opened its store
         assert worker.stdout.readline().strip() == "ready", worker.stderr.read()
+    version = store.data_version()
     go.touch()
     results = []
     for worker in workers:
@@ -71,6 +72,7 @@ def test_concurrent_residents_lose_nothing(store: Store, tmp_path: Path) -> None
     with store.engine.connect() as conn:
         contacts = conn.execute(sa.select(sa.func.count()).select_from(store_module.report_contacts)).scalar()
     assert contacts == PROCESSES * PER_PROCESS // 4
+    assert store.data_version() == version + 1_600  # every write moved the cache key on; none lost
     overlap = min(r["ended"] for r in results) - max(r["began"] for r in results)
     assert overlap > 0  # all eight were writing at the same time
     elapsed = max(r["ended"] for r in results) - min(r["began"] for r in results)

@@ -1,6 +1,7 @@
 """The foundation's schema: every table of geo.store and geo.auth (users with sso_email).
 
-Adopts a database from before migrations existed: a table that is already there is left
+Also adds the ``meta`` row ``data_version`` (0) that every write bumps. Adopts a database
+from before migrations existed: a table that is already there is left
 as it is (with its rows), and ``users`` gets the ``sso_email`` column and its unique index
 where they are missing (the hand migration geo.auth used to run).
 
@@ -145,6 +146,11 @@ def upgrade() -> None:
     for table in _tables():  # in dependency order
         if table.name not in present:
             table.create(bind)
+    meta = sa.table("meta", sa.column("key", sa.String), sa.column("value", sa.String))
+    if bind.execute(sa.select(meta.c.key).where(meta.c.key == "data_version")).first() is None:
+        # The row every write bumps exists from the start, so that two first writers
+        # never both try to insert it.
+        op.bulk_insert(meta, [{"key": "data_version", "value": "0"}])
     if "users" in present:
         columns = {c["name"] for c in sa.inspect(bind).get_columns("users")}
         if "sso_email" not in columns:  # a database from before single sign-on

@@ -3,7 +3,9 @@
 Only staff may act (`geo.auth.STAFF_ROLES`); every function takes the acting
 `User` and refuses anyone else with `PermissionError`. Each change is one row in
 ``report_events``: who, when (UTC), which field, from, to, comment. A bulk action
-is one transaction: all reports change, or none.
+is one transaction: all reports change, or none. The rows are read ``FOR UPDATE`` (on
+PostgreSQL; SQLite locks the whole file for a writer), so two moderators at once never
+both log the same "from" value.
 """
 
 from __future__ import annotations
@@ -92,7 +94,9 @@ def moderate(
     at = _utc_naive(now)
     changed = 0
     with store.transaction() as conn:
-        rows = conn.execute(sa.select(reports.c.id, reports.c.moderation).where(reports.c.id.in_(list(report_ids))))
+        rows = conn.execute(
+            sa.select(reports.c.id, reports.c.moderation).where(reports.c.id.in_(list(report_ids))).with_for_update()
+        )
         current = dict(rows.all())
         missing = set(report_ids) - set(current)
         if missing:
@@ -125,7 +129,7 @@ def change_status(
     status = Status(status)
     at = _utc_naive(now)
     with store.transaction() as conn:
-        before = conn.execute(sa.select(reports.c.status).where(reports.c.id == report_id)).scalar()
+        before = conn.execute(sa.select(reports.c.status).where(reports.c.id == report_id).with_for_update()).scalar()
         if before is None:
             raise KeyError(f"no such report: {report_id!r}")
         values: dict[str, object] = {"status": status.value, "updated_at": at}
@@ -157,7 +161,7 @@ def redact_text(
         raise ValueError(f"text must have at most {MAX_TEXT_LENGTH} characters, got {len(text)}")
     at = _utc_naive(now)
     with store.transaction() as conn:
-        before = conn.execute(sa.select(reports.c.text).where(reports.c.id == report_id)).scalar()
+        before = conn.execute(sa.select(reports.c.text).where(reports.c.id == report_id).with_for_update()).scalar()
         if before is None:
             raise KeyError(f"no such report: {report_id!r}")
         if before == text:
@@ -177,7 +181,7 @@ def mark_duplicate(
     user = _check_staff(actor)
     at = _utc_naive(now)
     with store.transaction() as conn:
-        before = conn.execute(sa.select(reports.c.status).where(reports.c.id == report_id)).scalar()
+        before = conn.execute(sa.select(reports.c.status).where(reports.c.id == report_id).with_for_update()).scalar()
         if before is None:
             raise KeyError(f"no such report: {report_id!r}")
         original = conn.execute(

@@ -179,14 +179,22 @@ def selected_point(
     return None if match.empty else match.geometry.iloc[0]
 
 
-def report_table(reports: gpd.GeoDataFrame, categories: list[Category], lang: str) -> pd.DataFrame:
-    """The newest `TABLE_LIMIT` reports as the table shows them, in ``lang``.
+def report_table(
+    reports: gpd.GeoDataFrame,
+    categories: list[Category],
+    lang: str,
+    *,
+    limit: int | None = TABLE_LIMIT,
+    full_text: bool = False,
+) -> pd.DataFrame:
+    """The first ``limit`` reports (all when None) as a table shows them, in ``lang``;
+    texts shortened to one line unless ``full_text``.
 
     The index holds the report ids, so a selected row leads back to its report.
     """
     t = translator(lang)
     labels = category_labels(categories, lang)
-    shown = reports.head(TABLE_LIMIT)
+    shown = reports if limit is None else reports.head(limit)
     table = pd.DataFrame(
         {
             t("table.ref"): shown["ref_code"].to_numpy(),
@@ -196,7 +204,7 @@ def report_table(reports: gpd.GeoDataFrame, categories: list[Category], lang: st
             t("table.time_of_day"): [label("time_of_day", v, lang) for v in shown["time_of_day"]],
             t("table.status"): [label("status", v, lang) for v in shown["status"]],
             t("table.moderation"): [label("moderation", v, lang) for v in shown["moderation"]],
-            t("table.text"): [_shorten(v) for v in shown["text"]],
+            t("table.text"): shown["text"].to_numpy() if full_text else [_shorten(v) for v in shown["text"]],
         },
         index=pd.Index(shown["id"].to_numpy(), name="id"),
     )

@@ -129,9 +129,7 @@ def change_status(
     status = Status(status)
     at = _utc_naive(now)
     with store.transaction() as conn:
-        before = conn.execute(sa.select(reports.c.status).where(reports.c.id == report_id).with_for_update()).scalar()
-        if before is None:
-            raise KeyError(f"no such report: {report_id!r}")
+        before = _current(conn, report_id, reports.c.status)
         values: dict[str, object] = {"status": status.value, "updated_at": at}
         if public_comment.strip():
             values["public_comment"] = public_comment.strip()
@@ -139,6 +137,15 @@ def change_status(
         _record(conn, report_id, at, user, "status", before, status.value, public_comment.strip())
         if not status.is_open:
             _forget_contact(conn, report_id)
+
+
+def _current(conn: sa.Connection, report_id: str, column: sa.Column) -> str:
+    """The report's value in ``column``, its row locked until the transaction ends (FOR
+    UPDATE on PostgreSQL); KeyError for an unknown report."""
+    value = conn.execute(sa.select(column).where(reports.c.id == report_id).with_for_update()).scalar()
+    if value is None:
+        raise KeyError(f"no such report: {report_id!r}")
+    return str(value)
 
 
 def _forget_contact(conn: sa.Connection, report_id: str) -> None:
@@ -161,9 +168,7 @@ def redact_text(
         raise ValueError(f"text must have at most {MAX_TEXT_LENGTH} characters, got {len(text)}")
     at = _utc_naive(now)
     with store.transaction() as conn:
-        before = conn.execute(sa.select(reports.c.text).where(reports.c.id == report_id).with_for_update()).scalar()
-        if before is None:
-            raise KeyError(f"no such report: {report_id!r}")
+        before = _current(conn, report_id, reports.c.text)
         if before == text:
             return text
         conn.execute(reports.update().where(reports.c.id == report_id).values(text=text, updated_at=at))
@@ -181,9 +186,7 @@ def mark_duplicate(
     user = _check_staff(actor)
     at = _utc_naive(now)
     with store.transaction() as conn:
-        before = conn.execute(sa.select(reports.c.status).where(reports.c.id == report_id).with_for_update()).scalar()
-        if before is None:
-            raise KeyError(f"no such report: {report_id!r}")
+        before = _current(conn, report_id, reports.c.status)
         original = conn.execute(
             sa.select(reports.c.id).where(reports.c.ref_code == original_ref.strip().upper())
         ).scalar()

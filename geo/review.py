@@ -21,7 +21,8 @@ from geo import mapview
 from geo.analysis import LOCAL_TIME_ZONE, BeforeAfter, before_after, counts_by, reports_in_area
 from geo.auth import STAFF_ROLES, User
 from geo.config import TileSource
-from geo.i18n import format_day, label, translator
+from geo.explore import category_labels, report_table
+from geo.i18n import label, translator
 from geo.io import neutralise_formula
 from geo.layers import ReportFilter, reports_layer, zones_layer
 from geo.model import WGS84, Category, Role, ZoneKind
@@ -117,7 +118,7 @@ def first_report_day(store: Store) -> dt.date | None:
 def area_map(review: AreaReview, *, lang: str, tiles: TileSource, categories: list[Category]) -> folium.Map:
     """A map fitted to the area (EPSG:4326) with its outline and its reports."""
     t = translator(lang)
-    labels = {c.code: f"{c.icon} {c.label(lang)}".strip() for c in categories}
+    labels = category_labels(categories, lang)
     minx, miny, maxx, maxy = review.area.geometry.bounds
     m = mapview.base_map(tiles, center=((miny + maxy) / 2, (minx + maxx) / 2), zoom=14)
     kind = ZoneKind(review.area["kind"])
@@ -143,24 +144,9 @@ def area_map(review: AreaReview, *, lang: str, tiles: TileSource, categories: li
 
 
 def report_rows(review: AreaReview, categories: list[Category], lang: str) -> pd.DataFrame:
-    """The area's reports as the list shows them, newest first, in ``lang``;
-    indexed by report id."""
-    t = translator(lang)
-    labels = {c.code: f"{c.icon} {c.label(lang)}".strip() for c in categories}
-    rows = review.reports
-    return pd.DataFrame(
-        {
-            t("table.ref"): rows["ref_code"].to_numpy(),
-            t("table.date"): [format_day(v.to_pydatetime(), lang) for v in rows["created_at"]],
-            t("table.category"): [labels.get(c, c) for c in rows["category"]],
-            t("table.feeling"): [label("feeling", v, lang) for v in rows["feeling"]],
-            t("table.time_of_day"): [label("time_of_day", v, lang) for v in rows["time_of_day"]],
-            t("table.status"): [label("status", v, lang) for v in rows["status"]],
-            t("table.moderation"): [label("moderation", v, lang) for v in rows["moderation"]],
-            t("table.text"): rows["text"].to_numpy(),
-        },
-        index=pd.Index(rows["id"].to_numpy(), name="id"),
-    )
+    """All the area's reports as the list shows them, newest first, in ``lang``,
+    with their whole text; indexed by report id."""
+    return report_table(review.reports, categories, lang, limit=None, full_text=True)
 
 
 def _export_frame(review: AreaReview) -> gpd.GeoDataFrame:

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from playwright.sync_api import Browser, Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from geo.auth import add_user
 from geo.demo import seed_demo
@@ -48,17 +49,42 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
 
 
 def choose(page: Page, label: str, option: str) -> None:
-    """Pick ``option`` in the Streamlit selectbox labelled ``label``."""
+    """Pick ``option`` in the Streamlit selectbox labelled ``label``.
+
+    Typing filters the list (whatever part of it is scrolled into view). A rerun that
+    lands while the list is open closes it, so the pick is retried a few times."""
     box = page.get_by_role("combobox", name=label, exact=True)
-    box.click()
-    box.fill(option)  # typing filters the list, whatever part of it is scrolled into view
-    page.get_by_role("option", name=option).first.click()
-    page.wait_for_function(
-        "([label, option]) => [...document.querySelectorAll('input[role=combobox]')]"
-        ".some(e => e.getAttribute('aria-label') === label && e.value === option)",
-        arg=[label, option],
-        timeout=TIMEOUT_MS,
-    )
+    for _ in range(4):
+        box.click()
+        box.fill(option)
+        try:
+            page.get_by_role("option", name=option).first.click(timeout=8_000)
+            page.wait_for_function(
+                "([label, option]) => [...document.querySelectorAll('input[role=combobox]')]"
+                ".some(e => e.getAttribute('aria-label') === label && e.value === option)",
+                arg=[label, option],
+                timeout=8_000,
+            )
+            return
+        except PlaywrightTimeoutError:
+            page.keyboard.press("Escape")
+            page.wait_for_timeout(500)
+    raise AssertionError(f"could not choose {option!r} in {label!r}")
+
+
+def open_page(page: Page, menu_entry: str, heading: str) -> None:
+    """Click ``menu_entry`` in the sidebar menu until the page titled ``heading`` shows.
+
+    A rerun of the page being left (st_folium reports the map's bounds once drawn)
+    can swallow a click that lands at the same moment, so the click is repeated."""
+    for _ in range(4):
+        page.locator("[data-testid='stSidebarNav']").get_by_text(menu_entry).click()
+        try:
+            page.get_by_role("heading", name=heading).wait_for(timeout=12_000)
+            return
+        except PlaywrightTimeoutError:
+            continue
+    raise AssertionError(f"{menu_entry!r} did not open {heading!r}")
 
 
 def log_in(page: Page) -> None:
@@ -81,8 +107,8 @@ def test_police_change_a_status_in_their_area_and_the_public_sees_only_coarse_pu
     assert nav.get_by_text("Medborgarlöften").count() == 0, "a staff page is offered to the public"
 
     log_in(page)
-    nav.get_by_text("Medborgarlöften").click()
-    page.get_by_role("heading", name="Medborgarlöften och platssamverkan").wait_for(timeout=TIMEOUT_MS)
+    open_page(page, "Medborgarlöften", "Medborgarlöften och platssamverkan")
+    map_frame(page)  # the first area is drawn: the page has settled
     choose(page, "Område", f"{AREA} · Medborgarlöfte")
     page.get_by_role("heading", name=AREA).wait_for(timeout=TIMEOUT_MS)
     map_frame(page)  # the area's map is drawn, with its reports
@@ -103,17 +129,19 @@ def test_police_change_a_status_in_their_area_and_the_public_sees_only_coarse_pu
 
     page.locator("[data-testid='stSidebar']").get_by_role("button", name="Logga ut").click()
     page.locator("[data-testid='stSidebar']").get_by_text("Inloggning för personal").wait_for(timeout=TIMEOUT_MS)
-    nav.get_by_text("Karta").click()
     assert nav.get_by_text("Medborgarlöften").count() == 0
+    # Zoomed in on a published report (zoomed out, the map shows counts per hexagon instead).
+    exact = store.reports_frame().set_index("id")
+    published = exact[exact["moderation"] == "published"]
+    centre = published.iloc[0]
+    page.goto(f"{app.url}/?z=16&lat={centre['lat']:.5f}&lon={centre['lon']:.5f}")
     frame = map_frame(page)
     frame.wait_for_function("() => window.map !== undefined", timeout=TIMEOUT_MS)
     page.wait_for_timeout(500)
     shown = frame.evaluate(REPORT_FEATURES)
     assert shown, "the public map shows no reports"
-    exact = store.reports_frame().set_index("id")
-    published = set(exact.index[exact["moderation"] == "published"])
     ids = [f["id"] for f in shown]
-    assert set(ids) <= published and not any(f["pending"] for f in shown)
+    assert set(ids) <= set(published.index) and not any(f["pending"] for f in shown)
     lon, lat = np.array([f["lon"] for f in shown]), np.array([f["lat"] for f in shown])
     snapped_lon, snapped_lat = coarsen_points(lon, lat)
     assert np.allclose(lon, snapped_lon, atol=1e-7) and np.allclose(lat, snapped_lat, atol=1e-7), "not on the grid"
@@ -130,8 +158,7 @@ def test_draw_tools_for_areas_come_from_the_app(app: RunningApp, browser: Browse
     page.goto(app.url)
     map_frame(page)
     log_in(page)
-    page.locator("[data-testid='stSidebarNav']").get_by_text("Områden").click()
-    page.get_by_role("heading", name="Områden: platssamverkan och medborgarlöften").wait_for(timeout=TIMEOUT_MS)
+    open_page(page, "Områden", "Områden: platssamverkan och medborgarlöften")
     deadline_ms, found = 45_000, None
     while deadline_ms > 0 and found is None:
         for frame in page.frames:

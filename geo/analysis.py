@@ -208,8 +208,8 @@ def before_after(
     after_end = start + dt.timedelta(days=days)
     before_start = start - dt.timedelta(days=days)
     local_days = created_at.dt.tz_convert(LOCAL_TIME_ZONE).dt.date if not created_at.empty else created_at
-    before = int(((local_days >= before_start) & (local_days < start)).sum()) if days else 0
-    after = int(((local_days >= start) & (local_days < after_end)).sum()) if days else 0
+    before = int(((local_days >= before_start) & (local_days < start)).sum())
+    after = int(((local_days >= start) & (local_days < after_end)).sum())
     return BeforeAfter(
         before_start=before_start,
         before_end=start,

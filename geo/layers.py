@@ -147,30 +147,16 @@ def _newest(
     store: Store, conditions: list[sa.ColumnElement[bool]], columns: Sequence[str], limit: int | None
 ) -> pd.DataFrame:
     """``columns`` of the reports meeting ``conditions``, newest first (ties by id), at most ``limit``."""
-    query = sa.select(*(reports.c[name] for name in columns))
-    for condition in conditions:
-        query = query.where(condition)
-    query = query.order_by(reports.c.created_at.desc(), reports.c.id.desc())
-    if limit is not None:
-        query = query.limit(limit)
-    return _read(store, query)
+    order = (reports.c.created_at.desc(), reports.c.id.desc())
+    return store.reports_frame(where=conditions, columns=columns, order_by=order, limit=limit)
 
 
 def _rows_by_id(store: Store, ids: list[str], columns: Sequence[str]) -> pd.DataFrame:
-    parts = []
-    for start in range(0, max(len(ids), 1), 500):  # below SQLite's oldest variable limit
-        query = sa.select(*(reports.c[name] for name in columns)).where(reports.c.id.in_(ids[start : start + 500]))
-        parts.append(_read(store, query))
+    parts = [
+        store.reports_frame(where=[reports.c.id.in_(ids[start : start + 500])], columns=columns)
+        for start in range(0, max(len(ids), 1), 500)  # below SQLite's oldest variable limit
+    ]
     return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
-
-
-def _read(store: Store, query: sa.Select) -> pd.DataFrame:
-    with store.engine.connect() as conn:
-        frame = pd.read_sql_query(query, conn)
-    for column in ("created_at", "updated_at"):
-        if column in frame:
-            frame[column] = pd.to_datetime(frame[column]).dt.tz_localize("UTC")
-    return frame
 
 
 def zone_filter_mask(zone: shapely.Geometry, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:

@@ -497,8 +497,11 @@ class Store:
         *,
         where: Sequence[sa.ColumnElement[bool]] = (),
         columns: Sequence[str] | None = None,
+        order_by: Sequence[sa.ColumnElement[Any]] = (),
+        limit: int | None = None,
     ) -> pd.DataFrame:
-        """Rows of ``reports`` matching every SQL condition in ``where``.
+        """Rows of ``reports`` matching every SQL condition in ``where``, in
+        ``order_by`` order, at most ``limit`` of them.
 
         ``created_at``/``updated_at`` come back as UTC-aware timestamps.
         """
@@ -506,6 +509,10 @@ class Store:
         query = sa.select(*selected)
         for condition in where:
             query = query.where(condition)
+        if order_by:
+            query = query.order_by(*order_by)
+        if limit is not None:
+            query = query.limit(limit)
         with self.engine.connect() as conn:
             frame = pd.read_sql_query(query, conn)
         for column in ("created_at", "updated_at"):

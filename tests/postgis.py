@@ -18,7 +18,6 @@ from __future__ import annotations
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -28,6 +27,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+
+from benchmarks.serving import free_port
 
 HINT = "run `make test` (scripts/install_system.sh installs postgresql and postgresql-postgis)"
 EMPTY_TEMPLATE = "trygg_postgis"
@@ -49,12 +50,6 @@ def find_bindir() -> Path:
             return bindir
     pytest.fail(f"PostgreSQL server binaries (initdb, pg_ctl) not found: {HINT}", pytrace=False)
     raise AssertionError("unreachable")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
@@ -179,7 +174,7 @@ def start_server() -> PostgisServer:
         except LookupError:
             pytest.fail(f"the OS user 'postgres' is missing, which Debian's postgresql package creates: {HINT}")
         root.chmod(0o755)
-    server = PostgisServer(bindir, root, _free_port(), as_user)
+    server = PostgisServer(bindir, root, free_port(), as_user)
     started = time.perf_counter()
     server.start()
     server.startup_s = time.perf_counter() - started  # type: ignore[attr-defined]

@@ -8,12 +8,9 @@ iframes (st_folium) from appearing (shared/TESTING.md).
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
-import sys
 import time
-import urllib.request
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +18,8 @@ from urllib.parse import urlparse
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Frame, Page, sync_playwright
+
+from benchmarks.serving import Server, start_streamlit, stop
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -37,12 +36,6 @@ CHROMIUM_ARGS = [
 ]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @dataclass
 class RunningApp:
     url: str
@@ -52,49 +45,14 @@ class RunningApp:
 
 
 def start_app(tmp: Path, database_url: str, extra_env: dict[str, str] | None = None) -> RunningApp:
-    port = free_port()
-    log = tmp / f"streamlit-{port}.log"
-    env = {**os.environ, "TRYGG_DATABASE_URL": database_url, "TRYGG_TILES_URL": "none", **(extra_env or {})}
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "serve.py",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited: {log.read_text()}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return RunningApp(url, database_url, process, log)
-        except OSError:
-            time.sleep(0.3)
-    process.terminate()
-    raise RuntimeError(f"streamlit did not start: {log.read_text()}")
+    log = tmp / f"streamlit-{uuid.uuid4().hex[:8]}.log"
+    env = {"TRYGG_DATABASE_URL": database_url, "TRYGG_TILES_URL": "none", **(extra_env or {})}
+    server = start_streamlit(Path("serve.py"), ROOT, env, log, timeout_s=60)
+    return RunningApp(server.url, database_url, server.process, log)
 
 
 def stop_app(app: RunningApp) -> None:
-    app.process.terminate()
-    try:
-        app.process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        app.process.kill()
+    stop(Server(app.url, app.process), timeout_s=10)
 
 
 @dataclass

@@ -74,6 +74,16 @@ def viewer() -> Role:
     return session.user.role
 
 
+def staff_only(*, admin: bool = False) -> User | None:
+    """Refuse (in the viewer's language) and stop the page unless staff are logged
+    in (an admin when ``admin``); the logged-in user otherwise. `geo/` checks again."""
+    role = viewer()
+    if not (role is Role.ADMIN if admin else role.is_staff):
+        st.error(tr()("access.admin_only" if admin else "access.staff_only"))
+        st.stop()
+    return current_user()
+
+
 def current_user() -> User | None:
     session: StaffSession | None = st.session_state.get(SESSION_KEY)
     return None if session is None else session.user

@@ -9,8 +9,8 @@ import streamlit as st
 from geo.admin import accounts, all_categories, create_account, reset_password, save_category, update_account
 from geo.auth import STAFF_ROLES, AuthError
 from geo.i18n import LANGUAGES, format_day, label
-from geo.model import Category, Feeling, Role
-from pages._shared import current_user, language, store, tr, viewer
+from geo.model import Category, Feeling
+from pages._shared import language, staff_only, store, tr
 
 NEW = ""
 t = tr()
@@ -18,10 +18,7 @@ lang = language()
 db = store()
 
 st.title(t("admin.title"))
-if viewer() is not Role.ADMIN:
-    st.error(t("access.admin_only"))
-    st.stop()
-user = current_user()
+user = staff_only(admin=True)
 roles = [r.value for r in STAFF_ROLES]
 
 

@@ -19,7 +19,7 @@ from geo.io import (
     suggest_mapping,
 )
 from geo.model import MeetingPlaceKind, Role, ZoneKind
-from pages._shared import language, store, tr, viewer
+from pages._shared import language, staff_only, store, tr, viewer
 
 t = tr()
 lang = language()
@@ -27,9 +27,7 @@ db = store()
 role = viewer()
 
 st.title(t("io.title"))
-if not role.is_staff:
-    st.error(t("access.staff_only"))
-    st.stop()
+staff_only()
 
 CRS_CHOICES = {"4326": "WGS 84 (EPSG:4326)", "3006": "SWEREF 99 TM (EPSG:3006)"}
 FILE_CRS_CHOICES = {

@@ -9,17 +9,14 @@ from geo.i18n import format_day, label
 from geo.model import Moderation
 from geo.moderation import moderate, pending_reports, queue_map
 from pages._report_actions import report_actions
-from pages._shared import current_user, language, settings, store, tr, viewer
+from pages._shared import language, settings, staff_only, store, tr
 
 t = tr()
 lang = language()
 db = store()
 
 st.title(t("moderation.title"))
-if not viewer().is_staff:
-    st.error(t("access.staff_only"))
-    st.stop()
-user = current_user()
+user = staff_only()
 labels = {c.code: f"{c.icon} {c.label(lang)}" for c in db.categories(include_inactive=True)}
 
 pending = pending_reports(db, user)

@@ -14,7 +14,7 @@ from streamlit_folium import st_folium
 from geo.i18n import format_day, format_number, label
 from geo.review import area_map, export_csv, export_geojson, export_name, report_rows, review_area, review_areas
 from pages._report_actions import report_actions
-from pages._shared import current_user, language, set_query_params, settings, store, tr, viewer
+from pages._shared import language, set_query_params, settings, staff_only, store, tr
 
 AREA_KEY = "review_area"
 REPORT_KEY = "review_report"
@@ -25,10 +25,7 @@ lang = language()
 db = store()
 
 st.title(t("review.title"))
-if not viewer().is_staff:
-    st.error(t("access.staff_only"))
-    st.stop()
-user = current_user()
+user = staff_only()
 
 areas = review_areas(db, user)
 if areas.empty:

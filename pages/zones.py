@@ -20,7 +20,7 @@ from geo.i18n import label
 from geo.layers import boundary_layer, zones_layer
 from geo.model import ZoneKind
 from geo.zones import ZoneForm, delete_zone, save_zone, shape_from_drawing
-from pages._shared import current_user, language, settings, store, tr, viewer
+from pages._shared import language, settings, staff_only, store, tr
 
 CHOICE_KEY = "zones_choice"
 PENDING_KEY = "zones_pending_choice"
@@ -32,10 +32,7 @@ lang = language()
 db = store()
 
 st.title(t("zones.title"))
-if not viewer().is_staff:
-    st.error(t("access.staff_only"))
-    st.stop()
-user = current_user()
+user = staff_only()
 
 zones = zones_layer(db)
 zone_ids = list(zones["id"])

@@ -46,6 +46,20 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return request.getfixturevalue("postgis_url")
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgis"])
+def app_database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """An empty database (schema at the newest migration) for a module that runs the whole
+    app against it, once on each backend: a SQLite file, then a database of its own on
+    the session's PostGIS server, dropped after the module."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('app-db') / 'app.db'}"
+        return
+    server: PostgisServer = request.getfixturevalue("postgis_server")
+    url = server.create_database()
+    yield url
+    server.drop_database(url)
+
+
 @pytest.fixture
 def store(database_url: str) -> Iterator[Store]:
     db = Store.open(database_url)

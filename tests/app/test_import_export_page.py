@@ -28,11 +28,10 @@ ZONES = {
 
 
 @pytest.fixture
-def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Store:
-    url = f"sqlite:///{tmp_path / 'io.db'}"
-    store = Store.open(url)
+def db(store: Store, monkeypatch: pytest.MonkeyPatch) -> Store:
+    """The demo with 30 reports, on each backend (SQLite file, PostGIS)."""
     seed_demo(store, reports=30)
-    monkeypatch.setenv("TRYGG_DATABASE_URL", url)
+    monkeypatch.setenv("TRYGG_DATABASE_URL", store.engine.url.render_as_string(hide_password=False))
     monkeypatch.setenv("TRYGG_TILES_URL", "none")
     return store
 

@@ -100,3 +100,19 @@ def map_frame(page: Page, timeout_s: float = 45.0) -> Frame:
                 continue
         page.wait_for_timeout(250)
     raise AssertionError("no Leaflet map with drawn features appeared")
+
+
+RUNNING = "[data-testid='stStatusWidgetRunningIcon'], [data-testid='stStatusWidgetRunningManIcon']"
+
+
+def settle(page: Page, timeout_s: float = 20.0) -> None:
+    """Wait until Streamlit has shown no "running" indicator for a second, so a click
+    is not swallowed by a rerun still in flight (best effort: returns at the timeout)."""
+    deadline = time.monotonic() + timeout_s
+    quiet_since = time.monotonic()
+    while time.monotonic() < deadline:
+        if page.locator(RUNNING).count():
+            quiet_since = time.monotonic()
+        elif time.monotonic() - quiet_since >= 1.0:
+            return
+        page.wait_for_timeout(200)

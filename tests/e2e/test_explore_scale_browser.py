@@ -25,9 +25,9 @@ LAYER_KINDS = """() => {
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
+def app(tmp_path_factory: pytest.TempPathFactory, app_database_url: str) -> Iterator[RunningApp]:
     tmp = tmp_path_factory.mktemp("e2e-scale")
-    url = f"sqlite:///{tmp / 'scale.db'}"
+    url = app_database_url
     store = Store.open(url)
     seed_demo(store, reports=3000)
     store.close()

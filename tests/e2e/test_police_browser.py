@@ -16,7 +16,7 @@ from geo.auth import add_user
 from geo.demo import seed_demo
 from geo.privacy import coarsen_points
 from geo.store import Store
-from tests.e2e.conftest import RunningApp, map_frame, open_context, start_app, stop_app
+from tests.e2e.conftest import RunningApp, map_frame, open_context, settle, start_app, stop_app
 
 pytestmark = pytest.mark.e2e
 TIMEOUT_MS = 45_000
@@ -36,9 +36,9 @@ REPORT_FEATURES = """() => {
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
+def app(tmp_path_factory: pytest.TempPathFactory, app_database_url: str) -> Iterator[RunningApp]:
     tmp = tmp_path_factory.mktemp("police")
-    url = f"sqlite:///{tmp / 'police.db'}"
+    url = app_database_url
     store = Store.open(url)
     seed_demo(store, reports=400)
     add_user(store, "polis.erik", PASSWORD, "police")
@@ -55,6 +55,7 @@ def choose(page: Page, label: str, option: str) -> None:
     lands while the list is open closes it, so the pick is retried a few times."""
     box = page.get_by_role("combobox", name=label, exact=True)
     for _ in range(4):
+        settle(page)
         box.click()
         box.fill(option)
         try:
@@ -78,6 +79,7 @@ def open_page(page: Page, menu_entry: str, heading: str) -> None:
     A rerun of the page being left (st_folium reports the map's bounds once drawn)
     can swallow a click that lands at the same moment, so the click is repeated."""
     for _ in range(4):
+        settle(page)
         page.locator("[data-testid='stSidebarNav']").get_by_text(menu_entry).click()
         try:
             page.get_by_role("heading", name=heading).wait_for(timeout=12_000)

@@ -8,7 +8,6 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 
@@ -49,10 +48,10 @@ def fetch(url: str, form: dict[str, str] | None = None, method: str | None = Non
         return Reply(error.code, {k.lower(): v for k, v in error.headers.items()}, error.read())
 
 
-def prepared_database(path: Path) -> tuple[str, dict[str, str]]:
-    """The demo categories, boundary, zones and meeting places, and six hand-made reports
-    near Markaryd; returns the URL and ``{name: reference code}`` of the reports."""
-    url = f"sqlite:///{path}"
+def prepared_database(url: str) -> dict[str, str]:
+    """Fill the empty database at ``url`` with the demo categories, boundary, zones and
+    meeting places, and six hand-made reports near Markaryd; returns ``{name: reference
+    code}`` of the reports."""
     store = Store.open(url)
     seed_demo(store, reports=0)
     now = utcnow()
@@ -79,4 +78,4 @@ def prepared_database(path: Path) -> tuple[str, dict[str, str]]:
     stored = store.reports_frame(columns=["ref_code", "text"])
     codes = {name: stored.loc[stored["text"] == text, "ref_code"].item() for name, *_, text in rows}
     store.close()
-    return url, codes
+    return codes

@@ -12,10 +12,12 @@ from tests.http.conftest import MARKARYD, RunningApp, fetch, prepared_database, 
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningApp, dict[str, str]]]:
+def server(
+    tmp_path_factory: pytest.TempPathFactory, app_database_url: str
+) -> Iterator[tuple[RunningApp, dict[str, str]]]:
     tmp = tmp_path_factory.mktemp("geojson")
-    url, codes = prepared_database(tmp / "geojson.db")
-    app = start_app(tmp, url, {"TRYGG_OPEN311_API_KEYS": ""})
+    codes = prepared_database(app_database_url)
+    app = start_app(tmp, app_database_url, {"TRYGG_OPEN311_API_KEYS": ""})
     yield app, codes
     stop_app(app)
 

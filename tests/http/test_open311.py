@@ -21,10 +21,12 @@ KEY = "nyckel-2026"
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningApp, dict[str, str]]]:
+def server(
+    tmp_path_factory: pytest.TempPathFactory, app_database_url: str
+) -> Iterator[tuple[RunningApp, dict[str, str]]]:
     tmp = tmp_path_factory.mktemp("open311")
-    url, codes = prepared_database(tmp / "open311.db")
-    app = start_app(tmp, url, {"TRYGG_OPEN311_API_KEYS": f"annan,{KEY}", "TRYGG_OPEN311_RATE_LIMIT": "5"})
+    codes = prepared_database(app_database_url)
+    app = start_app(tmp, app_database_url, {"TRYGG_OPEN311_API_KEYS": f"annan,{KEY}", "TRYGG_OPEN311_RATE_LIMIT": "5"})
     yield app, codes
     stop_app(app)
 

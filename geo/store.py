@@ -704,7 +704,12 @@ def safe_url(url: str) -> str:
 def _bump_version(conn: Connection) -> None:
     """Add one to the data version in a single ``UPDATE``: a read, then a write of the read
     value plus one, lost concurrent bumps on PostgreSQL (two writers both read 5, both
-    wrote 6), so a cache could keep showing data from before the second write."""
+    wrote 6), so a cache could keep showing data from before the second write.
+
+    Writers queue on this one row only between their last statement and their commit:
+    callers bump last. A PostgreSQL sequence would not queue at all, but ``nextval``
+    is seen by readers before the writer commits, so a reader could cache the old data
+    under the new version and keep it until the next write."""
     bumped = conn.execute(
         meta.update()
         .where(meta.c.key == "data_version")

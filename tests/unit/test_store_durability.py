@@ -20,8 +20,10 @@ from geo.auth import User
 from geo.io import ImportSource, import_layer
 from geo.model import Moderation, Role
 from geo.moderation import moderate
+from geo.reporting import ReportDraft, submit
 from geo.store import Store, StoreError, reports
 from tests.conftest import small_categories, small_reports
+from tests.postgis import PostgisServer
 
 ROOT = Path(__file__).resolve().parents[2]
 PROCESSES = 8
@@ -154,3 +156,23 @@ def test_bulk_insert_with_a_bad_row_in_the_middle_changes_nothing(filled_store: 
         filled_store.add_reports_frame(frame, chunk_size=40)
     assert isinstance(caught.value.__cause__, sa.exc.IntegrityError)
     assert snapshot(filled_store) == before
+
+
+def test_a_restarted_postgresql_does_not_fail_the_next_resident(
+    postgis_server: PostgisServer, postgis_url: str
+) -> None:
+    """The server restarts (a nightly update): every pooled connection is dead, yet the
+    next report goes through and nothing stored before is lost."""
+    store = Store.open(postgis_url)
+
+    def draft(text: str) -> ReportDraft:
+        return ReportDraft(13.6, 56.46, feeling="otrygg", category="dalig_belysning", time_of_day="kvall", text=text)
+
+    try:
+        store.upsert_categories(small_categories())
+        first = submit(store, draft("Mörkt före omstarten")).ref_code
+        postgis_server.restart()
+        second = submit(store, draft("Mörkt efter omstarten")).ref_code
+        assert set(store.reports_frame(columns=["ref_code"])["ref_code"]) == {first, second}
+    finally:
+        store.close()

@@ -33,6 +33,8 @@ from pages._shared import current_user, language, set_query_params, settings, st
 VIEW_KEY = "explore_view"
 MAP_KEY = "explore_map"
 TABLE_KEY = "explore_table"
+SHOW_TABLE_KEY = "explore_show_table"
+TABLE_CHOICE_KEY = "explore_table_choice"
 LAST_CLICK_KEY = "explore_last_click"
 LAST_ROWS_KEY = "explore_last_rows"
 ORIGIN_KEY = "explore_origin"
@@ -88,6 +90,19 @@ def widget_defaults(view: ExploreView) -> dict[str, Any]:
     return values
 
 
+def table_shown(role: Role) -> bool:
+    """Whether the report table is shown: the viewer's choice, by default hidden for the public
+    and shown for staff (again so after logging in or out)."""
+    staff, choice = role.is_staff, st.session_state.get(TABLE_CHOICE_KEY)
+    if choice is None or choice[0] != staff:  # first view, or the viewer logged in or out
+        st.session_state[SHOW_TABLE_KEY] = staff
+    elif SHOW_TABLE_KEY not in st.session_state:  # widgets forget their state when the page is left
+        st.session_state[SHOW_TABLE_KEY] = choice[1]
+    shown = bool(st.session_state[SHOW_TABLE_KEY])
+    st.session_state[TABLE_CHOICE_KEY] = (staff, shown)
+    return shown
+
+
 def reset_filters() -> None:
     for key, value in widget_defaults(ExploreView()).items():
         st.session_state[key] = value
@@ -126,41 +141,6 @@ st.title(t("explore.title"))
 if not role.is_staff:
     st.caption(t("explore.public_note"))
 
-with st.sidebar:
-    st.subheader(t("explore.layers"))
-    for name in LAYERS:
-        st.toggle(t(f"layer.{name}"), key=f"explore_layer_{name}")
-    st.subheader(t("explore.filters"))
-    cat_labels = category_labels(categories, lang)
-    st.multiselect(
-        t("filter.category"),
-        options=[c.code for c in categories],
-        format_func=lambda code: cat_labels.get(code, code),
-        key="explore_cat",
-        placeholder=t("filter.all"),
-    )
-    for kind, enum, key in (
-        ("feeling", Feeling, "explore_feeling"),
-        ("time_of_day", TimeOfDay, "explore_tod"),
-        ("status", Status, "explore_status"),
-    ):
-        st.multiselect(
-            t(f"filter.{kind}"),
-            options=[member.value for member in enum],
-            format_func=lambda v, kind=kind: label(kind, v, lang),
-            key=key,
-            placeholder=t("filter.all"),
-        )
-    st.selectbox(
-        t("filter.zone"),
-        options=["", *zone_names],
-        format_func=lambda ident: zone_names.get(ident, t("filter.all_zones")),
-        key="explore_zone",
-    )
-    st.date_input(t("filter.date_from"), key="explore_from", format="YYYY-MM-DD")
-    st.date_input(t("filter.date_to"), key="explore_to", format="YYYY-MM-DD")
-    st.button(t("filter.reset"), on_click=reset_filters, width="stretch", key="explore_reset")
-
 date_from, date_to = st.session_state["explore_from"], st.session_state["explore_to"]
 if date_from and date_to and date_from > date_to:
     st.warning(t("filter.date_order"))
@@ -177,7 +157,8 @@ flt = ReportFilter(
 )
 layers_on = tuple(name for name in LAYERS if st.session_state[f"explore_layer_{name}"])
 layers = cached_layers(db, db_url, version, flt, role.value)
-table = report_table(layers.reports, categories, lang)
+show_table = table_shown(role)
+table = report_table(layers.reports, categories, lang) if show_table else None
 
 # Where the map is now, and what was chosen last: a click on the map or a table row.
 map_state = st.session_state.get(MAP_KEY) or {}
@@ -201,11 +182,11 @@ click = clicked_feature(map_state)
 if click is not None and click != st.session_state.get(LAST_CLICK_KEY):
     st.session_state[LAST_CLICK_KEY] = click
     selected = click
-table_state = st.session_state.get(TABLE_KEY)
+table_state = st.session_state.get(TABLE_KEY) if table is not None else None
 rows = list(table_state.selection.rows) if table_state is not None else []
 if rows != st.session_state.get(LAST_ROWS_KEY, []):
     st.session_state[LAST_ROWS_KEY] = rows
-    if rows and rows[0] < len(table):
+    if table is not None and rows and rows[0] < len(table):
         selected = ("report", str(table.index[rows[0]]))
         match = layers.reports[layers.reports["id"] == selected[1]]
         if not match.empty:
@@ -269,18 +250,59 @@ with details_column:
                 for event in events:
                     st.caption(describe_event(event, lang))
 
+# The filters come after the map in the script, so the map is sent (and starts loading in the
+# browser) first; their values were read from the session state above.
+with st.sidebar:
+    st.subheader(t("explore.layers"))
+    for name in LAYERS:
+        st.toggle(t(f"layer.{name}"), key=f"explore_layer_{name}")
+    st.subheader(t("explore.filters"))
+    cat_labels = category_labels(categories, lang)
+    st.multiselect(
+        t("filter.category"),
+        options=[c.code for c in categories],
+        format_func=lambda code: cat_labels.get(code, code),
+        key="explore_cat",
+        placeholder=t("filter.all"),
+    )
+    for kind, enum, key in (
+        ("feeling", Feeling, "explore_feeling"),
+        ("time_of_day", TimeOfDay, "explore_tod"),
+        ("status", Status, "explore_status"),
+    ):
+        st.multiselect(
+            t(f"filter.{kind}"),
+            options=[member.value for member in enum],
+            format_func=lambda v, kind=kind: label(kind, v, lang),
+            key=key,
+            placeholder=t("filter.all"),
+        )
+    st.selectbox(
+        t("filter.zone"),
+        options=["", *zone_names],
+        format_func=lambda ident: zone_names.get(ident, t("filter.all_zones")),
+        key="explore_zone",
+    )
+    st.date_input(t("filter.date_from"), key="explore_from", format="YYYY-MM-DD")
+    st.date_input(t("filter.date_to"), key="explore_to", format="YYYY-MM-DD")
+    st.button(t("filter.reset"), on_click=reset_filters, width="stretch", key="explore_reset")
+
 count = layers.report_count
 st.subheader(t("explore.table_title", n=count))
 if count == 0:
     st.info(t("explore.no_reports"))
-elif count > len(table):
-    st.caption(t("explore.table_limited", shown=len(table), n=count))
-st.dataframe(
-    table,
-    key=TABLE_KEY,
-    on_select="rerun",
-    selection_mode="single-row",
-    hide_index=True,
-    width="stretch",
-)
+# The table is on demand for the public: its grid code (~1.7 MB of JavaScript) and rows (~200 KB
+# a view) are not loaded until asked for. Staff have it from the start (they pick reports in it).
+st.toggle(t("explore.show_table"), key=SHOW_TABLE_KEY)
+if table is not None:
+    if count > len(table):
+        st.caption(t("explore.table_limited", shown=len(table), n=count))
+    st.dataframe(
+        table,
+        key=TABLE_KEY,
+        on_select="rerun",
+        selection_mode="single-row",
+        hide_index=True,
+        width="stretch",
+    )
 set_query_params(view_to_params(view))

@@ -56,6 +56,7 @@ def test_table_counts_every_report_but_lists_the_newest_thousand(demo_db: str) -
     assert expected > 1000
     at = run_app()
     assert translate("explore.table_title", "sv", n=expected) in [h.value for h in at.subheader]
+    at.toggle(key="explore_show_table").set_value(True).run()
     shown = at.dataframe[0].value
     assert len(shown) == 1000
     assert list(shown.iloc[:, 0]) == list(newest["ref_code"])

@@ -21,11 +21,12 @@ from geo.explore import (
     report_table,
     selected_point,
 )
-from geo.hexagons import ReportPoints, ReportsView, Window, next_window, report_points, reports_view, view_bounds
+from geo.hexagons import ReportsView, Window, next_window, reports_view, view_bounds
 from geo.i18n import label
 from geo.layers import ReportFilter
 from geo.model import Category, Feeling, Role, Status, TimeOfDay
 from geo.moderation import describe_event, history
+from geo.startup import POINTS
 from geo.store import Store
 from geo.viewstate import LAYERS, ExploreView, parse_view, view_to_params
 from pages._shared import current_user, language, set_query_params, settings, store, tr, viewer
@@ -48,15 +49,11 @@ def cached_layers(_db: Store, db_url: str, version: int, flt: ReportFilter, role
     return load_layers(_db, ExploreView(filter=flt), viewer=Role(role))
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
-def cached_points(_db: Store, db_url: str, version: int, flt: ReportFilter, role: str) -> ReportPoints:
-    """Every report of the filter located once (arrays, shared by all sessions, never copied)."""
-    return report_points(_db, flt, viewer=Role(role))
-
-
 @st.cache_data(show_spinner=False, max_entries=256)
 def cached_view(_db: Store, db_url: str, version: int, flt: ReportFilter, role: str, window: Window) -> ReportsView:
-    return reports_view(_db, cached_points(_db, db_url, version, flt, role), flt, window)
+    # every report of the filter located once, shared by all sessions and the start-up warm-up
+    points = POINTS.get(_db, flt, viewer=Role(role), version=version)
+    return reports_view(_db, points, flt, window)
 
 
 def map_bounds(map_state: dict[str, Any]) -> tuple[float, float, float, float] | None:

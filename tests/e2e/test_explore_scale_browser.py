@@ -25,6 +25,8 @@ LAYER_KINDS = """() => {
     });
     return kinds;
 }"""
+HEX_DRAWN = """() => { let n = 0; window.map.eachLayer(l => { const p = l.feature && l.feature.properties;
+    if (p && p.layer === 'hex') n++; }); return n > 0; }"""
 
 
 @pytest.fixture(scope="module")
@@ -90,3 +92,32 @@ def test_the_server_warms_the_map_when_it_starts(app: RunningApp) -> None:
     while "warmed the map" not in app.log.read_text() and time.monotonic() < deadline:
         time.sleep(0.2)
     assert f"warmed the map: {published} published reports located" in app.log.read_text()
+
+
+def test_clicking_a_hexagon_zooms_into_it(app: RunningApp, browser: Browser) -> None:
+    browsing = open_context(browser, viewport={"width": 1400, "height": 1000})
+    page = browsing.page
+    page.goto(f"{app.url}/?z=10&layers=reports")  # only the cells: nothing else to hit
+    frame = map_frame(page)
+    frame.wait_for_function(HEX_DRAWN, timeout=30_000)
+    page.wait_for_timeout(1500)  # st_folium reports its bounds: one more rerun
+    # the fullest cell in view, where it is on the screen
+    target = frame.evaluate(
+        """() => { let best = null, most = -1; const view = window.map.getBounds();
+        window.map.eachLayer(l => { const p = l.feature && l.feature.properties;
+            if (p && p.layer === 'hex' && view.contains(l.getCenter()) && p.shade > most) {
+                most = p.shade; best = l; } });
+        const c = best.getCenter(), at = window.map.latLngToContainerPoint(c);
+        return {x: at.x, y: at.y, zoom: window.map.getZoom(), lat: c.lat, lng: c.lng}; }"""
+    )
+    box = frame.frame_element().bounding_box()
+    container = frame.evaluate(
+        "() => { const r = window.map.getContainer().getBoundingClientRect(); return [r.x, r.y]; }"
+    )
+    page.mouse.click(box["x"] + container[0] + target["x"], box["y"] + container[1] + target["y"])
+    frame.wait_for_function(f"() => window.map.getZoom() > {target['zoom']}", timeout=15_000)
+    zoomed = frame.evaluate("() => { const c = window.map.getCenter(); return [c.lat, c.lng, window.map.getZoom()]; }")
+    assert zoomed[2] >= target["zoom"] + 2, zoomed
+    assert abs(zoomed[0] - target["lat"]) < 0.02 and abs(zoomed[1] - target["lng"]) < 0.03, (zoomed, target)
+    assert browsing.external_requests == []
+    browsing.context.close()

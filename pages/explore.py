@@ -33,6 +33,7 @@ from pages._shared import current_user, language, set_query_params, settings, st
 
 VIEW_KEY = "explore_view"
 MAP_KEY = "explore_map"
+MAP_SENT_KEY = "explore_map_sent"
 TABLE_KEY = "explore_table"
 SHOW_TABLE_KEY = "explore_show_table"
 TABLE_CHOICE_KEY = "explore_table_choice"
@@ -158,6 +159,8 @@ show_table = table_shown(role)
 table = report_table(layers.reports, categories, lang) if show_table else None
 
 # Where the map is now, and what was chosen last: a click on the map or a table row.
+map_new = not st.session_state.get(MAP_SENT_KEY)  # the session's first view of the map
+st.session_state[MAP_SENT_KEY] = True
 map_state = st.session_state.get(MAP_KEY) or {}
 center, zoom = view.center, view.zoom
 if isinstance(map_state.get("center"), dict) and isinstance(map_state.get("zoom"), int):
@@ -228,6 +231,13 @@ with map_column:
     )
     if shown_reports is not None and shown_reports.mode == "hexagons":
         st.caption(t("hex.zoom_hint"))
+if map_new:
+    # A new map is sent alone: the browser draws it without building the filters, details and
+    # table at the same time (their code competes with the map's on the browser's one thread).
+    # They follow in the rerun that st_folium asks for as soon as the map is drawn (it reports
+    # its bounds), a moment later.
+    set_query_params(view_to_params(view))
+    st.stop()
 with details_column:
     st.subheader(t("details.title"))
     shown = details(static_layers, selected, categories, lang, store=db, viewer=role)

@@ -32,6 +32,13 @@ def run_app(**query: str) -> AppTest:
         at.query_params[key] = value
     at.run()
     assert not at.exception, [e.message for e in at.exception]
+    return map_reported(at)
+
+
+def map_reported(at: AppTest) -> AppTest:
+    """The rerun a browser makes once st_folium has drawn the map and reports its view."""
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
     return at
 
 
@@ -163,7 +170,25 @@ def test_page_file_runs_on_its_own(demo_db: str) -> None:
     at = AppTest.from_file(str(ROOT / "pages" / "explore.py"), default_timeout=TIMEOUT)
     at.run()
     assert not at.exception
-    assert table_rows(at) > 400
+    assert table_rows(map_reported(at)) > 400
+
+
+def test_a_new_map_is_sent_alone_and_the_filters_details_and_table_follow(demo_db: str) -> None:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.query_params["feeling"] = "trygg"
+    at.run()
+    assert not at.exception
+    assert at.title[0].value == "Trygghetskartan"
+    assert "explore_feeling" not in _keys(at) and "explore_show_table" not in _keys(at)
+    assert at.selectbox(key="lang") is not None, "the app's own sidebar is there from the start"
+    map_reported(at)
+    assert at.multiselect(key="explore_feeling").value == ["trygg"], "the link's filter, kept meanwhile"
+    assert "explore_show_table" in _keys(at)
+    assert at.query_params["feeling"] == "trygg"
+
+
+def _keys(at: AppTest) -> set[str]:
+    return {w.key for w in [*at.multiselect, *at.toggle, *at.selectbox, *at.date_input] if w.key}
 
 
 def test_html_in_names_and_texts_is_shown_as_text(demo_db: str) -> None:

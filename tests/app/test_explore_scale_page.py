@@ -35,6 +35,7 @@ def run_app(**query: str) -> AppTest:
     for key, value in query.items():
         at.query_params[key] = value
     at.run()
+    at.run()  # a browser's st_folium reports its view once drawn: the rerun brings the table toggle
     assert not at.exception, [e.message for e in at.exception]
     return at
 

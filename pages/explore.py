@@ -29,11 +29,10 @@ from geo.moderation import describe_event, history
 from geo.startup import POINTS
 from geo.store import Store
 from geo.viewstate import LAYERS, ExploreView, parse_view, view_to_params
-from pages._shared import current_user, language, set_query_params, settings, store, tr, viewer
+from pages._shared import MAP_SENT_KEY, current_user, language, map_sent, set_query_params, settings, store, tr, viewer
 
 VIEW_KEY = "explore_view"
 MAP_KEY = "explore_map"
-MAP_SENT_KEY = "explore_map_sent"
 TABLE_KEY = "explore_table"
 SHOW_TABLE_KEY = "explore_show_table"
 TABLE_CHOICE_KEY = "explore_table_choice"
@@ -159,7 +158,7 @@ show_table = table_shown(role)
 table = report_table(layers.reports, categories, lang) if show_table else None
 
 # Where the map is now, and what was chosen last: a click on the map or a table row.
-map_new = not st.session_state.get(MAP_SENT_KEY)  # the session's first view of the map
+map_new = not map_sent()  # the session's first view of the map
 st.session_state[MAP_SENT_KEY] = True
 map_state = st.session_state.get(MAP_KEY) or {}
 center, zoom = view.center, view.zoom

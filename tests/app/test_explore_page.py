@@ -154,8 +154,10 @@ class TestBadDatabase:
         path = tmp_path / "corrupt.db"
         path.write_bytes(b"garbage, not sqlite" * 500)
         monkeypatch.setenv("TRYGG_DATABASE_URL", f"sqlite:///{path}")
-        at = run_app()
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+        at.run()  # one run only: without a map no rerun comes, so the sidebar must not wait for one
         assert "skadad" in at.error[0].value
+        assert at.selectbox(key="lang") is not None and at.text_input(key="login_user") is not None
         assert not at.dataframe
 
     def test_read_only_database_gives_a_clear_message(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -179,12 +181,17 @@ def test_a_new_map_is_sent_alone_and_the_filters_details_and_table_follow(demo_d
     at.run()
     assert not at.exception
     assert at.title[0].value == "Trygghetskartan"
-    assert "explore_feeling" not in _keys(at) and "explore_show_table" not in _keys(at)
-    assert at.selectbox(key="lang") is not None, "the app's own sidebar is there from the start"
+    assert not {"explore_feeling", "explore_show_table", "lang"} & _keys(at), "no filters, table or language yet"
+    assert not at.text_input, "no log-in yet"
     map_reported(at)
     assert at.multiselect(key="explore_feeling").value == ["trygg"], "the link's filter, kept meanwhile"
-    assert "explore_show_table" in _keys(at)
+    assert {"explore_show_table", "lang"} <= _keys(at)
+    assert at.text_input(key="login_user") is not None
     assert at.query_params["feeling"] == "trygg"
+    at.switch_page("pages/status.py").run()
+    at.switch_page("pages/explore.py").run()
+    assert not at.exception
+    assert "explore_feeling" in _keys(at), "a map sent once in the session: everything at once"
 
 
 def _keys(at: AppTest) -> set[str]:

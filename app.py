@@ -10,20 +10,12 @@ import streamlit as st
 
 from geo.i18n import LANGUAGES, is_rtl
 from geo.model import Role
-from pages._shared import LANGUAGE_KEY, language, login_box, tr, viewer
+from pages._shared import LANGUAGE_KEY, language, login_box, map_sent, sso_session, store_opens, tr, viewer
 
 st.set_page_config(page_title="Trygghetskartan", page_icon="🗺️", layout="wide")
 
 lang = language()
 t = tr()
-
-with st.sidebar:
-    st.selectbox(
-        t("app.language"),
-        options=list(LANGUAGES),
-        format_func=LANGUAGES.__getitem__,
-        key=LANGUAGE_KEY,
-    )
 
 if is_rtl(lang):
     st.html(
@@ -38,8 +30,9 @@ staff = "visible" if role.is_staff else "hidden"
 admin = "visible" if role is Role.ADMIN else "hidden"
 # Pages that a role may not use are hidden from its menu but still routed, so a typed
 # address gets the page's own refusal (each page checks the role, and geo/ again).
+explore = st.Page("pages/explore.py", title=t("nav.explore"), icon="🗺️", url_path="karta", default=True)
 pages = [
-    st.Page("pages/explore.py", title=t("nav.explore"), icon="🗺️", url_path="karta", default=True),
+    explore,
     st.Page("pages/report.py", title=t("nav.report"), icon="📍", url_path="rapportera"),
     st.Page("pages/status.py", title=t("nav.status"), icon="🔎", url_path="status"),
     st.Page("pages/review.py", title=t("nav.review"), icon="🤝", url_path="medborgarloften", visibility=staff),
@@ -51,7 +44,24 @@ pages = [
     st.Page("pages/admin.py", title=t("nav.admin"), icon="⚙️", url_path="administration", visibility=admin),
 ]
 page = st.navigation(pages)
-with st.sidebar:
-    login_box()
-    st.caption(t("app.tagline"))
+sso_session()
+
+
+def sidebar_shell() -> None:
+    with st.sidebar:
+        st.selectbox(
+            t("app.language"),
+            options=list(LANGUAGES),
+            format_func=LANGUAGES.__getitem__,
+            key=LANGUAGE_KEY,
+        )
+        login_box()
+        st.caption(t("app.tagline"))
+
+
+# The map's first view in a session is sent alone (see pages/explore.py): the language picker
+# and the log-in follow, with the page's filters, in the rerun the map asks for once drawn (a
+# database that does not open gives no map, and so no rerun: then they come at once).
+if page is not explore or map_sent() or not store_opens():
+    sidebar_shell()
 page.run()

@@ -3,11 +3,35 @@
 Streamlit (1.67) finds the module-level ``app = st.App(...)`` below and serves, in one
 process, the Streamlit app of ``app.py`` (pages, websocket, ``/app/static/...``) and
 the routes of `geo.api`: Open311 GeoReport v2 under ``/open311/v2/`` and GeoJSON
-layers under ``/api/layers/``. ``streamlit run app.py`` still serves the app alone.
+layers under ``/api/layers/``. When the server starts, the database is opened and the
+explore map's default view warmed in the background (`geo.startup.start_warm_up`), so the
+first visitor after a restart does not wait for it. ``streamlit run app.py`` still serves
+the app alone, without the warm-up.
 """
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
 
 import streamlit as st
 
 from geo.api import routes
+from geo.config import load_settings
+from geo.startup import start_warm_up
 
-app = st.App("app.py", routes=routes())
+
+@contextlib.asynccontextmanager
+async def lifespan(app: st.App) -> AsyncIterator[None]:
+    start_warm_up(load_settings())
+    yield
+
+
+# the warm-up says in the server's log when the map is ready (or why it is not)
+log = logging.getLogger("geo")
+if not log.handlers:
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+
+app = st.App("app.py", routes=routes(), lifespan=lifespan)

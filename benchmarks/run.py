@@ -5,16 +5,18 @@ Measured (DESIGN.md §5, shared TESTING.md "How speed is judged"):
 - **a** plain folium, one ``folium.Marker`` per point, as a static HTML page served from localhost;
 - **peer** a Streamlit page with ``st_folium`` + ``FastMarkerCluster`` on the same points;
 - **floor** a Streamlit page with an empty ``st_folium`` map (one circle marker);
-- **ours** the real explore page (``streamlit run app.py``) on a database seeded with ``seed-demo``,
+- **ours** the real explore page, started as in production (``streamlit run serve.py``: the app, its
+  HTTP API and the start-up warm-up of the default view), on a database seeded with ``seed-demo``,
   as the public sees it (published reports, coarsened, H3 cells at the default zoom).
 
 For each page: the time to build it in Python (rendering the folium map; for ours the geo calls
 of the default view, cold), the bytes the browser receives (over Streamlit's websocket, and over
 HTTP), and the time from navigation until the map's layer is drawn — for Streamlit pages in two
-fresh browser sessions: ``first`` (just after the server started) and ``repeat`` (the steady state:
-imports done, caches warm; the median of three sessions). Ratios use ``repeat``. Also: ``seed-demo`` at each size, the
-point-in-zone join (1,000,000 points × 300 zones, STRtree against a row-by-row shapely loop
-timed on a sample and scaled), and the RSS of the app's process after its views at the largest size.
+fresh browser sessions: ``first`` (as soon as the server answers, while its warm-up may still run)
+and ``repeat`` (the steady state: imports done, caches warm; the median of three sessions). Ratios
+use ``repeat``. Also: ``seed-demo`` at each size, the point-in-zone join (1,000,000 points × 300
+zones: the sorted-longitude sweep the app uses, the STRtree, and a row-by-row shapely loop timed on
+a sample and scaled), and the RSS of the app's process after its views at the largest size.
 
 Chromium is Debian's (/usr/bin/chromium), headless, with every host but localhost unresolvable;
 every asset comes from the app's ``static/vendor``.
@@ -29,6 +31,7 @@ import http.server
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -458,7 +461,8 @@ def run(quick: bool, workdir: Path, log: Callable[[str], None]) -> Results:
             # ours: the explore page
             for n in sizes["ours"]:
                 env = {"TRYGG_DATABASE_URL": f"sqlite:///{dbs[n]}", "TRYGG_TILES_URL": "none"}
-                server = start_streamlit(Path("app.py"), ROOT, env, workdir / f"ours-{n}.log")
+                log_path = workdir / f"ours-{n}.log"
+                server = start_streamlit(Path("serve.py"), ROOT, env, log_path)
                 try:
                     first = visit(browser, server.url, OURS_DRAWN)
                     again = median_visit(browser, server.url, OURS_DRAWN, repeats, pan=True)
@@ -471,6 +475,9 @@ def run(quick: bool, workdir: Path, log: Callable[[str], None]) -> Results:
                 if external:
                     raise AssertionError(f"the explore page asked hosts other than localhost: {external[:5]}")
                 note = f"pan {again.pan_ws_bytes or 0:,} B; z17 {zoomed.drawn_s:.2f} s / {zoomed.ws_bytes:,} B"
+                warmed = re.search(r"warmed the map: \d+ published reports located in ([\d.]+) s", log_path.read_text())
+                if warmed:
+                    note += f"; warm-up {float(warmed.group(1)):.1f} s"
                 build = build_ours(dbs[n])
                 results.rows.append(
                     Row("ours", n, build, again.ws_bytes, again.http_bytes, first.drawn_s, again.drawn_s, note)

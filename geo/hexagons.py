@@ -12,8 +12,10 @@ degrees) and the zoom level that `st_folium` reports.
 
 Every report matching a filter is located once (`report_points`: its lon/lat and H3 cell
 at `BASE_RESOLUTION`, ~50 bytes a report); coarser cells come from the index bits
-(`cell_parents`), so a zoom change costs one sort, not a million H3 calls. The page caches
-`ReportPoints` on the store's data version and the filter, so panning and zooming reuse it.
+(`cell_parents`), so a zoom change costs one sort, not a million H3 calls. A `PointsCache`
+keeps `ReportPoints` per store, data version, filter and viewer for the whole process, so
+panning, zooming and every session reuse them, and a warm-up at start (`geo.startup`) can
+locate the default view's reports before the first visitor asks.
 
 Privacy (DESIGN.md §3): the public's points are first snapped to the 50 m grid of
 `geo.privacy.coarsen_points`, so cells and window boxes are decided on coarsened locations,
@@ -27,6 +29,8 @@ from __future__ import annotations
 
 import itertools
 import math
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Literal
 
@@ -146,6 +150,64 @@ def report_points(store: Store, flt: ReportFilter, *, viewer: Role = Role.TEAM) 
     if not viewer.is_staff and lon.size:
         lon, lat = coarsen_points(lon, lat, PUBLIC_GRID_M)
     return ReportPoints(lon, lat, latlng_cells(lon, lat, BASE_RESOLUTION), viewer)
+
+
+PointsKey = tuple[str, int, ReportFilter, Role]
+
+
+class PointsCache:
+    """`report_points` per database, data version, filter and viewer, shared by every thread.
+
+    The first caller of a key locates the reports; callers asking for the same key meanwhile
+    wait for that result instead of reading the database again (a visitor arriving during the
+    start-up warm-up gets the warm-up's points). Keeps the ``max_entries`` most recently used
+    (a million reports take some 30 MB).
+    """
+
+    def __init__(self, max_entries: int = 8) -> None:
+        if not isinstance(max_entries, int) or max_entries < 1:
+            raise ValueError(f"max_entries must be a positive int, got {max_entries!r}")
+        self._max_entries = max_entries
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[PointsKey, _PointsEntry] = OrderedDict()
+
+    def get(self, store: Store, flt: ReportFilter, *, viewer: Role, version: int | None = None) -> ReportPoints:
+        """The reports matching ``flt`` that ``viewer`` may see, located (`report_points`), at the
+        store's data ``version`` (read from the store when None)."""
+        key = self._key(store, flt, viewer, version)
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                entry = self._entries[key] = _PointsEntry()
+                while len(self._entries) > self._max_entries:
+                    self._entries.popitem(last=False)
+            else:
+                self._entries.move_to_end(key)
+        with entry.lock:
+            if entry.points is None:  # not computed yet, or the computation failed: (re)try
+                entry.points = report_points(store, flt, viewer=viewer)
+            return entry.points
+
+    def peek(self, store: Store, flt: ReportFilter, *, viewer: Role, version: int | None = None) -> ReportPoints | None:
+        """The located reports if already at hand (never computes nor waits)."""
+        with self._lock:
+            entry = self._entries.get(self._key(store, flt, viewer, version))
+        return None if entry is None else entry.points
+
+    def __len__(self) -> int:
+        with self._lock:
+            return sum(entry.points is not None for entry in self._entries.values())
+
+    @staticmethod
+    def _key(store: Store, flt: ReportFilter, viewer: Role, version: int | None) -> PointsKey:
+        version = store.data_version() if version is None else version
+        return (store.engine.url.render_as_string(hide_password=False), version, flt, Role(viewer))
+
+
+class _PointsEntry:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.points: ReportPoints | None = None
 
 
 def _lonlat(store: Store, conditions: list[sa.ColumnElement[bool]]) -> tuple[FloatArray, FloatArray]:

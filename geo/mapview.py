@@ -174,7 +174,9 @@ HEX_FEW = "#b8bcc2"
 
 
 def hexagons_group(cells: pd.DataFrame, label_of: Callable[[int | None], str]) -> folium.FeatureGroup:
-    """Report counts per H3 cell as filled hexagons (EPSG:4326), drawn on canvas, one GeoJSON layer.
+    """Report counts per H3 cell as filled hexagons (EPSG:4326), drawn on canvas, one GeoJSON layer;
+    a click on a cell zooms the map to it (in the browser: the map then asks for finer cells or the
+    single reports there).
 
     ``cells`` has the columns of `geo.hexagons.publish_counts` (``cell``, ``count`` — missing where
     the public may not see it —, ``few``); ``label_of(count)`` gives the tooltip, ``label_of(None)``
@@ -203,6 +205,7 @@ def hexagons_group(cells: pd.DataFrame, label_of: Callable[[int | None], str]) -
         style_function=_hex_style,
         highlight_function=lambda _f: {"weight": 3},
         tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
+        zoom_on_click=True,
     ).add_to(group)
     return group
 

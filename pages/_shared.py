@@ -20,6 +20,8 @@ from geo.store import Store, StoreError, utcnow
 
 LANGUAGE_KEY = "lang"
 SESSION_KEY = "staff_session"
+MAP_SENT_KEY = "explore_map_sent"
+"""Set once the explore page has sent its map in this session (it sends the first one alone)."""
 
 
 def settings() -> Settings:
@@ -49,6 +51,15 @@ def store() -> Store:
             st.caption(t("error.db.hint"))
         st.stop()
         raise  # unreachable: st.stop() ends the run
+
+
+def store_opens() -> bool:
+    """Whether the application's store opens (without saying why not: `store` does that)."""
+    try:
+        app_store(settings())
+    except StoreError:
+        return False
+    return True
 
 
 def set_query_params(params: Mapping[str, str]) -> None:
@@ -123,6 +134,17 @@ def _sso_session() -> None:
         st.session_state["sso_unknown"] = True
     else:
         st.session_state[SESSION_KEY] = StaffSession(user, utcnow())
+
+
+def map_sent() -> bool:
+    """Whether the explore map was sent in this session already (its first view goes alone)."""
+    return bool(st.session_state.get(MAP_SENT_KEY))
+
+
+def sso_session() -> None:
+    """With single sign-on, turn the OIDC identity into a staff session before a page runs."""
+    if sso_configured():
+        _sso_session()
 
 
 def login_box() -> None:

@@ -21,18 +21,21 @@ from geo.explore import (
     report_table,
     selected_point,
 )
-from geo.hexagons import ReportPoints, ReportsView, Window, next_window, report_points, reports_view, view_bounds
+from geo.hexagons import ReportsView, Window, next_window, reports_view, view_bounds
 from geo.i18n import label
 from geo.layers import ReportFilter
 from geo.model import Category, Feeling, Role, Status, TimeOfDay
 from geo.moderation import describe_event, history
+from geo.startup import POINTS
 from geo.store import Store
 from geo.viewstate import LAYERS, ExploreView, parse_view, view_to_params
-from pages._shared import current_user, language, set_query_params, settings, store, tr, viewer
+from pages._shared import MAP_SENT_KEY, current_user, language, map_sent, set_query_params, settings, store, tr, viewer
 
 VIEW_KEY = "explore_view"
 MAP_KEY = "explore_map"
 TABLE_KEY = "explore_table"
+SHOW_TABLE_KEY = "explore_show_table"
+TABLE_CHOICE_KEY = "explore_table_choice"
 LAST_CLICK_KEY = "explore_last_click"
 LAST_ROWS_KEY = "explore_last_rows"
 ORIGIN_KEY = "explore_origin"
@@ -46,15 +49,11 @@ def cached_layers(_db: Store, db_url: str, version: int, flt: ReportFilter, role
     return load_layers(_db, ExploreView(filter=flt), viewer=Role(role))
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
-def cached_points(_db: Store, db_url: str, version: int, flt: ReportFilter, role: str) -> ReportPoints:
-    """Every report of the filter located once (arrays, shared by all sessions, never copied)."""
-    return report_points(_db, flt, viewer=Role(role))
-
-
 @st.cache_data(show_spinner=False, max_entries=256)
 def cached_view(_db: Store, db_url: str, version: int, flt: ReportFilter, role: str, window: Window) -> ReportsView:
-    return reports_view(_db, cached_points(_db, db_url, version, flt, role), flt, window)
+    # every report of the filter located once, shared by all sessions and the start-up warm-up
+    points = POINTS.get(_db, flt, viewer=Role(role), version=version)
+    return reports_view(_db, points, flt, window)
 
 
 def map_bounds(map_state: dict[str, Any]) -> tuple[float, float, float, float] | None:
@@ -86,6 +85,19 @@ def widget_defaults(view: ExploreView) -> dict[str, Any]:
         "explore_to": flt.date_to,
     }
     return values
+
+
+def table_shown(role: Role) -> bool:
+    """Whether the report table is shown: the viewer's choice, by default hidden for the public
+    and shown for staff (again so after logging in or out)."""
+    staff, choice = role.is_staff, st.session_state.get(TABLE_CHOICE_KEY)
+    if choice is None or choice[0] != staff:  # first view, or the viewer logged in or out
+        st.session_state[SHOW_TABLE_KEY] = staff
+    elif SHOW_TABLE_KEY not in st.session_state:  # widgets forget their state when the page is left
+        st.session_state[SHOW_TABLE_KEY] = choice[1]
+    shown = bool(st.session_state[SHOW_TABLE_KEY])
+    st.session_state[TABLE_CHOICE_KEY] = (staff, shown)
+    return shown
 
 
 def reset_filters() -> None:
@@ -126,41 +138,6 @@ st.title(t("explore.title"))
 if not role.is_staff:
     st.caption(t("explore.public_note"))
 
-with st.sidebar:
-    st.subheader(t("explore.layers"))
-    for name in LAYERS:
-        st.toggle(t(f"layer.{name}"), key=f"explore_layer_{name}")
-    st.subheader(t("explore.filters"))
-    cat_labels = category_labels(categories, lang)
-    st.multiselect(
-        t("filter.category"),
-        options=[c.code for c in categories],
-        format_func=lambda code: cat_labels.get(code, code),
-        key="explore_cat",
-        placeholder=t("filter.all"),
-    )
-    for kind, enum, key in (
-        ("feeling", Feeling, "explore_feeling"),
-        ("time_of_day", TimeOfDay, "explore_tod"),
-        ("status", Status, "explore_status"),
-    ):
-        st.multiselect(
-            t(f"filter.{kind}"),
-            options=[member.value for member in enum],
-            format_func=lambda v, kind=kind: label(kind, v, lang),
-            key=key,
-            placeholder=t("filter.all"),
-        )
-    st.selectbox(
-        t("filter.zone"),
-        options=["", *zone_names],
-        format_func=lambda ident: zone_names.get(ident, t("filter.all_zones")),
-        key="explore_zone",
-    )
-    st.date_input(t("filter.date_from"), key="explore_from", format="YYYY-MM-DD")
-    st.date_input(t("filter.date_to"), key="explore_to", format="YYYY-MM-DD")
-    st.button(t("filter.reset"), on_click=reset_filters, width="stretch", key="explore_reset")
-
 date_from, date_to = st.session_state["explore_from"], st.session_state["explore_to"]
 if date_from and date_to and date_from > date_to:
     st.warning(t("filter.date_order"))
@@ -177,9 +154,12 @@ flt = ReportFilter(
 )
 layers_on = tuple(name for name in LAYERS if st.session_state[f"explore_layer_{name}"])
 layers = cached_layers(db, db_url, version, flt, role.value)
-table = report_table(layers.reports, categories, lang)
+show_table = table_shown(role)
+table = report_table(layers.reports, categories, lang) if show_table else None
 
 # Where the map is now, and what was chosen last: a click on the map or a table row.
+map_new = not map_sent()  # the session's first view of the map
+st.session_state[MAP_SENT_KEY] = True
 map_state = st.session_state.get(MAP_KEY) or {}
 center, zoom = view.center, view.zoom
 if isinstance(map_state.get("center"), dict) and isinstance(map_state.get("zoom"), int):
@@ -201,11 +181,11 @@ click = clicked_feature(map_state)
 if click is not None and click != st.session_state.get(LAST_CLICK_KEY):
     st.session_state[LAST_CLICK_KEY] = click
     selected = click
-table_state = st.session_state.get(TABLE_KEY)
+table_state = st.session_state.get(TABLE_KEY) if table is not None else None
 rows = list(table_state.selection.rows) if table_state is not None else []
 if rows != st.session_state.get(LAST_ROWS_KEY, []):
     st.session_state[LAST_ROWS_KEY] = rows
-    if rows and rows[0] < len(table):
+    if table is not None and rows and rows[0] < len(table):
         selected = ("report", str(table.index[rows[0]]))
         match = layers.reports[layers.reports["id"] == selected[1]]
         if not match.empty:
@@ -250,6 +230,13 @@ with map_column:
     )
     if shown_reports is not None and shown_reports.mode == "hexagons":
         st.caption(t("hex.zoom_hint"))
+if map_new:
+    # A new map is sent alone: the browser draws it without building the filters, details and
+    # table at the same time (their code competes with the map's on the browser's one thread).
+    # They follow in the rerun that st_folium asks for as soon as the map is drawn (it reports
+    # its bounds), a moment later.
+    set_query_params(view_to_params(view))
+    st.stop()
 with details_column:
     st.subheader(t("details.title"))
     shown = details(static_layers, selected, categories, lang, store=db, viewer=role)
@@ -269,18 +256,59 @@ with details_column:
                 for event in events:
                     st.caption(describe_event(event, lang))
 
+# The filters come after the map in the script, so the map is sent (and starts loading in the
+# browser) first; their values were read from the session state above.
+with st.sidebar:
+    st.subheader(t("explore.layers"))
+    for name in LAYERS:
+        st.toggle(t(f"layer.{name}"), key=f"explore_layer_{name}")
+    st.subheader(t("explore.filters"))
+    cat_labels = category_labels(categories, lang)
+    st.multiselect(
+        t("filter.category"),
+        options=[c.code for c in categories],
+        format_func=lambda code: cat_labels.get(code, code),
+        key="explore_cat",
+        placeholder=t("filter.all"),
+    )
+    for kind, enum, key in (
+        ("feeling", Feeling, "explore_feeling"),
+        ("time_of_day", TimeOfDay, "explore_tod"),
+        ("status", Status, "explore_status"),
+    ):
+        st.multiselect(
+            t(f"filter.{kind}"),
+            options=[member.value for member in enum],
+            format_func=lambda v, kind=kind: label(kind, v, lang),
+            key=key,
+            placeholder=t("filter.all"),
+        )
+    st.selectbox(
+        t("filter.zone"),
+        options=["", *zone_names],
+        format_func=lambda ident: zone_names.get(ident, t("filter.all_zones")),
+        key="explore_zone",
+    )
+    st.date_input(t("filter.date_from"), key="explore_from", format="YYYY-MM-DD")
+    st.date_input(t("filter.date_to"), key="explore_to", format="YYYY-MM-DD")
+    st.button(t("filter.reset"), on_click=reset_filters, width="stretch", key="explore_reset")
+
 count = layers.report_count
 st.subheader(t("explore.table_title", n=count))
 if count == 0:
     st.info(t("explore.no_reports"))
-elif count > len(table):
-    st.caption(t("explore.table_limited", shown=len(table), n=count))
-st.dataframe(
-    table,
-    key=TABLE_KEY,
-    on_select="rerun",
-    selection_mode="single-row",
-    hide_index=True,
-    width="stretch",
-)
+# The table is on demand for the public: its grid code (~1.7 MB of JavaScript) and rows (~200 KB
+# a view) are not loaded until asked for. Staff have it from the start (they pick reports in it).
+st.toggle(t("explore.show_table"), key=SHOW_TABLE_KEY)
+if table is not None:
+    if count > len(table):
+        st.caption(t("explore.table_limited", shown=len(table), n=count))
+    st.dataframe(
+        table,
+        key=TABLE_KEY,
+        on_select="rerun",
+        selection_mode="single-row",
+        hide_index=True,
+        width="stretch",
+    )
 set_query_params(view_to_params(view))

@@ -8,6 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from geo.demo import seed_demo
+from geo.i18n import translate
 from geo.store import Store
 
 TIMEOUT = 60
@@ -31,24 +32,59 @@ def run_app(**query: str) -> AppTest:
         at.query_params[key] = value
     at.run()
     assert not at.exception, [e.message for e in at.exception]
+    return map_reported(at)
+
+
+def map_reported(at: AppTest) -> AppTest:
+    """The rerun a browser makes once st_folium has drawn the map and reports its view."""
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+SHOW_TABLE = "explore_show_table"
+
+
+def show_table(at: AppTest) -> AppTest:
+    """Ask for the report table, as a visitor does with the toggle under the map."""
+    if not at.dataframe:
+        at.toggle(key=SHOW_TABLE).set_value(True).run()
+        assert not at.exception, [e.message for e in at.exception]
     return at
 
 
 def table_rows(at: AppTest) -> int:
-    return len(at.dataframe[0].value)
+    return len(show_table(at).dataframe[0].value)
 
 
 class TestExplorePage:
     def test_page_shows_title_widgets_map_and_table(self, demo_db: str) -> None:
         at = run_app()
         assert at.title[0].value == "Trygghetskartan"
-        assert len(at.toggle) == 5
-        assert all(toggle.value for toggle in at.toggle)
+        layers = [toggle for toggle in at.toggle if toggle.key.startswith("explore_layer_")]
+        assert len(layers) == 5
+        assert all(toggle.value for toggle in layers)
         keys = {w.key for w in at.multiselect}
         assert {"explore_cat", "explore_feeling", "explore_tod", "explore_status"} <= keys
         assert at.selectbox(key="explore_zone") is not None
         assert len(at.date_input) == 2
         assert table_rows(at) > 400
+
+    def test_public_sees_no_table_until_asking_for_it(self, demo_db: str) -> None:
+        at = run_app()
+        assert not at.dataframe
+        toggle = at.toggle(key=SHOW_TABLE)
+        assert toggle.label == "Visa tabellen"
+        assert not toggle.value
+        assert translate("explore.table_title", "sv", n=table_rows(at)) in [h.value for h in at.subheader]
+        at.multiselect(key="explore_feeling").set_value(["trygg"]).run()
+        assert at.dataframe, "the table stays while the visitor keeps it on"
+        at.toggle(key=SHOW_TABLE).set_value(False).run()
+        assert not at.dataframe
+
+    def test_the_table_toggle_speaks_the_visitors_language(self, demo_db: str) -> None:
+        assert run_app(lang="en").toggle(key=SHOW_TABLE).label == "Show the table"
+        assert run_app(lang="ar").toggle(key=SHOW_TABLE).label == "اعرض الجدول"
 
     def test_filter_change_changes_the_row_count(self, demo_db: str) -> None:
         at = run_app()
@@ -118,8 +154,10 @@ class TestBadDatabase:
         path = tmp_path / "corrupt.db"
         path.write_bytes(b"garbage, not sqlite" * 500)
         monkeypatch.setenv("TRYGG_DATABASE_URL", f"sqlite:///{path}")
-        at = run_app()
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+        at.run()  # one run only: without a map no rerun comes, so the sidebar must not wait for one
         assert "skadad" in at.error[0].value
+        assert at.selectbox(key="lang") is not None and at.text_input(key="login_user") is not None
         assert not at.dataframe
 
     def test_read_only_database_gives_a_clear_message(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -134,7 +172,30 @@ def test_page_file_runs_on_its_own(demo_db: str) -> None:
     at = AppTest.from_file(str(ROOT / "pages" / "explore.py"), default_timeout=TIMEOUT)
     at.run()
     assert not at.exception
-    assert table_rows(at) > 400
+    assert table_rows(map_reported(at)) > 400
+
+
+def test_a_new_map_is_sent_alone_and_the_filters_details_and_table_follow(demo_db: str) -> None:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.query_params["feeling"] = "trygg"
+    at.run()
+    assert not at.exception
+    assert at.title[0].value == "Trygghetskartan"
+    assert not {"explore_feeling", "explore_show_table", "lang"} & _keys(at), "no filters, table or language yet"
+    assert not at.text_input, "no log-in yet"
+    map_reported(at)
+    assert at.multiselect(key="explore_feeling").value == ["trygg"], "the link's filter, kept meanwhile"
+    assert {"explore_show_table", "lang"} <= _keys(at)
+    assert at.text_input(key="login_user") is not None
+    assert at.query_params["feeling"] == "trygg"
+    at.switch_page("pages/status.py").run()
+    at.switch_page("pages/explore.py").run()
+    assert not at.exception
+    assert "explore_feeling" in _keys(at), "a map sent once in the session: everything at once"
+
+
+def _keys(at: AppTest) -> set[str]:
+    return {w.key for w in [*at.multiselect, *at.toggle, *at.selectbox, *at.date_input] if w.key}
 
 
 def test_html_in_names_and_texts_is_shown_as_text(demo_db: str) -> None:
@@ -151,7 +212,7 @@ def test_html_in_names_and_texts_is_shown_as_text(demo_db: str) -> None:
 
 class TestWhoSeesWhat:
     def test_public_sees_published_reports_only_snapped_to_the_grid(self, demo_db: str) -> None:
-        at = run_app()
+        at = show_table(run_app())
         moderation = set(at.dataframe[0].value["Granskning"])
         assert moderation == {"Publicerad"}
         assert any("50 meter" in c.value for c in at.caption)
@@ -166,10 +227,26 @@ class TestWhoSeesWhat:
         at.text_input(key="login_password").set_value("ett långt lösenord")
         at.button(key="login").click().run()
         assert not at.exception
+        assert at.dataframe, "staff have the table from the start"
         assert "Väntar" in set(at.dataframe[0].value["Granskning"])
         assert table_rows(at) > public_rows
         at.button(key="logout").click().run()
+        assert not at.dataframe, "after logging out the table is on demand again"
         assert table_rows(at) == public_rows
+
+    def test_staff_can_hide_the_table_and_it_stays_hidden(self, demo_db: str) -> None:
+        from geo.auth import add_user
+
+        add_user(Store.open(demo_db), "kommun.bo", "ett långt lösenord", "team")
+        at = run_app()
+        at.text_input(key="login_user").set_value("kommun.bo")
+        at.text_input(key="login_password").set_value("ett långt lösenord")
+        at.button(key="login").click().run()
+        assert at.toggle(key=SHOW_TABLE).value
+        at.toggle(key=SHOW_TABLE).set_value(False).run()
+        assert not at.dataframe
+        at.multiselect(key="explore_feeling").set_value(["trygg"]).run()
+        assert not at.dataframe
 
     def test_wrong_password_gives_one_generic_message(self, demo_db: str) -> None:
         at = run_app()

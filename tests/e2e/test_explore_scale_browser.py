@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,6 +10,8 @@ import pytest
 from playwright.sync_api import Browser
 
 from geo.demo import seed_demo
+from geo.layers import ReportFilter, count_reports
+from geo.model import Role
 from geo.store import Store
 from tests.e2e.conftest import RunningApp, map_frame, open_context, start_app, stop_app
 
@@ -22,6 +25,8 @@ LAYER_KINDS = """() => {
     });
     return kinds;
 }"""
+HEX_DRAWN = """() => { let n = 0; window.map.eachLayer(l => { const p = l.feature && l.feature.properties;
+    if (p && p.layer === 'hex') n++; }); return n > 0; }"""
 
 
 @pytest.fixture(scope="module")
@@ -60,3 +65,59 @@ def test_low_zoom_draws_hexagons_and_high_zoom_draws_reports_without_leaving_loc
     high, external_high = kinds_at(app, browser, "z=17&lat=56.462&lon=13.598")
     assert high.get("report", 0) > 0 and high.get("hex", 0) == 0, high
     assert external_low == external_high == []
+
+
+def test_public_first_view_loads_no_table_until_asked(app: RunningApp, browser: Browser) -> None:
+    browsing = open_context(browser, viewport={"width": 1400, "height": 1000})
+    page = browsing.page
+    scripts: list[str] = []
+    page.on("request", lambda request: scripts.append(request.url) if request.resource_type == "script" else None)
+    page.goto(app.url)
+    map_frame(page)
+    page.wait_for_timeout(1500)  # st_folium reports its bounds: one more rerun
+    assert page.locator("[data-testid='stDataFrame']").count() == 0
+    assert not [url for url in scripts if "/DataFrame." in url], "the table's grid code was loaded unasked"
+    page.get_by_text("Visa tabellen").click()
+    page.locator("[data-testid='stDataFrame']").wait_for(timeout=30_000)
+    assert [url for url in scripts if "/DataFrame." in url]
+    assert browsing.external_requests == []
+    browsing.context.close()
+
+
+def test_the_server_warms_the_map_when_it_starts(app: RunningApp) -> None:
+    store = Store.open(app.database_url)
+    published = count_reports(store, ReportFilter(), viewer=Role.PUBLIC)
+    store.close()
+    deadline = time.monotonic() + 60
+    while "warmed the map" not in app.log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert f"warmed the map: {published} published reports located" in app.log.read_text()
+
+
+def test_clicking_a_hexagon_zooms_into_it(app: RunningApp, browser: Browser) -> None:
+    browsing = open_context(browser, viewport={"width": 1400, "height": 1000})
+    page = browsing.page
+    page.goto(f"{app.url}/?z=10&layers=reports")  # only the cells: nothing else to hit
+    frame = map_frame(page)
+    frame.wait_for_function(HEX_DRAWN, timeout=30_000)
+    page.wait_for_timeout(1500)  # st_folium reports its bounds: one more rerun
+    # the fullest cell in view, where it is on the screen
+    target = frame.evaluate(
+        """() => { let best = null, most = -1; const view = window.map.getBounds();
+        window.map.eachLayer(l => { const p = l.feature && l.feature.properties;
+            if (p && p.layer === 'hex' && view.contains(l.getCenter()) && p.shade > most) {
+                most = p.shade; best = l; } });
+        const c = best.getCenter(), at = window.map.latLngToContainerPoint(c);
+        return {x: at.x, y: at.y, zoom: window.map.getZoom(), lat: c.lat, lng: c.lng}; }"""
+    )
+    box = frame.frame_element().bounding_box()
+    container = frame.evaluate(
+        "() => { const r = window.map.getContainer().getBoundingClientRect(); return [r.x, r.y]; }"
+    )
+    page.mouse.click(box["x"] + container[0] + target["x"], box["y"] + container[1] + target["y"])
+    frame.wait_for_function(f"() => window.map.getZoom() > {target['zoom']}", timeout=15_000)
+    zoomed = frame.evaluate("() => { const c = window.map.getCenter(); return [c.lat, c.lng, window.map.getZoom()]; }")
+    assert zoomed[2] >= target["zoom"] + 2, zoomed
+    assert abs(zoomed[0] - target["lat"]) < 0.02 and abs(zoomed[1] - target["lng"]) < 0.03, (zoomed, target)
+    assert browsing.external_requests == []
+    browsing.context.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from pathlib import Path
 
 import h3.api.basic_int as h3
@@ -17,6 +18,7 @@ from geo.hexagons import (
     BASE_RESOLUTION,
     POINTS_FROM_ZOOM,
     PUBLIC_MIN_COUNT,
+    PointsCache,
     Window,
     cell_parents,
     hex_counts,
@@ -202,3 +204,48 @@ class TestSpatialJoin:
             if polygon.intersects(shapely.Point(x, y))
         }
         assert found == loop and len(found) > 0
+
+
+class TestPointsCache:
+    def test_callers_at_once_share_one_reading(self, demo_store: Store) -> None:
+        cache = PointsCache()
+        got: list[object] = []
+        threads = [
+            threading.Thread(target=lambda: got.append(cache.get(demo_store, ReportFilter(), viewer=Role.PUBLIC)))
+            for _ in range(4)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert len(got) == 4 and all(points is got[0] for points in got)
+        assert len(got[0]) == count_reports(demo_store, ReportFilter(), viewer=Role.PUBLIC)
+        assert cache.peek(demo_store, ReportFilter(), viewer=Role.PUBLIC) is got[0]
+        assert cache.peek(demo_store, ReportFilter(), viewer=Role.TEAM) is None, "peek never computes"
+
+    def test_a_new_report_gives_newly_located_points(self, tmp_path: Path) -> None:
+        store = Store.open(f"sqlite:///{tmp_path / 'small.db'}")
+        seed_demo(store, reports=200)
+        cache = PointsCache()
+        before = cache.get(store, ReportFilter(), viewer=Role.TEAM)
+        row = {
+            "lon": MARKARYD[1], "lat": MARKARYD[0], "category": "trafik", "feeling": "otrygg",
+            "time_of_day": "natt", "status": "ny", "moderation": "pending", "text": "", "source": "web",
+            "created_at": dt.datetime.now(dt.UTC),
+        }  # fmt: skip
+        store.add_report(row)
+        after = cache.get(store, ReportFilter(), viewer=Role.TEAM)
+        assert len(after) == len(before) + 1
+        assert cache.get(store, ReportFilter(), viewer=Role.PUBLIC) is not after, "each viewer its own points"
+
+    def test_keeps_the_most_recently_used(self, demo_store: Store) -> None:
+        cache = PointsCache(max_entries=2)
+        for flt in FILTERS:
+            cache.get(demo_store, flt, viewer=Role.TEAM)
+        assert len(cache) == 2
+        assert cache.peek(demo_store, FILTERS[0], viewer=Role.TEAM) is None
+        assert cache.peek(demo_store, FILTERS[2], viewer=Role.TEAM) is not None
+
+    def test_bad_size_is_named(self) -> None:
+        with pytest.raises(ValueError, match="max_entries must be a positive int, got 0"):
+            PointsCache(max_entries=0)

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from pathlib import Path
 
+import pytest
+
 from geo.config import load_settings
-from geo.startup import app_store
+from geo.layers import ReportFilter, count_reports
+from geo.model import Role
+from geo.startup import POINTS, app_store, start_warm_up
 
 
 def test_first_opening_seeds_the_demo_once_even_when_two_ask_at_once(tmp_path: Path) -> None:
@@ -21,3 +26,25 @@ def test_first_opening_seeds_the_demo_once_even_when_two_ask_at_once(tmp_path: P
     store = app_store(settings)
     assert store.count_reports() == 50
     assert store.categories(), "an API client asking first still finds the services"
+
+
+def test_warm_up_locates_the_default_view_for_the_public_before_anyone_asks(tmp_path: Path) -> None:
+    settings = load_settings({"TRYGG_DATABASE_URL": f"sqlite:///{tmp_path / 'warm.db'}", "TRYGG_DEMO_REPORTS": "300"})
+    thread = start_warm_up(settings)
+    thread.join(timeout=120)
+    assert not thread.is_alive()
+    store = app_store(settings)
+    points = POINTS.peek(store, ReportFilter(), viewer=Role.PUBLIC)
+    assert points is not None
+    assert len(points) == count_reports(store, ReportFilter(), viewer=Role.PUBLIC) > 0
+
+
+def test_warm_up_of_a_broken_database_leaves_the_explanation_to_the_pages(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "corrupt.db"
+    path.write_bytes(b"garbage, not sqlite" * 500)
+    settings = load_settings({"TRYGG_DATABASE_URL": f"sqlite:///{path}"})
+    with caplog.at_level(logging.WARNING, logger="geo.startup"):
+        start_warm_up(settings).join(timeout=60)
+    assert any("no warm-up" in record.getMessage() for record in caplog.records)

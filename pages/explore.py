@@ -36,6 +36,9 @@ MAP_KEY = "explore_map"
 TABLE_KEY = "explore_table"
 SHOW_TABLE_KEY = "explore_show_table"
 TABLE_CHOICE_KEY = "explore_table_choice"
+MAP_WAITED_KEY = "explore_map_waited"
+MAP_SILENT_AFTER_S = 6.0
+"""How long the first view waits for the map's own rerun before asking for one."""
 LAST_CLICK_KEY = "explore_last_click"
 LAST_ROWS_KEY = "explore_last_rows"
 ORIGIN_KEY = "explore_origin"
@@ -85,6 +88,15 @@ def widget_defaults(view: ExploreView) -> dict[str, Any]:
         "explore_to": flt.date_to,
     }
     return values
+
+
+@st.fragment(run_every=MAP_SILENT_AFTER_S)
+def rerun_if_the_map_stays_silent() -> None:
+    """On the map's first view: a full rerun after MAP_SILENT_AFTER_S unless st_folium's
+    own rerun came first (a full run no longer renders this fragment, so its timer ends)."""
+    if st.session_state.get(MAP_WAITED_KEY):
+        st.rerun()
+    st.session_state[MAP_WAITED_KEY] = True
 
 
 def table_shown(role: Role) -> bool:
@@ -234,8 +246,10 @@ if map_new:
     # A new map is sent alone: the browser draws it without building the filters, details and
     # table at the same time (their code competes with the map's on the browser's one thread).
     # They follow in the rerun that st_folium asks for as soon as the map is drawn (it reports
-    # its bounds), a moment later.
+    # its bounds), a moment later. Should that rerun never come (the map's code failed to
+    # load), a timer asks for it, so the filters, the language and the log-in still appear.
     set_query_params(view_to_params(view))
+    rerun_if_the_map_stays_silent()
     st.stop()
 with details_column:
     st.subheader(t("details.title"))

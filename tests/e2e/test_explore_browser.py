@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from playwright.sync_api import Browser, Frame
 from geo.demo import seed_demo
 from geo.model import MeetingPlace, MeetingPlaceKind, Zone, ZoneKind
 from geo.store import Store
-from tests.e2e.conftest import RunningApp, map_frame, open_context, start_app, stop_app
+from tests.e2e.conftest import RunningApp, map_frame, open_context, settle, start_app, stop_app
 
 pytestmark = pytest.mark.e2e
 
@@ -146,4 +147,36 @@ def test_page_assets_come_only_from_the_app(app: RunningApp, browser: Browser) -
     assert sources, "the map frame loaded no scripts"
     assert all(s.startswith(app.url) for s in sources), sources
     assert browsing.external_requests == []
+    browsing.context.close()
+
+
+def test_a_map_that_never_loads_still_gets_the_filters_language_and_log_in(
+    app: RunningApp, browser: Browser
+) -> None:
+    """The first view sends the map alone and waits for its rerun; when the map's code
+    does not load (here: its component is cut off), the rest of the page still comes."""
+    browsing = open_context(browser, viewport={"width": 1400, "height": 1000})
+    page = browsing.page
+    page.route("**/component/streamlit_folium*/**", lambda route: route.abort())
+    page.goto(app.url)
+    sidebar = page.locator("[data-testid='stSidebar']")
+    sidebar.get_by_text("Inloggning för personal").wait_for(timeout=30_000)
+    sidebar.get_by_role("combobox", name="Språk").wait_for(timeout=15_000)
+    sidebar.get_by_text("Kategori").first.wait_for(timeout=15_000)
+    browsing.context.close()
+
+
+def test_once_drawn_the_map_page_stays_quiet(app: RunningApp, browser: Browser) -> None:
+    """No timer keeps rerunning the page after the map's own rerun came."""
+    browsing = open_context(browser, viewport={"width": 1400, "height": 1000})
+    page = browsing.page
+    received: list[float] = []
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda _payload: received.append(time.monotonic())))
+    page.goto(app.url)
+    map_frame(page)
+    page.locator("[data-testid='stSidebar']").get_by_text("Inloggning för personal").wait_for(timeout=30_000)
+    settle(page)
+    quiet_from = time.monotonic()
+    page.wait_for_timeout(10_000)
+    assert [t for t in received if t > quiet_from] == []
     browsing.context.close()

@@ -46,20 +46,9 @@ from typing import Any
 import numpy as np
 import shapely
 
-from benchmarks.serving import start_streamlit, stop
+from benchmarks.serving import CHROMIUM, CHROMIUM_ARGS, start_streamlit, stop
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
-]
 VIEWPORT = {"width": 1400, "height": 1000}
 CENTER = (56.50, 13.66)
 SETTLE_S = 2.0

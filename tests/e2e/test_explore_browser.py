@@ -154,7 +154,11 @@ def test_a_map_that_never_loads_still_gets_the_filters_language_and_log_in(
     app: RunningApp, browser: Browser
 ) -> None:
     """The first view sends the map alone and waits for its rerun; when the map's code
-    does not load (here: its component is cut off), the rest of the page still comes."""
+    does not load, the rest of the page still comes.
+
+    The only test that routes, on purpose: routing is what stops Streamlit from creating
+    component iframes (../shared/TESTING.md), so no map ever draws or reports back; the
+    route also aborts the map component's own files, should an iframe appear after all."""
     browsing = open_context(browser, viewport={"width": 1400, "height": 1000})
     page = browsing.page
     page.route("**/component/streamlit_folium*/**", lambda route: route.abort())
@@ -163,6 +167,7 @@ def test_a_map_that_never_loads_still_gets_the_filters_language_and_log_in(
     sidebar.get_by_text("Inloggning för personal").wait_for(timeout=30_000)
     sidebar.get_by_role("combobox", name="Språk").wait_for(timeout=15_000)
     sidebar.get_by_text("Kategori").first.wait_for(timeout=15_000)
+    assert not [f for f in page.frames if f.query_selector(".leaflet-container")], "the map loaded after all"
     browsing.context.close()
 
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 import subprocess
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
@@ -20,6 +21,8 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Frame, Page, sync_playwright
 
 from benchmarks.serving import CHROMIUM, CHROMIUM_ARGS, Server, start_streamlit, stop
+from geo.demo import seed_demo
+from geo.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1"}
@@ -42,6 +45,31 @@ def start_app(tmp: Path, database_url: str, extra_env: dict[str, str] | None = N
 
 def stop_app(app: RunningApp) -> None:
     stop(Server(app.url, app.process), timeout_s=10)
+
+
+@contextmanager
+def demo_app(
+    tmp: Path,
+    database_url: str,
+    *,
+    reports: int,
+    prepare: Callable[[Store], None] | None = None,
+    extra_env: dict[str, str] | None = None,
+) -> Iterator[RunningApp]:
+    """The demo with ``reports`` reports at ``database_url`` (and what ``prepare`` adds to
+    it), served by a real ``streamlit run serve.py`` until the block ends."""
+    store = Store.open(database_url)
+    try:
+        seed_demo(store, reports=reports)
+        if prepare is not None:
+            prepare(store)
+    finally:
+        store.close()
+    running = start_app(tmp, database_url, extra_env)
+    try:
+        yield running
+    finally:
+        stop_app(running)
 
 
 @dataclass

@@ -5,16 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pandas as pd
 import pytest
 from playwright.sync_api import Browser, Frame
 
-from geo.demo import seed_demo
 from geo.model import MeetingPlace, MeetingPlaceKind, Zone, ZoneKind
 from geo.store import Store
-from tests.e2e.conftest import RunningApp, map_frame, open_context, settle, start_app, stop_app
+from tests.e2e.conftest import RunningApp, demo_app, map_frame, open_context, settle
 
 pytestmark = pytest.mark.e2e
 
@@ -41,9 +39,12 @@ REPORT_POSITIONS = """() => {
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
     tmp = tmp_path_factory.mktemp("e2e")
-    url = f"sqlite:///{tmp / 'e2e.db'}"
-    store = Store.open(url)
-    seed_demo(store, reports=300)
+    with demo_app(tmp, f"sqlite:///{tmp / 'e2e.db'}", reports=300, prepare=add_hostile_names) as running:
+        yield running
+
+
+def add_hostile_names(store: Store) -> None:
+    """A meeting place, a zone and a report whose names and text are markup, far from the demo's reports."""
     store.add_meeting_places([MeetingPlace(HOSTILE_PLACE, MeetingPlaceKind.LIBRARY, PLACE_LON, PLACE_LAT)])
     box = f"POLYGON (({PLACE_LON - 0.01} {PLACE_LAT - 0.005}, {PLACE_LON + 0.01} {PLACE_LAT - 0.005}, "
     box += f"{PLACE_LON + 0.01} {PLACE_LAT + 0.005}, {PLACE_LON - 0.01} {PLACE_LAT + 0.005}, "
@@ -67,10 +68,6 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
             ]
         )
     )
-    store.close()
-    running = start_app(Path(tmp), url)
-    yield running
-    stop_app(running)
 
 
 def ref_code_of(database_url: str, report_id: str) -> str:
@@ -150,9 +147,7 @@ def test_page_assets_come_only_from_the_app(app: RunningApp, browser: Browser) -
     browsing.context.close()
 
 
-def test_a_map_that_never_loads_still_gets_the_filters_language_and_log_in(
-    app: RunningApp, browser: Browser
-) -> None:
+def test_a_map_that_never_loads_still_gets_the_filters_language_and_log_in(app: RunningApp, browser: Browser) -> None:
     """The first view sends the map alone and waits for its rerun; when the map's code
     does not load, the rest of the page still comes.
 

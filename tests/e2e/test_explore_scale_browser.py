@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser
 
-from geo.demo import seed_demo
 from geo.layers import ReportFilter, count_reports
 from geo.model import Role
 from geo.store import Store
-from tests.e2e.conftest import RunningApp, map_frame, open_context, start_app, stop_app
+from tests.e2e.conftest import RunningApp, demo_app, map_frame, open_context
 
 pytestmark = pytest.mark.e2e
 
@@ -31,14 +29,8 @@ HEX_DRAWN = """() => { let n = 0; window.map.eachLayer(l => { const p = l.featur
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory, app_database_url: str) -> Iterator[RunningApp]:
-    tmp = tmp_path_factory.mktemp("e2e-scale")
-    url = app_database_url
-    store = Store.open(url)
-    seed_demo(store, reports=3000)
-    store.close()
-    running = start_app(Path(tmp), url)
-    yield running
-    stop_app(running)
+    with demo_app(tmp_path_factory.mktemp("e2e-scale"), app_database_url, reports=3000) as running:
+        yield running
 
 
 def kinds_at(app: RunningApp, browser: Browser, query: str) -> tuple[dict[str, int], list[str]]:

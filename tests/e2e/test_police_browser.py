@@ -5,7 +5,6 @@ map showing only published reports, snapped to the public grid."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,10 +12,9 @@ from playwright.sync_api import Browser, Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from geo.auth import add_user
-from geo.demo import seed_demo
 from geo.privacy import coarsen_points
 from geo.store import Store
-from tests.e2e.conftest import RunningApp, map_frame, open_context, settle, start_app, stop_app
+from tests.e2e.conftest import RunningApp, demo_app, map_frame, open_context, settle
 
 pytestmark = pytest.mark.e2e
 TIMEOUT_MS = 45_000
@@ -37,15 +35,11 @@ REPORT_FEATURES = """() => {
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory, app_database_url: str) -> Iterator[RunningApp]:
-    tmp = tmp_path_factory.mktemp("police")
-    url = app_database_url
-    store = Store.open(url)
-    seed_demo(store, reports=400)
-    add_user(store, "polis.erik", PASSWORD, "police")
-    store.close()
-    running = start_app(Path(tmp), url)
-    yield running
-    stop_app(running)
+    def add_police(store: Store) -> None:
+        add_user(store, "polis.erik", PASSWORD, "police")
+
+    with demo_app(tmp_path_factory.mktemp("police"), app_database_url, reports=400, prepare=add_police) as running:
+        yield running
 
 
 def choose(page: Page, label: str, option: str) -> None:

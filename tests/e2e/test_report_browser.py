@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Frame, Locator, Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from geo.demo import seed_demo
 from geo.store import REF_CODE_ALPHABET, REF_CODE_LENGTH, Store
-from tests.e2e.conftest import Browsing, RunningApp, map_frame, open_context, start_app, stop_app
+from tests.e2e.conftest import Browsing, RunningApp, demo_app, map_frame, open_context
 
 pytestmark = pytest.mark.e2e
 
@@ -71,13 +69,8 @@ FOCUSED = """() => {
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
     tmp = tmp_path_factory.mktemp("e2e-report")
-    url = f"sqlite:///{tmp / 'report.db'}"
-    store = Store.open(url)
-    seed_demo(store, reports=50)
-    store.close()
-    running = start_app(Path(tmp), url)
-    yield running
-    stop_app(running)
+    with demo_app(tmp, f"sqlite:///{tmp / 'report.db'}", reports=50) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")

@@ -7,15 +7,17 @@ import json
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
-from geo.demo import seed_demo
 from geo.store import Store, utcnow
-from tests.e2e.conftest import RunningApp, start_app, stop_app
+from tests.e2e.conftest import RunningApp, demo_app
 
-__all__ = ["RunningApp", "fetch", "prepared_database", "start_app", "stop_app"]
+__all__ = ["RunningApp", "api_server", "fetch"]
 
 MARKARYD = (13.5971, 56.4612)
 """Markaryd centrum (lon, lat, EPSG:4326), inside the demo boundary."""
@@ -48,12 +50,20 @@ def fetch(url: str, form: dict[str, str] | None = None, method: str | None = Non
         return Reply(error.code, {k.lower(): v for k, v in error.headers.items()}, error.read())
 
 
-def prepared_database(url: str) -> dict[str, str]:
-    """Fill the empty database at ``url`` with the demo categories, boundary, zones and
-    meeting places, and six hand-made reports near Markaryd; returns ``{name: reference
-    code}`` of the reports."""
-    store = Store.open(url)
-    seed_demo(store, reports=0)
+@contextmanager
+def api_server(tmp: Path, database_url: str, extra_env: dict[str, str]) -> Iterator[tuple[RunningApp, dict[str, str]]]:
+    """The demo's categories, boundary, zones and meeting places and six hand-made
+    reports near Markaryd at the empty ``database_url``, served by a real `streamlit run
+    serve.py`; yields the server and ``{name: reference code}`` of the reports."""
+    codes: dict[str, str] = {}
+    with demo_app(
+        tmp, database_url, reports=0, prepare=lambda s: codes.update(add_reports(s)), extra_env=extra_env
+    ) as app:
+        yield app, codes
+
+
+def add_reports(store: Store) -> dict[str, str]:
+    """Six hand-made reports near Markaryd; returns ``{name: reference code}``."""
     now = utcnow()
     rows = [
         # name, lon, lat, category, status, moderation, days ago, text
@@ -76,6 +86,4 @@ def prepared_database(url: str) -> dict[str, str]:
     )  # fmt: skip
     store.add_reports_frame(frame)
     stored = store.reports_frame(columns=["ref_code", "text"])
-    codes = {name: stored.loc[stored["text"] == text, "ref_code"].item() for name, *_, text in rows}
-    store.close()
-    return codes
+    return {name: stored.loc[stored["text"] == text, "ref_code"].item() for name, *_, text in rows}

@@ -8,18 +8,15 @@ from collections.abc import Iterator
 import pytest
 
 from geo.privacy import coarsen_points
-from tests.http.conftest import MARKARYD, RunningApp, fetch, prepared_database, start_app, stop_app
+from tests.http.conftest import MARKARYD, RunningApp, api_server, fetch
 
 
 @pytest.fixture(scope="module")
 def server(
     tmp_path_factory: pytest.TempPathFactory, app_database_url: str
 ) -> Iterator[tuple[RunningApp, dict[str, str]]]:
-    tmp = tmp_path_factory.mktemp("geojson")
-    codes = prepared_database(app_database_url)
-    app = start_app(tmp, app_database_url, {"TRYGG_OPEN311_API_KEYS": ""})
-    yield app, codes
-    stop_app(app)
+    with api_server(tmp_path_factory.mktemp("geojson"), app_database_url, {"TRYGG_OPEN311_API_KEYS": ""}) as served:
+        yield served
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ import pytest
 
 from geo.privacy import coarsen_points
 from geo.store import Store
-from tests.http.conftest import MARKARYD, RunningApp, fetch, prepared_database, start_app, stop_app
+from tests.http.conftest import MARKARYD, RunningApp, api_server, fetch
 
 KEY = "nyckel-2026"
 
@@ -24,11 +24,12 @@ KEY = "nyckel-2026"
 def server(
     tmp_path_factory: pytest.TempPathFactory, app_database_url: str
 ) -> Iterator[tuple[RunningApp, dict[str, str]]]:
-    tmp = tmp_path_factory.mktemp("open311")
-    codes = prepared_database(app_database_url)
-    app = start_app(tmp, app_database_url, {"TRYGG_OPEN311_API_KEYS": f"annan,{KEY}", "TRYGG_OPEN311_RATE_LIMIT": "5"})
-    yield app, codes
-    stop_app(app)
+    with api_server(
+        tmp_path_factory.mktemp("open311"),
+        app_database_url,
+        {"TRYGG_OPEN311_API_KEYS": f"annan,{KEY}", "TRYGG_OPEN311_RATE_LIMIT": "5"},
+    ) as served:
+        yield served
 
 
 @pytest.fixture

@@ -92,33 +92,28 @@ class PostgisServer:
     def _make_templates(self) -> None:
         from geo.store import Store
 
-        admin = sa.create_engine(self.url(), isolation_level="AUTOCOMMIT")
+        self.admin_sql(f"CREATE DATABASE {EMPTY_TEMPLATE}")
+        try:
+            self.admin_sql("CREATE EXTENSION postgis", database=EMPTY_TEMPLATE)
+        except sa.exc.DBAPIError as error:
+            pytest.fail(f"the PostGIS extension is missing ({HINT}): {error}", pytrace=False)
+        self.admin_sql(f"CREATE DATABASE {SCHEMA_TEMPLATE} TEMPLATE {EMPTY_TEMPLATE}")
+        Store.open(self.url(SCHEMA_TEMPLATE)).close()  # runs the migrations once
+
+    def admin_sql(self, statement: str, database: str = "postgres") -> None:
+        """Run one statement in ``database`` outside a transaction (as ``CREATE`` and
+        ``DROP DATABASE`` need)."""
+        admin = sa.create_engine(self.url(database), isolation_level="AUTOCOMMIT")
         try:
             with admin.connect() as conn:
-                conn.exec_driver_sql(f"CREATE DATABASE {EMPTY_TEMPLATE}")
-            engine = sa.create_engine(self.url(EMPTY_TEMPLATE), isolation_level="AUTOCOMMIT")
-            try:
-                with engine.connect() as conn:
-                    conn.exec_driver_sql("CREATE EXTENSION postgis")
-            except sa.exc.DBAPIError as error:
-                pytest.fail(f"the PostGIS extension is missing ({HINT}): {error}", pytrace=False)
-            finally:
-                engine.dispose()
-            with admin.connect() as conn:
-                conn.exec_driver_sql(f"CREATE DATABASE {SCHEMA_TEMPLATE} TEMPLATE {EMPTY_TEMPLATE}")
-            Store.open(self.url(SCHEMA_TEMPLATE)).close()  # runs the migrations once
+                conn.exec_driver_sql(statement)
         finally:
             admin.dispose()
 
     def create_database(self, template: str = SCHEMA_TEMPLATE) -> str:
         """A fresh database copied from ``template``; returns its SQLAlchemy URL."""
         name = f"t_{uuid.uuid4().hex[:16]}"
-        admin = sa.create_engine(self.url(), isolation_level="AUTOCOMMIT")
-        try:
-            with admin.connect() as conn:
-                conn.exec_driver_sql(f"CREATE DATABASE {name} TEMPLATE {template} STRATEGY FILE_COPY")
-        finally:
-            admin.dispose()
+        self.admin_sql(f"CREATE DATABASE {name} TEMPLATE {template} STRATEGY FILE_COPY")
         return self.url(name)
 
     def emptied_database(self) -> str:
@@ -149,13 +144,7 @@ class PostgisServer:
         return self.shared_url
 
     def drop_database(self, url: str) -> None:
-        name = sa.engine.make_url(url).database
-        admin = sa.create_engine(self.url(), isolation_level="AUTOCOMMIT")
-        try:
-            with admin.connect() as conn:
-                conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        finally:
-            admin.dispose()
+        self.admin_sql(f"DROP DATABASE IF EXISTS {sa.engine.make_url(url).database} WITH (FORCE)")
 
     def restart(self) -> None:
         """Restart the server, dropping every open connection (as a nightly restart does)."""

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from geo.demo import seed_demo
 from geo.i18n import translate
 from geo.store import Store
+from tests.app.conftest import app_on_demo
 
 TIMEOUT = 60
 ROOT = Path(__file__).resolve().parents[2]
@@ -17,13 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def demo_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    url = f"sqlite:///{tmp_path / 'demo.db'}"
-    store = Store.open(url)
-    seed_demo(store, reports=500)
-    store.close()
-    monkeypatch.setenv("TRYGG_DATABASE_URL", url)
-    monkeypatch.setenv("TRYGG_TILES_URL", "none")
-    return url
+    return app_on_demo(tmp_path / "demo.db", monkeypatch, reports=500)
 
 
 def run_app(**query: str) -> AppTest:

@@ -8,12 +8,12 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from geo.config import load_settings
-from geo.demo import seed_demo
 from geo.i18n import translate
 from geo.layers import ReportFilter, count_reports, reports_layer
 from geo.model import Role
 from geo.startup import POINTS, app_store, warm_up
 from geo.store import Store
+from tests.app.conftest import app_on_demo
 
 ROOT = Path(__file__).resolve().parents[2]
 HINT = translate("hex.zoom_hint", "sv")
@@ -21,13 +21,7 @@ HINT = translate("hex.zoom_hint", "sv")
 
 @pytest.fixture
 def demo_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    url = f"sqlite:///{tmp_path / 'demo.db'}"
-    store = Store.open(url)
-    seed_demo(store, reports=1500)
-    store.close()
-    monkeypatch.setenv("TRYGG_DATABASE_URL", url)
-    monkeypatch.setenv("TRYGG_TILES_URL", "none")
-    return url
+    return app_on_demo(tmp_path / "demo.db", monkeypatch, reports=1500)
 
 
 def run_app(**query: str) -> AppTest:

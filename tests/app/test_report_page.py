@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from geo.demo import seed_demo
 from geo.store import Store
+from tests.app.conftest import app_on_demo
 
 ROOT = Path(__file__).resolve().parents[2]
 MARKARYD = {"lat": 56.4612, "lng": 13.5971}
@@ -17,12 +17,7 @@ OUTSIDE = {"lat": 55.6050, "lng": 13.0038}  # Malmö, far outside the municipali
 
 @pytest.fixture
 def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Store:
-    url = f"sqlite:///{tmp_path / 'report.db'}"
-    store = Store.open(url)
-    seed_demo(store, reports=0)
-    monkeypatch.setenv("TRYGG_DATABASE_URL", url)
-    monkeypatch.setenv("TRYGG_TILES_URL", "none")
-    return store
+    return Store.open(app_on_demo(tmp_path / "report.db", monkeypatch, reports=0))
 
 
 def report_page(lang: str = "sv") -> AppTest:

@@ -37,6 +37,16 @@ def at_revision(url: str, revision: str) -> None:
     engine.dispose()
 
 
+def add_old_categories(engine: sa.Engine) -> None:
+    """The three small categories, written as an older version of the app did; disposes ``engine``."""
+    with engine.begin() as conn:
+        conn.execute(metadata.tables["categories"].insert(), [
+            {"code": c.code, "feeling": str(c.feeling), "labels": c.labels, "help": {}, "icon": "", "sort_order": 0,
+             "active": True} for c in small_categories()
+        ])  # fmt: skip
+    engine.dispose()
+
+
 def test_first_start_creates_the_schema_at_the_head(empty_url: str) -> None:
     store = Store.open(empty_url)
     assert schema_state(store.engine).state == "current"
@@ -80,12 +90,7 @@ def test_an_older_revision_is_refused_until_db_upgrade_and_keeps_its_data(
 ) -> None:
     at_revision(empty_url, "0001")
     engine = make_engine(empty_url)
-    with engine.begin() as conn:  # rows written by the older version
-        conn.execute(metadata.tables["categories"].insert(), [
-            {"code": c.code, "feeling": str(c.feeling), "labels": c.labels, "help": {}, "icon": "", "sort_order": 0,
-             "active": True} for c in small_categories()
-        ])  # fmt: skip
-    engine.dispose()
+    add_old_categories(engine)  # rows written by the older version
     with pytest.raises(StoreError) as refused:
         Store.open(empty_url)
     assert refused.value.reason == "outdated_schema"
@@ -109,12 +114,7 @@ def test_a_database_from_before_migrations_is_adopted_by_db_upgrade(tmp_path: Pa
     engine = sa.create_engine(url)
     old = [t for t in metadata.sorted_tables if t.name != "users"]
     metadata.create_all(engine, tables=old)
-    with engine.begin() as conn:
-        conn.execute(metadata.tables["categories"].insert(), [
-            {"code": c.code, "feeling": str(c.feeling), "labels": c.labels, "help": {}, "icon": "", "sort_order": 0,
-             "active": True} for c in small_categories()
-        ])  # fmt: skip
-    engine.dispose()
+    add_old_categories(engine)
     with pytest.raises(StoreError) as refused:
         Store.open(url)
     assert refused.value.reason == "outdated_schema"

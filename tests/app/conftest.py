@@ -1,0 +1,22 @@
+"""Pointing the app that AppTest runs at a demo database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from geo.demo import seed_demo
+from geo.store import Store
+
+
+def app_on_demo(path: Path, monkeypatch: pytest.MonkeyPatch, *, reports: int) -> str:
+    """A SQLite file at ``path`` with the demo and ``reports`` reports, and the app
+    (``TRYGG_DATABASE_URL``, no tiles) pointed at it; returns its URL."""
+    url = f"sqlite:///{path}"
+    store = Store.open(url)
+    seed_demo(store, reports=reports)
+    store.close()
+    monkeypatch.setenv("TRYGG_DATABASE_URL", url)
+    monkeypatch.setenv("TRYGG_TILES_URL", "none")
+    return url

@@ -121,10 +121,14 @@ def test_police_change_a_status_in_their_area_and_the_public_sees_only_coarse_pu
     choose(page, "Område", f"{AREA} · Medborgarlöfte")
     page.get_by_role("heading", name=AREA).wait_for(timeout=TIMEOUT_MS)
     map_frame(page)  # the area's map is drawn, with its reports
+    # The heading updates first; the rest of the page still shows the previous area's
+    # elements until the rerun reaches them, so the report picker is read once settled.
+    settle(page)
 
     store = Store.open(app.database_url)
     reports = store.reports_frame().set_index("ref_code")
-    ref_code = page.get_by_role("combobox", name="Rapport", exact=True).input_value()
+    report_box = page.get_by_role("combobox", name="Rapport", exact=True)
+    ref_code = report_box.input_value()
     before = reports.loc[ref_code, "status"]
     target, target_label = ("stangd", "Stängd") if before != "stangd" else ("bekraftad", "Bekräftad")
     choose(page, "Status", target_label)
@@ -134,6 +138,7 @@ def test_police_change_a_status_in_their_area_and_the_public_sees_only_coarse_pu
     history = page.get_by_text("polis.erik · status:")
     history.first.wait_for(timeout=TIMEOUT_MS)
     assert target_label in history.first.inner_text() and "Kontrollerat på plats" in history.first.inner_text()
+    assert report_box.input_value() == ref_code, "the report picker changed while the status was being set"
     assert store.reports_frame().set_index("ref_code").loc[ref_code, "status"] == target
 
     page.locator("[data-testid='stSidebar']").get_by_role("button", name="Logga ut").click()

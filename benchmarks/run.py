@@ -11,12 +11,15 @@ Measured (DESIGN.md §5, shared TESTING.md "How speed is judged"):
 
 For each page: the time to build it in Python (rendering the folium map; for ours the geo calls
 of the default view, cold), the bytes the browser receives (over Streamlit's websocket, and over
-HTTP), and the time from navigation until the map's layer is drawn — for Streamlit pages in two
-fresh browser sessions: ``first`` (as soon as the server answers, while its warm-up may still run)
-and ``repeat`` (the steady state: imports done, caches warm; the median of three sessions). Ratios
-use ``repeat``. Also: ``seed-demo`` at each size, the point-in-zone join (1,000,000 points × 300
-zones: the sorted-longitude sweep the app uses, the STRtree, and a row-by-row shapely loop timed on
-a sample and scaled), and the RSS of the app's process after its views at the largest size.
+HTTP), and the time from navigation until the map's layer is drawn — for Streamlit pages in fresh
+browser sessions: ``first`` (as soon as the server answers, while its warm-up may still run) and
+``repeat`` (the steady state: imports done, caches warm; the median of five sessions). Every
+Streamlit page stays up for the whole run and the repeat sessions go round them in turn, each round
+starting one page later, so a ratio compares pages measured at the same moments of a shared machine
+rather than minutes apart. Ratios use ``repeat``. Also: ``seed-demo`` at each size, the
+point-in-zone join (1,000,000 points × 300 zones: the sorted-longitude sweep the app uses, the
+STRtree, and a row-by-row shapely loop timed on a sample and scaled), and the RSS of the app's
+process after its views at the largest size.
 
 Chromium is Debian's (/usr/bin/chromium), headless, with every host but localhost unresolvable;
 every asset comes from the app's ``static/vendor``.
@@ -46,7 +49,7 @@ from typing import Any
 import numpy as np
 import shapely
 
-from benchmarks.serving import CHROMIUM, CHROMIUM_ARGS, start_streamlit, stop
+from benchmarks.serving import CHROMIUM, CHROMIUM_ARGS, Server, start_streamlit, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 VIEWPORT = {"width": 1400, "height": 1000}
@@ -60,7 +63,7 @@ FULL = {
     "peer": [10_000, 100_000],
     "ours": [10_000, 100_000, 1_000_000],
     "join": (1_000_000, 300),
-    "repeats": 3,
+    "repeats": 5,
 }
 QUICK = {"a": [200], "peer": [200, 1_000], "ours": [300, 1_000], "join": (20_000, 30), "repeats": 1}
 
@@ -218,14 +221,6 @@ def visit(browser: Any, url: str, drawn: str, *, pan: bool = False) -> Visit:
             result.pan_ws_bytes = ws_bytes[0] - before
     context.close()
     return result
-
-
-def median_visit(browser: Any, url: str, drawn: str, repeats: int, *, pan: bool = False) -> Visit:
-    """The visit with the median drawing time of ``repeats`` fresh sessions (the machine is shared)."""
-    visits = sorted((visit(browser, url, drawn, pan=pan) for _ in range(repeats)), key=lambda v: v.drawn_s)
-    chosen = visits[len(visits) // 2]
-    chosen.external = [url for v in visits for url in v.external]
-    return chosen
 
 
 def _size(payload: str | bytes) -> int:
@@ -386,11 +381,41 @@ def join_benchmark(path: Path | None, points: int, zones: int, sample: int = 2_0
 # -- the run ---------------------------------------------------------------------------------------
 
 
+@dataclass
+class Served:
+    """A Streamlit page kept up for the whole run, so its repeat visits interleave with the others'."""
+
+    name: str
+    points: int
+    server: Server
+    drawn: str
+    first: Visit
+    build_s: float | None = None
+    repeats: list[Visit] = field(default_factory=list)
+    log_path: Path | None = None
+
+
+def interleaved_repeats(browser: Any, served: Sequence[Served], rounds: int) -> None:
+    """Visit every page once per round, each round starting one page later, so that all pages
+    are measured at the same moments of a shared machine and a slow minute hits them alike."""
+    for round_ in range(rounds):
+        shift = round_ % len(served)
+        for page in [*served[shift:], *served[:shift]]:
+            page.repeats.append(visit(browser, page.server.url, page.drawn, pan=page.name == "ours"))
+
+
+def median(visits: Sequence[Visit]) -> Visit:
+    """The visit with the median drawing time; ``external`` collects every visit's."""
+    ordered = sorted(visits, key=lambda v: v.drawn_s)
+    chosen = ordered[len(ordered) // 2]
+    chosen.external = [url for v in visits for url in v.external]
+    return chosen
+
+
 def run(quick: bool, workdir: Path, log: Callable[[str], None]) -> Results:
     from playwright.sync_api import sync_playwright
 
     sizes: dict[str, Any] = QUICK if quick else FULL
-    repeats = int(sizes["repeats"])
     results = Results(quick)
     all_sizes = sorted(set(sizes["a"] + sizes["peer"] + sizes["ours"]))
     dbs: dict[int, Path] = {}
@@ -406,75 +431,83 @@ def run(quick: bool, workdir: Path, log: Callable[[str], None]) -> Results:
     shutil.copytree(ROOT / ".streamlit", peer_dir / ".streamlit")
     (peer_dir / "static").symlink_to(ROOT / "static", target_is_directory=True)
 
-    with sync_playwright() as playwright:
+    served: list[Served] = []
+    with sync_playwright() as playwright, contextlib.ExitStack() as running:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            # floor: an empty st_folium map
-            server = start_streamlit(Path("peer_app.py"), peer_dir, {"BENCH_MODE": "empty"}, workdir / "floor.log")
-            try:
-                first = visit(browser, server.url, FLOOR_DRAWN)
-                again = median_visit(browser, server.url, FLOOR_DRAWN, repeats)
-            finally:
-                stop(server)
-            results.rows.append(Row("floor", 1, None, again.ws_bytes, again.http_bytes, first.drawn_s, again.drawn_s))
-            log(f"floor: {again.drawn_s:.2f} s")
+        running.callback(browser.close)
 
-            # a: one folium.Marker per point, plain HTML
-            site = workdir / "site"
-            site.mkdir()
-            with static_site(site) as base:
-                for n in sizes["a"]:
-                    _, build = build_markers_page(public_latlon(dbs[n]), site)
-                    shown = visit(browser, f"{base}/markers.html", MARKERS_DRAWN)
-                    results.rows.append(Row("a", n, build, None, shown.http_bytes, shown.drawn_s, None, "static HTML"))
-                    log(f"a {n:,}: {shown.drawn_s:.2f} s")
+        def serve(name: str, n: int, script: Path, cwd: Path, env: dict[str, str], drawn: str, log_name: str) -> Served:
+            """Start a page and time its first view (as soon as the server answers); it stays up."""
+            log_path = workdir / f"{log_name}.log"
+            server = start_streamlit(script, cwd, env, log_path)
+            running.callback(stop, server)
+            page = Served(name, n, server, drawn, visit(browser, server.url, drawn), log_path=log_path)
+            served.append(page)
+            log(f"{name} {n:,}: first view {page.first.drawn_s:.2f} s")
+            return page
 
-            # peer: st_folium + FastMarkerCluster
-            for n in sizes["peer"]:
-                latlon = public_latlon(dbs[n])
-                points_file = workdir / f"latlon-{n}.npy"
-                np.save(points_file, latlon)
-                env = {"BENCH_MODE": "cluster", "BENCH_POINTS": str(points_file)}
-                server = start_streamlit(Path("peer_app.py"), peer_dir, env, workdir / f"peer-{n}.log")
-                try:
-                    first = visit(browser, server.url, CLUSTER_DRAWN)
-                    again = median_visit(browser, server.url, CLUSTER_DRAWN, repeats)
-                finally:
-                    stop(server)
-                build = build_cluster_render(latlon)
-                results.rows.append(
-                    Row("peer", n, build, again.ws_bytes, again.http_bytes, first.drawn_s, again.drawn_s)
-                )
-                log(f"peer {n:,}: {again.drawn_s:.2f} s, {again.ws_bytes:,} B")
+        # floor: an empty st_folium map
+        serve("floor", 1, Path("peer_app.py"), peer_dir, {"BENCH_MODE": "empty"}, FLOOR_DRAWN, "floor")
 
-            # ours: the explore page
-            for n in sizes["ours"]:
-                env = {"TRYGG_DATABASE_URL": f"sqlite:///{dbs[n]}", "TRYGG_TILES_URL": "none"}
-                log_path = workdir / f"ours-{n}.log"
-                server = start_streamlit(Path("serve.py"), ROOT, env, log_path)
-                try:
-                    first = visit(browser, server.url, OURS_DRAWN)
-                    again = median_visit(browser, server.url, OURS_DRAWN, repeats, pan=True)
-                    zoomed = visit(browser, f"{server.url}/?z=17&lat=56.462&lon=13.598", OURS_DRAWN)
-                    if n == biggest:
-                        results.extra["rss_mb"], results.extra["rss_peak_mb"] = rss_mb(server.process.pid)
-                finally:
-                    stop(server)
-                external = first.external + again.external + zoomed.external
+        # a: one folium.Marker per point, plain HTML, drawn once
+        site = workdir / "site"
+        site.mkdir()
+        with static_site(site) as base:
+            for n in sizes["a"]:
+                _, build = build_markers_page(public_latlon(dbs[n]), site)
+                shown = visit(browser, f"{base}/markers.html", MARKERS_DRAWN)
+                results.rows.append(Row("a", n, build, None, shown.http_bytes, shown.drawn_s, None, "static HTML"))
+                log(f"a {n:,}: {shown.drawn_s:.2f} s")
+
+        # peer: st_folium + FastMarkerCluster
+        for n in sizes["peer"]:
+            latlon = public_latlon(dbs[n])
+            points_file = workdir / f"latlon-{n}.npy"
+            np.save(points_file, latlon)
+            env = {"BENCH_MODE": "cluster", "BENCH_POINTS": str(points_file)}
+            peer = serve("peer", n, Path("peer_app.py"), peer_dir, env, CLUSTER_DRAWN, f"peer-{n}")
+            peer.build_s = build_cluster_render(latlon)
+
+        # ours: the explore page, as in production
+        for n in sizes["ours"]:
+            env = {"TRYGG_DATABASE_URL": f"sqlite:///{dbs[n]}", "TRYGG_TILES_URL": "none"}
+            ours = serve("ours", n, Path("serve.py"), ROOT, env, OURS_DRAWN, f"ours-{n}")
+            ours.build_s = build_ours(dbs[n])
+
+        log(f"repeat views: {sizes['repeats']} rounds over {len(served)} pages, interleaved")
+        interleaved_repeats(browser, served, int(sizes["repeats"]))
+
+        for page in served:
+            again = median(page.repeats)
+            note = ""
+            if page.name == "ours":
+                zoomed = visit(browser, f"{page.server.url}/?z=17&lat=56.462&lon=13.598", OURS_DRAWN)
+                external = page.first.external + again.external + zoomed.external
                 if external:
                     raise AssertionError(f"the explore page asked hosts other than localhost: {external[:5]}")
                 note = f"pan {again.pan_ws_bytes or 0:,} B; z17 {zoomed.drawn_s:.2f} s / {zoomed.ws_bytes:,} B"
-                warmed = re.search(r"warmed the map: \d+ published reports located in ([\d.]+) s", log_path.read_text())
+                warmed = re.search(
+                    r"warmed the map: \d+ published reports located in ([\d.]+) s", page.log_path.read_text()
+                )
                 if warmed:
                     note += f"; warm-up {float(warmed.group(1)):.1f} s"
-                build = build_ours(dbs[n])
-                results.rows.append(
-                    Row("ours", n, build, again.ws_bytes, again.http_bytes, first.drawn_s, again.drawn_s, note)
+                if page.points == biggest:
+                    results.extra["rss_mb"], results.extra["rss_peak_mb"] = rss_mb(page.server.process.pid)
+            results.rows.append(
+                Row(
+                    page.name,
+                    page.points,
+                    page.build_s,
+                    again.ws_bytes,
+                    again.http_bytes,
+                    page.first.drawn_s,
+                    again.drawn_s,
+                    note,
                 )
-                log(f"ours {n:,}: first {first.drawn_s:.2f} s, repeat {again.drawn_s:.2f} s, {again.ws_bytes:,} B")
-        finally:
-            browser.close()
+            )
+            log(f"{page.name} {page.points:,}: repeat {again.drawn_s:.2f} s, {again.ws_bytes:,} B")
 
+    results.rows.sort(key=lambda r: (("floor", "a", "peer", "ours").index(r.name), r.points))
     join_points, join_zones = sizes["join"]
     join_db = dbs[biggest] if biggest >= join_points else None
     results.extra.update(join_benchmark(join_db, join_points, join_zones))

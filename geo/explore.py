@@ -34,7 +34,7 @@ from geo.layers import (
     reports_layer,
     zones_layer,
 )
-from geo.model import WGS84, Category, Moderation, Role, ZoneKind
+from geo.model import WGS84, Category, Moderation, Role, ZoneKind, category_labels
 from geo.store import Store
 from geo.store import reports as reports_table
 from geo.viewstate import ExploreView
@@ -80,10 +80,6 @@ def report_by_id(store: Store, report_id: str, viewer: Role = Role.TEAM) -> gpd.
     geometry = gpd.points_from_xy(frame["lon"], frame["lat"], crs=WGS84)
     found = gpd.GeoDataFrame(frame.drop(columns=["lon", "lat"]), geometry=geometry, crs=WGS84)
     return found if viewer.is_staff else public_reports(found)
-
-
-def category_labels(categories: list[Category], lang: str) -> dict[str, str]:
-    return {c.code: f"{c.icon} {c.label(lang)}".strip() for c in categories}
 
 
 def build_map(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 WGS84 = "EPSG:4326"
@@ -119,6 +120,11 @@ class Category:
 
     def label(self, lang: str) -> str:
         return self.labels.get(lang) or self.labels.get("sv") or self.code
+
+
+def category_labels(categories: Iterable[Category], lang: str) -> dict[str, str]:
+    """Category code -> its icon and label in ``lang``, as lists, maps and charts show it."""
+    return {c.code: f"{c.icon} {c.label(lang)}".strip() for c in categories}
 
 
 @dataclass(frozen=True)

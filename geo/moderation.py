@@ -23,7 +23,7 @@ from geo import mapview
 from geo.auth import STAFF_ROLES, User
 from geo.config import TileSource
 from geo.i18n import format_moment, label, translator
-from geo.model import WGS84, Category, Moderation, Status
+from geo.model import WGS84, Category, Moderation, Status, category_labels
 from geo.privacy import scrub_text
 from geo.store import Store, report_contacts, report_events, reports, utcnow
 
@@ -256,7 +256,7 @@ def queue_map(
 ) -> folium.Map:
     """The moderation queue on a map: every pending report at its exact place
     (``lon``/``lat`` columns, EPSG:4326), the ``selected`` ones ringed, fitted to all."""
-    labels = {c.code: f"{c.icon} {c.label(lang)}".strip() for c in categories}
+    labels = category_labels(categories, lang)
     points = gpd.GeoDataFrame(
         pending.drop(columns=["lon", "lat"]), geometry=gpd.points_from_xy(pending["lon"], pending["lat"]), crs=WGS84
     )

@@ -21,11 +21,11 @@ from geo import mapview
 from geo.analysis import LOCAL_TIME_ZONE, BeforeAfter, before_after, counts_by, reports_in_area
 from geo.auth import STAFF_ROLES, User
 from geo.config import TileSource
-from geo.explore import category_labels, report_table
+from geo.explore import report_table
 from geo.i18n import label, translator
 from geo.io import neutralise_formula
 from geo.layers import ReportFilter, reports_layer, zones_layer
-from geo.model import WGS84, Category, Role, ZoneKind
+from geo.model import WGS84, Category, Role, ZoneKind, category_labels
 from geo.store import Store, reports
 
 EXPORT_COLUMNS = (

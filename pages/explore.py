@@ -15,7 +15,6 @@ from streamlit_folium import st_folium
 from geo.explore import (
     ExploreLayers,
     build_map,
-    category_labels,
     details,
     load_layers,
     report_table,
@@ -24,7 +23,7 @@ from geo.explore import (
 from geo.hexagons import ReportsView, Window, next_window, reports_view, view_bounds
 from geo.i18n import label
 from geo.layers import ReportFilter
-from geo.model import Category, Feeling, Role, Status, TimeOfDay
+from geo.model import Category, Feeling, Role, Status, TimeOfDay, category_labels
 from geo.moderation import describe_event, history
 from geo.startup import POINTS
 from geo.store import Store

@@ -6,7 +6,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo.i18n import format_day, label
-from geo.model import Moderation
+from geo.model import Moderation, category_labels
 from geo.moderation import moderate, pending_reports, queue_map
 from pages._report_actions import report_actions
 from pages._shared import language, settings, staff_only, store, tr
@@ -17,7 +17,7 @@ db = store()
 
 st.title(t("moderation.title"))
 user = staff_only()
-labels = {c.code: f"{c.icon} {c.label(lang)}" for c in db.categories(include_inactive=True)}
+labels = category_labels(db.categories(include_inactive=True), lang)
 
 pending = pending_reports(db, user)
 if pending.empty:

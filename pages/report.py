@@ -16,7 +16,7 @@ from streamlit_folium import st_folium
 from geo import mapview
 from geo.i18n import format_day, label
 from geo.layers import boundary_layer
-from geo.model import Feeling, TimeOfDay
+from geo.model import Feeling, TimeOfDay, category_labels
 from geo.reporting import (
     MAX_TEXT_LENGTH,
     RateLimiter,
@@ -169,7 +169,7 @@ if choices:
     st.radio(
         t("report.category"),
         options=[c.code for c in choices],
-        format_func=lambda code: next(f"{c.icon} {c.label(lang)}" for c in choices if c.code == code),
+        format_func=category_labels(choices, lang).__getitem__,
         captions=[c.help.get(lang) or c.help.get("sv", "") for c in choices],
         index=None,
         key="report_category",

@@ -12,6 +12,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo.i18n import format_day, format_number, label
+from geo.model import category_labels
 from geo.review import area_map, export_csv, export_geojson, export_name, report_rows, review_area, review_areas
 from pages._report_actions import report_actions
 from pages._shared import language, set_query_params, settings, staff_only, store, tr
@@ -127,10 +128,10 @@ with numbers_column:
             if rate.corrected:
                 st.caption(t("review.rate_ratio_corrected"))
 
-category_labels = {c.code: f"{c.icon} {c.label(lang)}".strip() for c in categories}
+labels = category_labels(categories, lang)
 by_category, by_month, by_time = st.tabs([t("review.by_category"), t("review.by_month"), t("review.by_time")])
 with by_category:
-    st.bar_chart(review.by_category.rename(index=lambda c: category_labels.get(c, c)), horizontal=True)
+    st.bar_chart(review.by_category.rename(index=lambda c: labels.get(c, c)), horizontal=True)
 with by_month:
     st.bar_chart(review.by_month)
 with by_time:
@@ -170,7 +171,7 @@ st.selectbox(t("review.report"), options=report_ids, format_func=codes.__getitem
 chosen = review.reports.set_index("id").loc[st.session_state[REPORT_KEY]]
 with st.container(border=True):
     st.markdown(
-        f"**{chosen['ref_code']}** · {category_labels.get(chosen['category'], chosen['category'])} · "
+        f"**{chosen['ref_code']}** · {labels.get(chosen['category'], chosen['category'])} · "
         f"{label('status', chosen['status'], lang)} · {label('moderation', chosen['moderation'], lang)}"
     )
     st.text(chosen["text"] or "–")

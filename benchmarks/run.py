@@ -388,11 +388,11 @@ class Served:
     name: str
     points: int
     server: Server
+    log_path: Path
     drawn: str
     first: Visit
     build_s: float | None = None
     repeats: list[Visit] = field(default_factory=list)
-    log_path: Path | None = None
 
 
 def interleaved_repeats(browser: Any, served: Sequence[Served], rounds: int) -> None:
@@ -441,7 +441,7 @@ def run(quick: bool, workdir: Path, log: Callable[[str], None]) -> Results:
             log_path = workdir / f"{log_name}.log"
             server = start_streamlit(script, cwd, env, log_path)
             running.callback(stop, server)
-            page = Served(name, n, server, drawn, visit(browser, server.url, drawn), log_path=log_path)
+            page = Served(name, n, server, log_path, drawn, visit(browser, server.url, drawn))
             served.append(page)
             log(f"{name} {n:,}: first view {page.first.drawn_s:.2f} s")
             return page

@@ -188,6 +188,13 @@ def test_a_new_map_is_sent_alone_and_the_filters_details_and_table_follow(demo_d
     assert "explore_feeling" in _keys(at), "a map sent once in the session: everything at once"
 
 
+def log_in(at: AppTest, username: str, password: str) -> AppTest:
+    """Fill in the sidebar's staff log-in and press the button, as a person does."""
+    at.text_input(key="login_user").set_value(username)
+    at.text_input(key="login_password").set_value(password)
+    return at.button(key="login").click().run()
+
+
 def _keys(at: AppTest) -> set[str]:
     return {w.key for w in [*at.multiselect, *at.toggle, *at.selectbox, *at.date_input] if w.key}
 
@@ -217,9 +224,7 @@ class TestWhoSeesWhat:
         add_user(Store.open(demo_db), "kommun.anna", "ett långt lösenord", "team")
         at = run_app()
         public_rows = table_rows(at)
-        at.text_input(key="login_user").set_value("kommun.anna")
-        at.text_input(key="login_password").set_value("ett långt lösenord")
-        at.button(key="login").click().run()
+        log_in(at, "kommun.anna", "ett långt lösenord")
         assert not at.exception
         assert at.dataframe, "staff have the table from the start"
         assert "Väntar" in set(at.dataframe[0].value["Granskning"])
@@ -233,9 +238,7 @@ class TestWhoSeesWhat:
 
         add_user(Store.open(demo_db), "kommun.bo", "ett långt lösenord", "team")
         at = run_app()
-        at.text_input(key="login_user").set_value("kommun.bo")
-        at.text_input(key="login_password").set_value("ett långt lösenord")
-        at.button(key="login").click().run()
+        log_in(at, "kommun.bo", "ett långt lösenord")
         assert at.toggle(key=SHOW_TABLE).value
         at.toggle(key=SHOW_TABLE).set_value(False).run()
         assert not at.dataframe
@@ -244,9 +247,7 @@ class TestWhoSeesWhat:
 
     def test_wrong_password_gives_one_generic_message(self, demo_db: str) -> None:
         at = run_app()
-        at.text_input(key="login_user").set_value("nobody")
-        at.text_input(key="login_password").set_value("whatever123")
-        at.button(key="login").click().run()
+        log_in(at, "nobody", "whatever123")
         assert "Inloggningen misslyckades" in at.error[0].value
 
 

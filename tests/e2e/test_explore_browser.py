@@ -151,12 +151,14 @@ def test_a_map_that_never_loads_still_gets_the_filters_language_and_log_in(app: 
     """The first view sends the map alone and waits for its rerun; when the map's code
     does not load, the rest of the page still comes.
 
-    The only test that routes, on purpose: routing is what stops Streamlit from creating
-    component iframes (../shared/TESTING.md), so no map ever draws or reports back; the
-    route also aborts the map component's own files, should an iframe appear after all."""
+    The map component's files are blocked in Chromium itself (DevTools
+    ``Network.setBlockedURLs``), not by Playwright routing, which would change how
+    Streamlit creates component iframes (../shared/TESTING.md)."""
     browsing = open_context(browser, viewport={"width": 1400, "height": 1000})
     page = browsing.page
-    page.route("**/component/streamlit_folium*/**", lambda route: route.abort())
+    devtools = browsing.context.new_cdp_session(page)
+    devtools.send("Network.enable")
+    devtools.send("Network.setBlockedURLs", {"urls": ["*/component/streamlit_folium*"]})
     page.goto(app.url)
     sidebar = page.locator("[data-testid='stSidebar']")
     sidebar.get_by_text("Inloggning för personal").wait_for(timeout=30_000)

@@ -124,3 +124,14 @@ def filled_store(store: Store) -> Store:
     store.add_meeting_places([MeetingPlace("Biblioteket", MeetingPlaceKind.LIBRARY, 13.601, 56.461)])
     store.add_reports_frame(small_reports())
     return store
+
+
+# Property-based tests: a CI profile sized for the 2-core CI machine (and the whole suite's
+# 45-minute budget); HYPOTHESIS_PROFILE=dev for a longer local search.
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+settings.register_profile(
+    "ci", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+settings.register_profile("dev", max_examples=400, deadline=None)
+settings.load_profile(__import__("os").environ.get("HYPOTHESIS_PROFILE", "ci"))

@@ -133,3 +133,26 @@ def settle(page: Page, timeout_s: float = 20.0) -> None:
         elif time.monotonic() - quiet_since >= 1.0:
             return
         page.wait_for_timeout(200)
+
+
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+"""Where `snap` writes when ``TRYGG_SCREENSHOTS=1`` (``scripts/screenshots.sh`` runs the journeys so)."""
+
+
+def snap(page: Page, name: str) -> Path | None:
+    """A screenshot of what the user sees at this step of a journey: always to the test's
+    temporary folder for looking at, and to ``docs/screenshots/NAME.png`` when the journeys run
+    to regenerate the README's pictures (``TRYGG_SCREENSHOTS=1``). Names are
+    ``<journey>-<viewport>-<lang>-<step>``, e.g. ``report-phone-ar-sent``."""
+    import os
+
+    target_dir = SCREENSHOTS if os.environ.get("TRYGG_SCREENSHOTS") == "1" else Path("/tmp/trygg-journeys")
+    target_dir.mkdir(parents=True, exist_ok=True)
+    path = target_dir / f"{name}.png"
+    page.screenshot(path=str(path), full_page=False)
+    return path
+
+
+DESKTOP = {"viewport": {"width": 1440, "height": 900}}
+PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True, "device_scale_factor": 2}
+"""The two viewports every journey runs on (open_context(browser, **PHONE))."""

@@ -49,7 +49,7 @@ from typing import Any
 import numpy as np
 import shapely
 
-from benchmarks.serving import CHROMIUM, CHROMIUM_ARGS, Server, start_streamlit, stop
+from tests.support.serving import CHROMIUM, CHROMIUM_ARGS, Server, start_streamlit, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 VIEWPORT = {"width": 1400, "height": 1000}

@@ -28,7 +28,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from benchmarks.serving import free_port
+from tests.support.serving import free_port
 
 HINT = "run `make test` (scripts/install_system.sh installs postgresql and postgresql-postgis)"
 EMPTY_TEMPLATE = "trygg_postgis"

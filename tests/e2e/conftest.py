@@ -1,83 +1,47 @@
-"""A real `streamlit run serve.py` (the app and its HTTP API) and Debian's Chromium with the network cut.
+"""Browser tests: one Debian Chromium per session (the helpers live in `tests.support`).
 
-Chromium resolves no host but localhost (``--host-resolver-rules``), so a CDN link
-fails to load; every request to another host is also counted, and tests assert the
-count is zero. Requests are not routed: with Streamlit, routing stops component
-iframes (st_folium) from appearing (shared/TESTING.md).
+The names below are re-exported so that ``from tests.e2e.conftest import ...`` keeps working;
+new code imports from ``tests.support.app`` and ``tests.support.browser``.
 """
 
 from __future__ import annotations
 
-import subprocess
-import time
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Frame, Page, sync_playwright
+from playwright.sync_api import Browser, sync_playwright
 
-from benchmarks.serving import CHROMIUM, CHROMIUM_ARGS, Server, start_streamlit, stop
-from geo.demo import seed_demo
-from geo.store import Store
+from tests.support.app import RunningApp, demo_app, start_app, stop_app
+from tests.support.browser import (
+    DESKTOP,
+    LOCAL_HOSTS,
+    PHONE,
+    RUNNING,
+    Browsing,
+    map_frame,
+    open_context,
+    settle,
+    snap,
+)
+from tests.support.serving import CHROMIUM, CHROMIUM_ARGS, ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
-LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1"}
-
-
-@dataclass
-class RunningApp:
-    url: str
-    database_url: str
-    process: subprocess.Popen
-    log: Path
-
-
-def start_app(tmp: Path, database_url: str, extra_env: dict[str, str] | None = None) -> RunningApp:
-    log = tmp / f"streamlit-{uuid.uuid4().hex[:8]}.log"
-    env = {"TRYGG_DATABASE_URL": database_url, "TRYGG_TILES_URL": "none", **(extra_env or {})}
-    server = start_streamlit(Path("serve.py"), ROOT, env, log, timeout_s=60)
-    return RunningApp(server.url, database_url, server.process, log)
-
-
-def stop_app(app: RunningApp) -> None:
-    stop(Server(app.url, app.process), timeout_s=10)
-
-
-@contextmanager
-def demo_app(
-    tmp: Path,
-    database_url: str,
-    *,
-    reports: int,
-    prepare: Callable[[Store], None] | None = None,
-    extra_env: dict[str, str] | None = None,
-) -> Iterator[RunningApp]:
-    """The demo with ``reports`` reports at ``database_url`` (and what ``prepare`` adds to
-    it), served by a real ``streamlit run serve.py`` until the block ends."""
-    store = Store.open(database_url)
-    try:
-        seed_demo(store, reports=reports)
-        if prepare is not None:
-            prepare(store)
-    finally:
-        store.close()
-    running = start_app(tmp, database_url, extra_env)
-    try:
-        yield running
-    finally:
-        stop_app(running)
-
-
-@dataclass
-class Browsing:
-    context: BrowserContext
-    page: Page
-    external_requests: list[str] = field(default_factory=list)
-    console_errors: list[str] = field(default_factory=list)
+__all__ = [
+    "DESKTOP",
+    "LOCAL_HOSTS",
+    "PHONE",
+    "ROOT",
+    "RUNNING",
+    "Browsing",
+    "RunningApp",
+    "demo_app",
+    "map_frame",
+    "open_context",
+    "settle",
+    "snap",
+    "start_app",
+    "stop_app",
+]
 
 
 @pytest.fixture(scope="session")
@@ -88,71 +52,3 @@ def browser() -> Iterator[Browser]:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
-
-
-def open_context(browser: Browser, **options: object) -> Browsing:
-    context = browser.new_context(**options)
-    browsing = Browsing(context, context.new_page())
-
-    def count(request: object) -> None:
-        url = request.url  # type: ignore[attr-defined]
-        host = urlparse(url).hostname
-        if url.startswith(("http:", "https:", "ws:", "wss:")) and host not in LOCAL_HOSTS:
-            browsing.external_requests.append(url)
-
-    context.on("request", count)
-    browsing.page.on("console", lambda m: browsing.console_errors.append(m.text) if m.type == "error" else None)
-    return browsing
-
-
-def map_frame(page: Page, timeout_s: float = 45.0) -> Frame:
-    """The st_folium iframe once Leaflet has drawn at least one vector feature."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        for frame in page.frames:
-            try:
-                if frame.query_selector(".leaflet-container .leaflet-overlay-pane canvas, .leaflet-overlay-pane path"):
-                    return frame
-            except Exception:  # frames come and go while Streamlit renders
-                continue
-        page.wait_for_timeout(250)
-    raise AssertionError("no Leaflet map with drawn features appeared")
-
-
-RUNNING = "[data-testid='stStatusWidgetRunningIcon'], [data-testid='stStatusWidgetRunningManIcon']"
-
-
-def settle(page: Page, timeout_s: float = 20.0) -> None:
-    """Wait until Streamlit has shown no "running" indicator for a second, so a click
-    is not swallowed by a rerun still in flight (best effort: returns at the timeout)."""
-    deadline = time.monotonic() + timeout_s
-    quiet_since = time.monotonic()
-    while time.monotonic() < deadline:
-        if page.locator(RUNNING).count():
-            quiet_since = time.monotonic()
-        elif time.monotonic() - quiet_since >= 1.0:
-            return
-        page.wait_for_timeout(200)
-
-
-SCREENSHOTS = ROOT / "docs" / "screenshots"
-"""Where `snap` writes when ``TRYGG_SCREENSHOTS=1`` (``scripts/screenshots.sh`` runs the journeys so)."""
-
-
-def snap(page: Page, name: str) -> Path | None:
-    """A screenshot of what the user sees at this step of a journey: always to the test's
-    temporary folder for looking at, and to ``docs/screenshots/NAME.png`` when the journeys run
-    to regenerate the README's pictures (``TRYGG_SCREENSHOTS=1``). Names are
-    ``<journey>-<viewport>-<lang>-<step>``, e.g. ``report-phone-ar-sent``."""
-    import os
-
-    target_dir = SCREENSHOTS if os.environ.get("TRYGG_SCREENSHOTS") == "1" else Path("/tmp/trygg-journeys")
-    target_dir.mkdir(parents=True, exist_ok=True)
-    path = target_dir / f"{name}.png"
-    page.screenshot(path=str(path), full_page=False)
-    return path
-
-
-DESKTOP = {"viewport": {"width": 1440, "height": 900}}
-PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True, "device_scale_factor": 2}
-"""The two viewports every journey runs on (open_context(browser, **PHONE))."""

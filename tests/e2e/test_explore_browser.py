@@ -12,7 +12,8 @@ from playwright.sync_api import Browser, Frame
 
 from geo.model import MeetingPlace, MeetingPlaceKind, Zone, ZoneKind
 from geo.store import Store
-from tests.e2e.conftest import RunningApp, demo_app, map_frame, open_context, settle
+from tests.support.app import RunningApp, demo_app
+from tests.support.browser import map_frame, open_context, settle
 
 pytestmark = pytest.mark.e2e
 

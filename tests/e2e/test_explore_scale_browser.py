@@ -11,7 +11,8 @@ from playwright.sync_api import Browser
 from geo.layers import ReportFilter, count_reports
 from geo.model import Role
 from geo.store import Store
-from tests.e2e.conftest import RunningApp, demo_app, map_frame, open_context
+from tests.support.app import RunningApp, demo_app
+from tests.support.browser import map_frame, open_context
 
 pytestmark = pytest.mark.e2e
 

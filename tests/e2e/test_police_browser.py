@@ -14,7 +14,8 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from geo.auth import add_user
 from geo.privacy import coarsen_points
 from geo.store import Store
-from tests.e2e.conftest import RunningApp, demo_app, map_frame, open_context, settle
+from tests.support.app import RunningApp, demo_app
+from tests.support.browser import map_frame, open_context, settle
 
 pytestmark = pytest.mark.e2e
 TIMEOUT_MS = 45_000

@@ -16,7 +16,8 @@ from playwright.sync_api import Browser, Frame, Locator, Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from geo.store import REF_CODE_ALPHABET, REF_CODE_LENGTH, Store
-from tests.e2e.conftest import Browsing, RunningApp, demo_app, map_frame, open_context
+from tests.support.app import RunningApp, demo_app
+from tests.support.browser import Browsing, map_frame, open_context
 
 pytestmark = pytest.mark.e2e
 

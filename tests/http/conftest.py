@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from geo.store import Store, utcnow
-from tests.e2e.conftest import RunningApp, demo_app
+from tests.support.app import RunningApp, demo_app
 
 __all__ = ["RunningApp", "api_server", "fetch"]
 

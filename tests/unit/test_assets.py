@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import re
 import subprocess
 import sys
@@ -348,9 +347,3 @@ class TestExternalHosts:
     def test_local_page_has_none(self) -> None:
         assert assets.external_hosts('<script src="/app/static/vendor/jquery-3.7.1/jquery.min.js"></script>') == set()
 
-
-def test_assets_module_does_not_import_streamlit() -> None:
-    tree = ast.parse(Path(assets.__file__).read_text(encoding="utf-8"))
-    imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
-    imported |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
-    assert not {name for name in imported if name.split(".")[0] == "streamlit"}

@@ -1,7 +1,7 @@
-"""A real ``streamlit run`` on a free localhost port, for the benchmarks and the tests.
+"""A real ``streamlit run`` on a free localhost port, for the tests and the benchmarks.
 
-Standard library only, so the test suite can start its servers the same way the
-benchmarks do without loading the benchmarks themselves.
+Standard library only. The library (`geo/`) never imports this; the benchmarks
+(`benchmarks/run.py`) start their pages with it, as the tests do.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 """Debian's Chromium, which `make test` installs."""
 CHROMIUM_ARGS = [  # headless and cut off: no host resolves but localhost, so a CDN link fails

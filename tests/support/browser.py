@@ -1,0 +1,95 @@
+"""Debian's Chromium with the network cut, and waiting for what a user would wait for.
+
+Chromium resolves no host but localhost (``--host-resolver-rules``), so a CDN link
+fails to load; every request to another host is also counted, and tests assert the
+count is zero. Requests are not routed: with Streamlit, routing stops component
+iframes (st_folium) from appearing (shared/TESTING.md).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+from playwright.sync_api import Browser, BrowserContext, Frame, Page
+
+from tests.support.serving import ROOT
+
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1"}
+
+
+@dataclass
+class Browsing:
+    context: BrowserContext
+    page: Page
+    external_requests: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+
+
+def open_context(browser: Browser, **options: object) -> Browsing:
+    context = browser.new_context(**options)
+    browsing = Browsing(context, context.new_page())
+
+    def count(request: object) -> None:
+        url = request.url  # type: ignore[attr-defined]
+        host = urlparse(url).hostname
+        if url.startswith(("http:", "https:", "ws:", "wss:")) and host not in LOCAL_HOSTS:
+            browsing.external_requests.append(url)
+
+    context.on("request", count)
+    browsing.page.on("console", lambda m: browsing.console_errors.append(m.text) if m.type == "error" else None)
+    return browsing
+
+
+def map_frame(page: Page, timeout_s: float = 45.0) -> Frame:
+    """The st_folium iframe once Leaflet has drawn at least one vector feature."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        for frame in page.frames:
+            try:
+                if frame.query_selector(".leaflet-container .leaflet-overlay-pane canvas, .leaflet-overlay-pane path"):
+                    return frame
+            except Exception:  # frames come and go while Streamlit renders
+                continue
+        page.wait_for_timeout(250)
+    raise AssertionError("no Leaflet map with drawn features appeared")
+
+
+RUNNING = "[data-testid='stStatusWidgetRunningIcon'], [data-testid='stStatusWidgetRunningManIcon']"
+
+
+def settle(page: Page, timeout_s: float = 20.0) -> None:
+    """Wait until Streamlit has shown no "running" indicator for a second, so a click
+    is not swallowed by a rerun still in flight (best effort: returns at the timeout)."""
+    deadline = time.monotonic() + timeout_s
+    quiet_since = time.monotonic()
+    while time.monotonic() < deadline:
+        if page.locator(RUNNING).count():
+            quiet_since = time.monotonic()
+        elif time.monotonic() - quiet_since >= 1.0:
+            return
+        page.wait_for_timeout(200)
+
+
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+"""Where `snap` writes when ``TRYGG_SCREENSHOTS=1`` (``scripts/screenshots.sh`` runs the journeys so)."""
+
+
+def snap(page: Page, name: str) -> Path | None:
+    """A screenshot of what the user sees at this step of a journey: always to the test's
+    temporary folder for looking at, and to ``docs/screenshots/NAME.png`` when the journeys run
+    to regenerate the README's pictures (``TRYGG_SCREENSHOTS=1``). Names are
+    ``<journey>-<viewport>-<lang>-<step>``, e.g. ``report-phone-ar-sent``."""
+    target_dir = SCREENSHOTS if os.environ.get("TRYGG_SCREENSHOTS") == "1" else Path("/tmp/trygg-journeys")
+    target_dir.mkdir(parents=True, exist_ok=True)
+    path = target_dir / f"{name}.png"
+    page.screenshot(path=str(path), full_page=False)
+    return path
+
+
+DESKTOP = {"viewport": {"width": 1440, "height": 900}}
+PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True, "device_scale_factor": 2}
+"""The two viewports every journey runs on (open_context(browser, **PHONE))."""

@@ -2,7 +2,8 @@
 # Installs the Debian packages a command needs, only when something is missing.
 #   scripts/install_system.sh run    -> python3-venv, nodejs, npm
 #   scripts/install_system.sh test   -> the above plus chromium (browser tests), gdal-bin (ogrinfo reads exports)
-#                                       and postgresql + postgresql-postgis (= postgresql-15-postgis-3; the tests start their own server)
+#                                       postgresql + postgresql-postgis (= postgresql-15-postgis-3; the tests start their own server)
+#                                       and fonts-noto-color-emoji (journey screenshots)
 set -euo pipefail
 profile="${1:-run}"
 need=()
@@ -14,6 +15,8 @@ if [ "$profile" = "test" ]; then
   # initdb/pg_ctl live in /usr/lib/postgresql/<version>/bin; PostGIS is an extension of that version.
   compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql)
   compgen -G "/usr/share/postgresql/*/extension/postgis.control" >/dev/null || need+=(postgresql-postgis)
+  # screenshots of the journeys show what a phone shows: emoji (category icons) drawn, not empty boxes
+  [ -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || need+=(fonts-noto-color-emoji)
 fi
 [ "${#need[@]}" -eq 0 ] && exit 0
 echo "installing Debian packages: ${need[*]}"

@@ -97,6 +97,11 @@ def format_day(value: dt.date | dt.datetime, lang: str) -> str:
     return format_date(value, format="medium", locale=_locale(lang))
 
 
+def format_month(value: dt.date, lang: str) -> str:
+    """A month and year as people of ``lang`` name it (``november 2026``)."""
+    return format_date(value, format="LLLL y", locale=_locale(lang))
+
+
 def format_moment(value: dt.datetime, lang: str) -> str:
     """A UTC time shown in Swedish local time, in the reader's language."""
     return format_datetime(value, format="medium", tzinfo=_tz(), locale=_locale(lang))

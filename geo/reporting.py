@@ -1,6 +1,7 @@
 """Rapportera: a resident's report from draft to reference code, and its public status.
 
-The flow: `validate` a `ReportDraft` → show `preview_text` and `nearby_reports` →
+The flow: `validate` a `ReportDraft` → show `preview_text` and `nearby_reports` (only what
+the public may see: published reports on the public grid, distances rounded up) →
 `submit` (scrubs the text, stores the report as pending, returns the reference code
 only after the row is committed). `public_status` answers a reference code with
 the public status and comment, nothing else. `RateLimiter` keeps one session from
@@ -19,20 +20,21 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-import geopandas as gpd
 import numpy as np
 import shapely
 
 from geo.crs import to_sweref99tm
 from geo.i18n import normalize_language
-from geo.layers import ReportFilter, reports_layer
+from geo.layers import LOCAL_TIME_ZONE, ReportFilter, public_reports, reports_layer
 from geo.model import Category, Feeling, Moderation, Role, Source, Status, TimeOfDay
-from geo.privacy import is_valid_email, scrub_text
+from geo.privacy import PUBLIC_GRID_M, is_valid_email, scrub_text
 from geo.store import REF_CODE_ALPHABET, REF_CODE_LENGTH, Store, utcnow
 
 MAX_TEXT_LENGTH = 1000
 NEARBY_RADIUS_M = 100.0
 NEARBY_DAYS = 90
+NEARBY_STEP_M = 50
+"""Distances in the duplicate hint are rounded up to this many metres ("inom 100 m")."""
 
 
 @dataclass(frozen=True)
@@ -58,12 +60,32 @@ class Problem:
 
     field: str
     key: str
+    values: tuple[tuple[str, int], ...] = ()
+    """Numbers the message names (``n``, ``over``), as pairs so the problem stays hashable."""
 
 
 @dataclass(frozen=True)
 class Submitted:
     id: str
     ref_code: str
+
+
+@dataclass(frozen=True)
+class NearbyReport:
+    """What a resident may learn of a published report near their pin, to support it
+    instead of sending a duplicate: never its text, its exact place or anything unpublished.
+
+    ``key`` identifies the report for `Store.add_supporter` and stays on the server (pages
+    must not put it into the page). ``month`` is the first day of the month it was made
+    (Swedish local time); ``within_m`` the distance from the pin to the report's public
+    grid cell (SWEREF 99 TM, EPSG:3006), rounded up to `NEARBY_STEP_M` metres.
+    """
+
+    key: str
+    category: str
+    month: dt.date
+    within_m: int
+    supporters: int
 
 
 @dataclass(frozen=True)
@@ -87,7 +109,7 @@ def validate(draft: ReportDraft, *, boundary: shapely.Geometry | None, categorie
     problems: list[Problem] = []
     if draft.lon is None or draft.lat is None:
         problems.append(Problem("pin", "report.error.no_pin"))
-    elif boundary is not None and not shapely.intersects_xy(boundary, draft.lon, draft.lat):
+    elif not _inside(draft.lon, draft.lat, boundary):
         problems.append(Problem("pin", "report.error.outside"))
     if draft.feeling not in {f.value for f in Feeling}:
         problems.append(Problem("feeling", "report.error.feeling"))
@@ -96,8 +118,10 @@ def validate(draft: ReportDraft, *, boundary: shapely.Geometry | None, categorie
         problems.append(Problem("category", "report.error.category"))
     if draft.time_of_day not in {t.value for t in TimeOfDay}:
         problems.append(Problem("time_of_day", "report.error.time_of_day"))
-    if len(draft.text) > MAX_TEXT_LENGTH:
-        problems.append(Problem("text", "report.error.text_too_long"))
+    stored = len(preview_text(draft))
+    if stored > MAX_TEXT_LENGTH:  # measured as stored: a scrubbed e-mail address can grow
+        values = (("n", stored), ("over", stored - MAX_TEXT_LENGTH))
+        problems.append(Problem("text", "report.error.text_too_long", values))
     email = draft.email.strip()
     if email and not is_valid_email(email):
         problems.append(Problem("email", "report.error.email"))
@@ -153,25 +177,48 @@ def nearby_reports(
     radius_m: float = NEARBY_RADIUS_M,
     days: int = NEARBY_DAYS,
     now: dt.datetime | None = None,
-) -> gpd.GeoDataFrame:
-    """Published or pending reports of ``category`` within ``radius_m`` metres of
-    (``lon``, ``lat``) (EPSG:4326), made in the last ``days`` days, nearest first,
-    with a ``distance_m`` column measured in SWEREF 99 TM (EPSG:3006)."""
+) -> list[NearbyReport]:
+    """Open, published reports of ``category`` made in the last ``days`` days whose public
+    place (snapped to the `PUBLIC_GRID_M` grid, as on the public map) lies within ``radius_m``
+    metres of the pin (``lon``, ``lat``, EPSG:4326), nearest first.
+
+    The hint is read as the public reads the map (`Role.PUBLIC`): a pending or rejected
+    report is never found, so moving the pin about cannot locate one; distances are measured
+    in SWEREF 99 TM (EPSG:3006) to the grid cell, not to the report, and rounded up.
+    """
     now = now or utcnow()
     since = (now - dt.timedelta(days=days)).date()
+    reach = radius_m + PUBLIC_GRID_M  # a report's cell centre is up to half a diagonal from it
     # A generous box in degrees first (1° lat ≈ 111 km; lon shrinks with latitude).
-    dlat = radius_m / 111_000 * 1.5
+    dlat = reach / 111_000 * 1.5
     dlon = dlat / max(np.cos(np.radians(lat)), 0.1)
     flt = ReportFilter(categories=(category,), date_from=since)
-    found = reports_layer(store, flt, viewer=Role.TEAM, bbox=(lon - dlon, lat - dlat, lon + dlon, lat + dlat))
+    found = reports_layer(store, flt, viewer=Role.PUBLIC, bbox=(lon - dlon, lat - dlat, lon + dlon, lat + dlat))
     found = found[found["status"].map(lambda s: Status(s).is_open)]
     if found.empty:
-        return found.assign(distance_m=np.array([], dtype=float))
-    x, y = to_sweref99tm().transform(found.geometry.x.to_numpy(), found.geometry.y.to_numpy())
+        return []
+    public = public_reports(found)
+    x, y = to_sweref99tm().transform(public.geometry.x.to_numpy(), public.geometry.y.to_numpy())
     x0, y0 = to_sweref99tm().transform(lon, lat)
-    distance = np.hypot(np.asarray(x) - x0, np.asarray(y) - y0)
-    found = found.assign(distance_m=distance)
-    return found[found["distance_m"] <= radius_m].sort_values("distance_m").reset_index(drop=True)
+    public = public.assign(distance_m=np.hypot(np.asarray(x) - x0, np.asarray(y) - y0))
+    public = public[public["distance_m"] <= radius_m].sort_values(["distance_m", "created_at"], kind="stable")
+    return [
+        NearbyReport(
+            key=str(row.id),
+            category=str(row.category),
+            month=_local_month(row.created_at.to_pydatetime()),
+            within_m=max(NEARBY_STEP_M, math.ceil(row.distance_m / NEARBY_STEP_M) * NEARBY_STEP_M),
+            supporters=int(row.supporters),
+        )
+        for row in public.itertuples()
+    ]
+
+
+def _local_month(moment: dt.datetime) -> dt.date:
+    """The first day of the month of ``moment`` (naive UTC or aware) in Swedish time."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+    local = aware.astimezone(LOCAL_TIME_ZONE)
+    return dt.date(local.year, local.month, 1)
 
 
 def public_status(store: Store, ref_code: str) -> PublicStatus | None:
@@ -234,6 +281,16 @@ class RateLimiter:
         horizon = self.clock() - self.window_s
         while self._events and self._events[0] <= horizon:
             self._events.popleft()
+
+
+def _inside(lon: float, lat: float, boundary: shapely.Geometry | None) -> bool:
+    """Whether (lon, lat), EPSG:4326, is a place at all (finite degrees within ±180 / ±90)
+    and inside ``boundary`` (its border included) when there is one."""
+    try:
+        on_earth = math.isfinite(lon) and math.isfinite(lat) and abs(lon) <= 180 and abs(lat) <= 90
+    except TypeError:
+        return False
+    return on_earth and (boundary is None or bool(shapely.intersects_xy(boundary, lon, lat)))
 
 
 def _plain(text: str) -> str:

@@ -14,7 +14,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo import mapview
-from geo.i18n import format_day, label
+from geo.i18n import format_month, label
 from geo.layers import boundary_layer
 from geo.model import Feeling, TimeOfDay, category_labels
 from geo.reporting import (
@@ -37,6 +37,8 @@ PREVIEW_KEY = "report_preview"
 DONE_KEY = "report_done"
 LIMITER_KEY = "report_limiter"
 MAP_KEY = "report_map"
+NEARBY_KEY = "report_nearby"
+SUPPORT_ERROR_KEY = "report_support_error"
 FIELDS = ("report_feeling", "report_category", "report_tod", "report_text", "report_email", "report_consent")
 PIN_ZOOM = 15
 
@@ -93,10 +95,23 @@ def set_pin(lon: float, lat: float) -> None:
     st.session_state[PROBLEMS_KEY] = [p for p in st.session_state.get(PROBLEMS_KEY) or [] if p.field != "pin"]
 
 
+def support(number: int) -> None:
+    """+1 on the ``number``th report of the duplicate hint shown in the previous run."""
+    keys: list[str] = st.session_state.get(NEARBY_KEY) or []
+    if number >= len(keys):
+        return
+    if not limiter.allowed():
+        st.session_state[SUPPORT_ERROR_KEY] = t("report.rate_limited", minutes=max(1, limiter.retry_after_s() // 60))
+        return
+    limiter.record()
+    supporters = db.add_supporter(keys[number])
+    st.session_state[DONE_KEY] = {"kind": "support", "supporters": supporters}
+
+
 def problem_here(field: str) -> None:
     for problem in st.session_state.get(PROBLEMS_KEY) or []:
         if problem.field == field:
-            st.error(t(problem.key, max=MAX_TEXT_LENGTH))
+            st.error(t(problem.key, max=MAX_TEXT_LENGTH, **dict(problem.values)))
 
 
 st.title(t("report.title"))
@@ -186,7 +201,12 @@ st.radio(
     key="report_tod",
 )
 problem_here("time_of_day")
-st.text_area(t("report.text"), key="report_text", max_chars=MAX_TEXT_LENGTH, help=t("report.text_help"))
+# No max_chars: Streamlit would drop a whole paste longer than it without a word (TESTING.md).
+# Everything typed stays in the field; an over-long text is explained here and refused on preview.
+st.text_area(t("report.text"), key="report_text", help=t("report.text_help"))
+typed = len(preview_text(current_draft()))
+if typed > MAX_TEXT_LENGTH and not any(p.field == "text" for p in st.session_state.get(PROBLEMS_KEY) or []):
+    st.warning(t("report.text_over", n=typed, max=MAX_TEXT_LENGTH, over=typed - MAX_TEXT_LENGTH))
 problem_here("text")
 
 # 3. Optional follow-up by e-mail, with explicit consent.
@@ -222,28 +242,27 @@ if previewed is not None and asdict(previewed) == asdict(draft):
     st.markdown(f"**{t('report.email')}**")
     st.text(t("report.email_given") if draft.email.strip() else t("report.email_none"))
 
-    nearby = nearby_reports(db, draft.lon, draft.lat, draft.category)
-    if not nearby.empty:
+    nearby = nearby_reports(db, draft.lon, draft.lat, draft.category)[:5]
+    # Only the hint's own index reaches the page; the reports' ids stay on the server.
+    st.session_state[NEARBY_KEY] = [found.key for found in nearby]
+    if nearby:
         st.warning(t("report.nearby", n=len(nearby)))
-        for row in nearby.head(5).itertuples():
-            columns = st.columns([3, 1])
+        category_names = category_labels(categories, lang)
+        for number, found in enumerate(nearby):
+            columns = st.columns([3, 1], vertical_alignment="center")
             columns[0].text(
                 t(
                     "report.nearby_item",
-                    date=format_day(row.created_at.to_pydatetime(), lang),
-                    distance=round(row.distance_m),
-                    n=int(row.supporters),
+                    category=category_names.get(found.category, found.category),
+                    month=format_month(found.month, lang),
+                    distance=found.within_m,
+                    n=found.supporters,
                 )
             )
-            if columns[1].button(t("report.support"), key=f"report_support_{row.id}"):
-                if not limiter.allowed():
-                    st.error(t("report.rate_limited", minutes=max(1, limiter.retry_after_s() // 60)))
-                else:
-                    limiter.record()
-                    supporters = db.add_supporter(row.id)
-                    st.session_state[DONE_KEY] = {"kind": "support", "supporters": supporters}
-                    st.rerun()
+            columns[1].button(t("report.support"), key=f"report_support_{number}", on_click=support, args=(number,))
 
+    if error := st.session_state.pop(SUPPORT_ERROR_KEY, None):
+        st.error(error)
     if st.button(t("report.confirm"), type="primary", key="report_confirm"):
         if is_probably_bot(draft):
             st.error(t("report.error.rejected"))

@@ -7,6 +7,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from geo.auth import User
+from geo.model import Moderation, Role
+from geo.moderation import moderate
 from geo.store import Store
 from tests.app.conftest import app_on_demo
 
@@ -133,21 +136,44 @@ def test_bad_email_and_missing_consent(db: Store) -> None:
     assert "anna@example.se" not in row["text"]
 
 
-def test_text_box_stops_at_1000_characters(db: Store) -> None:
-    at = report_page()
-    assert at.text_area(key="report_text").proto.max_chars == 1000
+def test_issue_15_a_paste_over_1000_characters_stays_in_the_box_and_is_explained(db: Store) -> None:
+    pasted = "Mörkt och ödsligt vid gångtunneln. " * 43  # 1,505 characters
+    at = fill(report_page(), text=pasted)
+    assert at.text_area(key="report_text").proto.max_chars == 0, "max_chars drops a long paste without a word"
+    assert at.text_area(key="report_text").value == pasted
+    assert any("1504 tecken" in w.value and "504" in w.value for w in at.warning), [w.value for w in at.warning]
+    press(at, "Förhandsgranska")
+    assert any("Texten är för lång: 1504 tecken" in e.value for e in at.error), [e.value for e in at.error]
+    assert not [b for b in at.button if b.label == "Skicka rapporten"]
+    assert at.text_area(key="report_text").value == pasted, "nothing typed may vanish"
+    at.text_area(key="report_text").set_value(pasted[:990]).run()
+    press(at, "Förhandsgranska")
+    press(at, "Skicka rapporten")
+    assert db.report_by_ref(at.code[0].value)["text"] == pasted[:990].strip()
 
 
-def test_nearby_report_can_be_supported_instead_of_duplicated(db: Store) -> None:
+def test_nearby_published_report_can_be_supported_instead_of_duplicated(db: Store) -> None:
     first = fill(report_page())
     press(first, "Förhandsgranska")
     press(first, "Skicka rapporten")
+    code = first.code[0].value
+    at = fill(report_page())
+    press(at, "Förhandsgranska")
+    assert not any("redan rapporterat" in w.value for w in at.warning), "a pending report was hinted at"
+    publish(db, code)
     at = fill(report_page())
     press(at, "Förhandsgranska")
     assert any("redan rapporterat" in w.value for w in at.warning)
+    hint = [t.value for t in at.text if "instämmer" in t.value]
+    assert len(hint) == 1 and "Dålig belysning" in hint[0] and "inom 50 m" in hint[0], hint
+    assert "gångtunneln" not in hint[0] and "56.46" not in hint[0], hint
     press(at, "+1 Jag instämmer")
     assert db.count_reports() == 1
-    assert db.report_by_ref(first.code[0].value)["supporters"] == 1
+    assert db.report_by_ref(code)["supporters"] == 1
+
+
+def publish(db: Store, code: str) -> None:
+    moderate(db, [db.report_by_ref(code)["id"]], Moderation.PUBLISHED, User("moderator", Role.TEAM))
 
 
 def test_sixth_report_within_ten_minutes_is_refused_kindly(db: Store) -> None:

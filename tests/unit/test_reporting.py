@@ -8,6 +8,8 @@ import shapely
 from geo.i18n import LANGUAGES, messages
 from geo.model import Category, Feeling
 from geo.reporting import (
+    NEARBY_STEP_M,
+    NearbyReport,
     RateLimiter,
     ReportDraft,
     is_probably_bot,
@@ -47,6 +49,9 @@ class TestValidate:
             ({"category": "bra_belysning"}, ("category", "report.error.category")),  # a safe reason for otrygg
             ({"time_of_day": "morgon"}, ("time_of_day", "report.error.time_of_day")),
             ({"text": "x" * 1001}, ("text", "report.error.text_too_long")),
+            ({"lon": float("nan"), "lat": 56.46}, ("pin", "report.error.outside")),
+            ({"lon": 13.6, "lat": float("inf")}, ("pin", "report.error.outside")),
+            ({"lon": 500.0, "lat": 56.46}, ("pin", "report.error.outside")),
             ({"email": "anna@"}, ("email", "report.error.email")),
             ({"email": "anna@example.se"}, ("email", "report.error.consent")),
         ],
@@ -119,17 +124,46 @@ class TestSubmit:
 
 class TestNearby:
     def test_same_category_within_100_m_and_90_days(self, filled_store: Store) -> None:
-        # rapport 0: dalig_belysning at (13.600, 56.460), 5 days old, open.
+        # rapport 0: dalig_belysning at (13.600, 56.460), 5 days old, open, published.
         near = nearby_reports(filled_store, 13.6012, 56.4603, "dalig_belysning", now=NOW)
-        assert list(near["text"]) == ["rapport 0"]
-        assert 60 < near["distance_m"].iloc[0] < 100
+        assert [(n.category, n.month, n.within_m, n.supporters) for n in near] == [
+            ("dalig_belysning", dt.date(2026, 10, 1), 100, 0)
+        ]
 
     def test_farther_than_100_m_is_not_nearby(self, filled_store: Store) -> None:
-        assert nearby_reports(filled_store, 13.6020, 56.4610, "dalig_belysning", now=NOW).empty
+        assert nearby_reports(filled_store, 13.6025, 56.4615, "dalig_belysning", now=NOW) == []
 
     def test_older_than_90_days_or_other_category_is_not_nearby(self, filled_store: Store) -> None:
-        assert nearby_reports(filled_store, 13.600, 56.460, "trafik", now=NOW).empty
-        assert nearby_reports(filled_store, 13.600, 56.460, "dalig_belysning", now=NOW + dt.timedelta(days=96)).empty
+        assert nearby_reports(filled_store, 13.600, 56.460, "trafik", now=NOW) == []
+        assert nearby_reports(filled_store, 13.600, 56.460, "dalig_belysning", now=NOW + dt.timedelta(days=96)) == []
+
+    def test_issue_15_the_hint_says_nothing_the_public_may_not_see(self, filled_store: Store) -> None:
+        near = nearby_reports(filled_store, 13.600, 56.460, "dalig_belysning", now=NOW)
+        assert len(near) == 1
+        fields = set(NearbyReport.__dataclass_fields__)
+        assert fields == {"key", "category", "month", "within_m", "supporters"}, "no text, no place, no status"
+        assert near[0].within_m % NEARBY_STEP_M == 0
+
+    def test_issue_15_moving_the_pin_cannot_locate_a_pending_report(self, filled_store: Store) -> None:
+        pending = submit(filled_store, GOOD, now=NOW)  # at (13.600, 56.460), like the published rapport 0
+        published = filled_store.report_by_ref(pending.ref_code)
+        assert published["moderation"] == "pending"
+        seen: set[str] = set()
+        for step in range(-12, 13):  # the pin walks 240 m across the pending report, 10 m at a time
+            for lon, lat in ((13.600 + step * 0.00016, 56.460), (13.600, 56.460 + step * 0.00009)):
+                seen |= {n.key for n in nearby_reports(filled_store, lon, lat, "dalig_belysning", now=NOW)}
+        assert published["id"] not in seen
+        rejected_id = filled_store.reports_frame(columns=("id", "text")).set_index("text").loc["rapport 5", "id"]
+        for lon, lat in ((13.745, 56.580), (13.7455, 56.5803)):  # the rejected rapport 5
+            found = nearby_reports(filled_store, lon, lat, "dalig_belysning", now=NOW)
+            assert rejected_id not in {n.key for n in found}
+
+    def test_issue_15_distances_are_to_the_public_cell_rounded_up(self, filled_store: Store) -> None:
+        distances = set()
+        for step in range(0, 10):
+            near = nearby_reports(filled_store, 13.600 + step * 0.0001, 56.460, "dalig_belysning", now=NOW)
+            distances |= {n.within_m for n in near}
+        assert distances <= {50, 100}, distances
 
 
 class TestStatus:

@@ -207,7 +207,7 @@ def before_after(
         return None
     after_end = start + dt.timedelta(days=days)
     before_start = start - dt.timedelta(days=days)
-    local_days = created_at.dt.tz_convert(LOCAL_TIME_ZONE).dt.date if not created_at.empty else created_at
+    local_days = pd.to_datetime(created_at, utc=True).dt.tz_convert(LOCAL_TIME_ZONE).dt.date
     before = int(((local_days >= before_start) & (local_days < start)).sum())
     after = int(((local_days >= start) & (local_days < after_end)).sum())
     return BeforeAfter(

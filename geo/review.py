@@ -10,7 +10,7 @@ else gets `PermissionError`.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import folium
 import geopandas as gpd
@@ -25,7 +25,7 @@ from geo.explore import report_table
 from geo.i18n import label, translator
 from geo.io import neutralise_formula
 from geo.layers import ReportFilter, reports_layer, zones_layer
-from geo.model import WGS84, Category, Role, ZoneKind, category_labels
+from geo.model import WGS84, Category, Feeling, Moderation, Role, ZoneKind, category_labels
 from geo.store import Store, reports
 
 EXPORT_COLUMNS = (
@@ -44,6 +44,36 @@ EXPORT_COLUMNS = (
 
 
 @dataclass(frozen=True)
+class Counted:
+    """Which of an area's reports the before/after comparison counts: reports of these
+    ``feelings``, of these ``categories`` (empty: every category) and, with
+    ``published_only``, only those a moderator has published. The default counts
+    published otrygg reports of every category, so trygg reports and reports nobody has
+    checked yet do not blur the question "did it feel less unsafe after the promise?"."""
+
+    feelings: frozenset[str] = field(default_factory=lambda: frozenset({Feeling.UNSAFE.value}))
+    categories: frozenset[str] = frozenset()
+    published_only: bool = True
+
+    def __post_init__(self) -> None:
+        unknown = set(self.feelings) - {f.value for f in Feeling}
+        if not self.feelings or unknown:
+            allowed = [f.value for f in Feeling]
+            raise ValueError(f"feelings must be a non-empty subset of {allowed}, got {sorted(self.feelings)!r}")
+
+    def select(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The rows of ``frame`` (an area's reports) that this choice counts."""
+        if frame.empty:
+            return frame
+        keep = frame["feeling"].isin(list(self.feelings))
+        if self.categories:
+            keep &= frame["category"].isin(list(self.categories))
+        if self.published_only:
+            keep &= frame["moderation"] == Moderation.PUBLISHED.value
+        return frame[keep]
+
+
+@dataclass(frozen=True)
 class AreaReview:
     """One area and what happened inside it (all geometry EPSG:4326)."""
 
@@ -53,6 +83,10 @@ class AreaReview:
     by_month: pd.Series
     by_time_of_day: pd.Series
     comparison: BeforeAfter | None
+    counted: Counted = Counted()
+    """What the comparison counted."""
+    counted_reports: int = 0
+    """How many of the area's reports (all dates) that choice holds."""
 
 
 def _check_staff(actor: User | None) -> User:
@@ -71,10 +105,18 @@ def review_areas(store: Store, actor: User | None) -> gpd.GeoDataFrame:
     return areas.assign(_order=areas["kind"].map(order)).sort_values(["_order", "name"]).drop(columns="_order")
 
 
-def review_area(store: Store, zone_id: str, actor: User | None, *, today: dt.date | None = None) -> AreaReview | None:
+def review_area(
+    store: Store,
+    zone_id: str,
+    actor: User | None,
+    *,
+    today: dt.date | None = None,
+    counted: Counted = Counted(),
+) -> AreaReview | None:
     """The area ``zone_id`` with its reports (exact places, pending ones included,
-    rejected ones not), its counts and its before/after comparison; None for an
-    unknown area. ``today`` is a Swedish local day (default: now)."""
+    rejected ones not), its counts and its before/after comparison of the reports
+    ``counted`` chooses; None for an unknown area. ``today`` is a Swedish local day
+    (default: now)."""
     _check_staff(actor)
     areas = zones_layer(store)
     match = areas[areas["id"] == zone_id]
@@ -85,10 +127,11 @@ def review_area(store: Store, zone_id: str, actor: User | None, *, today: dt.dat
     candidates = reports_layer(store, ReportFilter(), viewer=Role.TEAM, bbox=(minx, miny, maxx, maxy))
     inside = reports_in_area(candidates, area.geometry).reset_index(drop=True)
     today = today or dt.datetime.now(LOCAL_TIME_ZONE).date()
+    chosen = counted.select(inside)
     comparison = None
     if area["start_date"] is not None and not pd.isna(area["start_date"]):
         comparison = before_after(
-            inside["created_at"] if not inside.empty else pd.Series(dtype="datetime64[ns, UTC]"),
+            chosen["created_at"] if not chosen.empty else pd.Series(dtype="datetime64[ns, UTC]"),
             area["start_date"],
             today=today,
             end=None if pd.isna(area["end_date"]) else area["end_date"],
@@ -101,6 +144,27 @@ def review_area(store: Store, zone_id: str, actor: User | None, *, today: dt.dat
         by_month=counts_by(inside, "month"),
         by_time_of_day=counts_by(inside, "time_of_day"),
         comparison=comparison,
+        counted=counted,
+        counted_reports=len(chosen),
+    )
+
+
+def counted_description(review: AreaReview, categories: list[Category], lang: str) -> str:
+    """One sentence saying what the before/after comparison counted, in ``lang``:
+    which feelings, which categories, whether only published reports, and how many of
+    the area's reports that is."""
+    t = translator(lang)
+    counted = review.counted
+    feelings = ", ".join(label("feeling", f.value, lang) for f in Feeling if f.value in counted.feelings)
+    names = category_labels(categories, lang)
+    chosen = sorted(names.get(code, code) for code in counted.categories)
+    return t(
+        "review.counted",
+        feelings=feelings,
+        categories=", ".join(chosen) if chosen else t("review.counted_all_categories"),
+        moderation=t("review.counted_published" if counted.published_only else "review.counted_with_pending"),
+        counted=review.counted_reports,
+        total=len(review.reports),
     )
 
 

@@ -12,14 +12,27 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo.i18n import format_day, format_number, label
-from geo.model import category_labels
-from geo.review import area_map, export_csv, export_geojson, export_name, report_rows, review_area, review_areas
+from geo.model import Feeling, category_labels
+from geo.review import (
+    Counted,
+    area_map,
+    counted_description,
+    export_csv,
+    export_geojson,
+    export_name,
+    report_rows,
+    review_area,
+    review_areas,
+)
 from pages._report_actions import report_actions
 from pages._shared import language, set_query_params, settings, staff_only, store, tr
 
 AREA_KEY = "review_area"
 REPORT_KEY = "review_report"
 TABLE_KEY = "review_table"
+FEELINGS_KEY = "review_count_feelings"
+CATEGORIES_KEY = "review_count_categories"
+PENDING_KEY = "review_count_pending"
 
 t = tr()
 lang = language()
@@ -57,7 +70,21 @@ st.selectbox(
 )
 area_id = st.session_state[AREA_KEY]
 set_query_params({"area": area_id})
-review = review_area(db, area_id, user)
+categories = db.categories(include_inactive=True)
+# What the before/after comparison counts: the widgets are drawn beside it, further down.
+st.session_state.setdefault(FEELINGS_KEY, [Feeling.UNSAFE.value])
+st.session_state.setdefault(CATEGORIES_KEY, [])
+st.session_state.setdefault(PENDING_KEY, False)
+if not st.session_state[FEELINGS_KEY]:  # nothing chosen counts as the default, not as nothing
+    st.session_state[FEELINGS_KEY] = [Feeling.UNSAFE.value]
+of_feelings = {c.code for c in categories if c.feeling.value in st.session_state[FEELINGS_KEY]}
+st.session_state[CATEGORIES_KEY] = [c for c in st.session_state[CATEGORIES_KEY] if c in of_feelings]
+counted = Counted(
+    feelings=frozenset(st.session_state[FEELINGS_KEY]),
+    categories=frozenset(st.session_state[CATEGORIES_KEY]),
+    published_only=not st.session_state[PENDING_KEY],
+)
+review = review_area(db, area_id, user, counted=counted)
 if review is None:  # deleted while the page was open
     st.warning(t("review.area_gone"))
     st.stop()
@@ -76,7 +103,6 @@ if area["promise_text"]:
 
 map_column, numbers_column = st.columns([3, 2])
 with map_column:
-    categories = db.categories(include_inactive=True)
     st_folium(
         area_map(review, lang=lang, tiles=settings().tiles, categories=categories),
         key="review_map",
@@ -91,6 +117,21 @@ with numbers_column:
         st.caption(t("review.no_comparison"))
     else:
         st.markdown(f"**{t('review.before_after')}**")
+        st.pills(
+            t("review.count_feelings"),
+            options=[f.value for f in Feeling],
+            format_func=lambda v: label("feeling", v, lang),
+            selection_mode="multi",
+            key=FEELINGS_KEY,
+        )
+        st.multiselect(
+            t("review.count_categories"),
+            options=[c.code for c in categories if c.code in of_feelings],
+            format_func=lambda code: category_labels(categories, lang).get(code, code),
+            key=CATEGORIES_KEY,
+        )
+        st.checkbox(t("review.count_pending"), key=PENDING_KEY)
+        st.caption(counted_description(review, categories, lang))
         before_col, after_col = st.columns(2)
         before_col.metric(
             t("review.before"),

@@ -58,13 +58,50 @@ class TestReviewPage:
         assert "Före" not in metrics
         assert any("Ingen jämförelse" in c.value for c in at.caption)
 
-        # Started on 1 Aug 2026 instead: reports of 15 Apr and 24 Jul before, 22 Sep and 27 Oct after,
-        # in equal periods whatever today's date (the before period stops at the first report).
+        # Started on 1 Aug 2026 instead: reports of 15 Apr (otrygg) and 24 Jul (trygg, pending) before,
+        # 22 Sep and 27 Oct (otrygg) after, in equal periods whatever today's date (the before period
+        # stops at the first report). By default only published otrygg reports count, and the page says so.
         app_db.update_zone(replace(centrum, start_date=dt.date(2026, 8, 1)))
         at.run()
         metrics = {m.label: m.value for m in at.metric}
+        assert (metrics["Före"], metrics["Efter"]) == ("1", "2")
+        assert any("Kvot efter/före: **2** (95 % konfidensintervall 0,18–22,06)" in m.value for m in at.markdown)
+        counted = "Räknat: Otrygg; alla kategorier; endast publicerade (3 av områdets 4 rapporter)."
+        assert counted in [c.value for c in at.caption]
+
+    def test_issue_15_the_reviewer_chooses_what_the_rate_ratio_counts(self, app_db: Store) -> None:
+        centrum = app_db.zones()[0]
+        app_db.update_zone(replace(centrum, start_date=dt.date(2026, 8, 1)))
+        at = page("review.py", POLICE)
+        at.session_state["review_count_feelings"] = ["otrygg", "trygg"]
+        at.checkbox(key="review_count_pending").check()
+        at.run()
+        assert not at.exception
+        metrics = {m.label: m.value for m in at.metric}
         assert (metrics["Före"], metrics["Efter"]) == ("2", "2")
         assert any("Kvot efter/före: **1** (95 % konfidensintervall 0,14–7,1)" in m.value for m in at.markdown)
+        counted = "Räknat: Otrygg, Trygg; alla kategorier; publicerade och väntande på granskning (4 av områdets 4"
+        assert any(c.value.startswith(counted) for c in at.caption)
+
+        at.multiselect(key="review_count_categories").select("trafik").run()
+        metrics = {m.label: m.value for m in at.metric}
+        assert (metrics["Före"], metrics["Efter"]) == ("0", "1")  # trafik: one report, 22 Sep
+        assert any("Trafik;" in c.value and c.value.startswith("Räknat:") for c in at.caption)
+
+    def test_issue_15_an_area_with_a_start_date_and_no_reports_opens(self, app_db: Store) -> None:
+        # Every newly drawn medborgarlöfte: a start date, no reports yet (this raised TypeError).
+        from geo.model import Zone, ZoneKind
+
+        empty = "POLYGON ((13.2 56.2, 13.21 56.2, 13.21 56.21, 13.2 56.21, 13.2 56.2))"
+        app_db.add_zones([Zone("Nytt", ZoneKind.MEDBORGARLOFTE, empty, promise_text="Vi lovar", start_date=NOW.date())])
+        at = page("review.py", POLICE)
+        new_id = next(z.id for z in app_db.zones() if z.name == "Nytt")
+        at.selectbox(key="review_area").set_value(new_id).run()
+        assert not at.exception, [e.message for e in at.exception]
+        metrics = {m.label: m.value for m in at.metric}
+        assert metrics["Rapporter i området"] == "0"
+        assert (metrics["Före"], metrics["Efter"]) == ("0", "0")
+        assert "Inga rapporter i någon av perioderna" in " ".join(c.value for c in at.caption)
 
     def test_status_change_in_place_shows_in_the_history(self, app_db: Store) -> None:
         at = page("review.py", POLICE)

@@ -154,6 +154,14 @@ def test_before_after_stops_at_the_promise_end_and_the_first_data() -> None:
     assert before_after(created, start, today=start) is None
 
 
+@pytest.mark.parametrize("empty", [pd.Series(dtype="datetime64[ns, UTC]"), pd.Series(dtype=object)])
+def test_issue_15_before_after_of_an_area_without_reports_is_zero_and_zero(empty: pd.Series) -> None:
+    # Every newly drawn area with a start date has no reports yet: this raised TypeError.
+    result = before_after(empty, dt.date(2026, 3, 1), today=dt.date(2026, 4, 1), data_start=dt.date(2025, 1, 1))
+    assert result is not None and (result.before, result.after, result.days) == (0, 0, 31)
+    assert result.rate is None
+
+
 def test_counts_by_month_uses_local_time() -> None:
     frame = pd.DataFrame(
         {

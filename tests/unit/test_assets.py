@@ -346,4 +346,3 @@ class TestExternalHosts:
 
     def test_local_page_has_none(self) -> None:
         assert assets.external_hosts('<script src="/app/static/vendor/jquery-3.7.1/jquery.min.js"></script>') == set()
-

@@ -33,6 +33,7 @@ import datetime as dt
 import json
 import logging
 import math
+import re
 import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -48,7 +49,7 @@ import shapely
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Match, Route
 
 from geo.config import Settings, load_settings
 from geo.i18n import normalize_language, translate
@@ -67,6 +68,10 @@ MAX_REQUESTS = 1000
 """Most service requests one ``GET requests`` returns (newest first), as the spec allows."""
 DEFAULT_DAYS = 90
 """Without dates, ``GET requests`` covers the last 90 days; a range may not span more."""
+EARLIEST = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
+LATEST = dt.datetime(2999, 12, 31, 23, 59, 59, tzinfo=dt.UTC)
+"""The dates ``start_date``/``end_date`` may name; others get 400 (issue #15: year 1 and
+year 9999 crashed the date arithmetic)."""
 MAX_BODY_BYTES = 64 * 1024
 RATE_WINDOW_S = 600.0
 FORMATS = ("json", "xml")
@@ -123,8 +128,13 @@ def _xml_element(tag: str, value: Any) -> ET.Element:
         for item in value:
             element.append(_xml_element(child_tag, item))
     elif value is not None:
-        element.text = str(value).lower() if isinstance(value, bool) else str(value)
+        element.text = _XML_UNSAFE.sub("\ufffd", str(value).lower() if isinstance(value, bool) else str(value))
     return element
+
+
+_XML_UNSAFE = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+"""Characters XML 1.0 cannot hold (control characters, lone surrogates): an echoed
+parameter holding one would make the whole answer unreadable, so it becomes U+FFFD."""
 
 
 _XML_ITEMS = {
@@ -274,13 +284,20 @@ def _moment(value: dt.datetime | pd.Timestamp) -> str:
 
 
 def _parse_moment(value: str, name: str, lang: str) -> dt.datetime:
+    """An ISO 8601 date or date and time (without a zone: Swedish local time) as UTC;
+    `ApiError` 400 when malformed or outside `EARLIEST`–`LATEST` (dates a day can be
+    added to and that a database stores)."""
     try:
         moment = dt.datetime.fromisoformat(value.strip().replace(" ", "+") if "T" in value else value.strip())
-    except ValueError:
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=LOCAL_TIME_ZONE)
+        moment = moment.astimezone(dt.UTC)
+    except (ValueError, OverflowError):
         raise ApiError(400, translate("api.error.bad_date", lang, name=name, value=value)) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=LOCAL_TIME_ZONE)
-    return moment.astimezone(dt.UTC)
+    if not EARLIEST <= moment <= LATEST:
+        first, last = EARLIEST.date().isoformat(), LATEST.date().isoformat()
+        raise ApiError(400, translate("api.error.date_range", lang, name=name, value=value, first=first, last=last))
+    return moment
 
 
 def _split(value: str | None) -> list[str]:
@@ -423,7 +440,8 @@ async def post_request(request: Request) -> Response:
     form = await _form(request)
     lang = _language(request, form)
     settings = _settings()
-    if settings.open311_api_keys and form.get("api_key", "") not in settings.open311_api_keys:
+    api_key = form.get("api_key") or request.query_params.get("api_key", "")  # clients send either
+    if settings.open311_api_keys and api_key not in settings.open311_api_keys:
         raise ApiError(403, translate("api.error.api_key", lang))
     code = form.get("service_code", "").strip()
     if not code:
@@ -508,8 +526,12 @@ async def geojson_layer(request: Request) -> Response:
     return _json(data, media_type="application/geo+json")
 
 
-def routes() -> list[BaseRoute]:
-    """Every HTTP route of the API, to mount with ``st.App(routes=routes())``."""
+# -- everything else under the API's prefixes ------------------------------------------------------
+
+ANY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+
+def _resources() -> list[Route]:
     return [
         Route(f"{OPEN311}/discovery.{{fmt}}", _open311(discovery), methods=["GET"]),
         Route(f"{OPEN311}/services.{{fmt}}", _open311(services), methods=["GET"]),
@@ -518,4 +540,54 @@ def routes() -> list[BaseRoute]:
         Route(f"{OPEN311}/requests.{{fmt}}", _open311(post_request), methods=["POST"]),
         Route(f"{OPEN311}/requests/{{code}}.{{fmt}}", _open311(get_request), methods=["GET"]),
         Route("/api/layers/{name}.geojson", geojson_layer, methods=["GET"]),
+    ]
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """The methods the API's resources answer at this request's path (none: no such resource)."""
+    scope = {**request.scope, "method": "__none__"}
+    allowed: set[str] = set()
+    for route in _resources():
+        match, _ = route.matches(scope)
+        if match is Match.PARTIAL:  # the path is a resource, the method is not one of its
+            allowed |= route.methods or set()
+    return sorted(allowed)
+
+
+def _not_found_or_not_allowed(request: Request) -> tuple[int, str, dict[str, str]]:
+    lang = _language(request)
+    allowed = _allowed_methods(request)
+    if allowed:
+        text = translate("api.error.method", lang, method=request.method, allowed=", ".join(allowed))
+        return 405, text, {"Allow": ", ".join(allowed)}
+    return 404, translate("api.error.not_found", lang, path=request.url.path), {}
+
+
+async def open311_fallback(request: Request) -> Response:
+    """Any other path under ``/open311/v2/``: 404 (405 for a known resource asked with
+    another method) with the spec's error list, XML when the path ends in ``.xml``."""
+    status, description, headers = _not_found_or_not_allowed(request)
+    response = _open311_error("xml" if request.url.path.endswith(".xml") else "json", status, description)
+    response.headers.update(headers)
+    return response
+
+
+async def api_fallback(request: Request) -> Response:
+    """Any other path under ``/api/``: 404 (or 405) with ``{"code", "description"}``."""
+    status, description, headers = _not_found_or_not_allowed(request)
+    response = _json({"code": status, "description": description}, status)
+    response.headers.update(headers)
+    return response
+
+
+def routes() -> list[BaseRoute]:
+    """Every HTTP route of the API, to mount with ``st.App(routes=routes())``: the
+    resources, then a fallback for each prefix so that no path under ``/open311/v2/`` or
+    ``/api/`` reaches the app's HTML page."""
+    return [
+        *_resources(),
+        Route(OPEN311, open311_fallback, methods=ANY_METHOD),
+        Route(f"{OPEN311}/{{path:path}}", open311_fallback, methods=ANY_METHOD),
+        Route("/api", api_fallback, methods=ANY_METHOD),
+        Route("/api/{path:path}", api_fallback, methods=ANY_METHOD),
     ]

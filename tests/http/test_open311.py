@@ -155,6 +155,55 @@ def test_requests_filter_errors(base: str) -> None:
     assert bad.status == 400 and ET.fromstring(bad.body).tag == "errors"
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        "start_date=0001-01-01",  # year 1: minus 90 days does not exist
+        "end_date=0001-01-01T00:00:00Z",
+        "start_date=9999-12-31",  # plus 90 days does not exist
+        "end_date=9999-12-31T23:59:59%2B01:00",
+        "start_date=3000-01-01&end_date=3000-02-01",
+        "start_date=2026-02-30",
+        "start_date=2026-13-01",
+        "end_date=%00",
+        "start_date=99999-01-01",
+    ],
+)
+def test_issue_15_dates_out_of_range_or_malformed_are_400_not_500(base: str, query: str) -> None:
+    assert_error(fetch(f"{base}/requests.json?{query}"), 400, "_date")
+    bad = fetch(f"{base}/requests.xml?{query}")
+    assert bad.status == 400 and ET.fromstring(bad.body).findtext("error/code") == "400"
+
+
+@pytest.mark.parametrize(
+    "path", ["/service/x.xml", "/tokens/abc.json", "/requests", "/reports.json", "/services", "", "/"]
+)
+def test_issue_15_unknown_paths_are_404_with_the_error_list_not_the_app(base: str, path: str) -> None:
+    reply = fetch(base + path)
+    assert reply.status == 404, reply.body[:200]
+    assert b"<html" not in reply.body.lower()
+    if path.endswith(".xml"):
+        root = ET.fromstring(reply.body)
+        assert root.tag == "errors" and root.findtext("error/code") == "404"
+    else:
+        assert_error(reply, 404, path.rsplit("/", 1)[-1])
+
+
+def test_issue_15_a_resource_asked_with_the_wrong_method_is_405(base: str) -> None:
+    reply = fetch(f"{base}/discovery.json", method="DELETE")
+    assert_error(reply, 405, "GET")
+    assert reply.headers["allow"] == "GET, HEAD"
+    assert_error(fetch(f"{base}/requests/ABCDEFGH.json", report()), 405)
+
+
+def test_issue_15_unknown_paths_under_api_are_404_json(base: str) -> None:
+    root = base.removesuffix("/open311/v2")
+    for path in ("/api", "/api/", "/api/reports.json", "/api/layers", "/api/layers/reports.json", "/api/x/y/z"):
+        reply = fetch(root + path)
+        assert reply.status == 404 and reply.headers["content-type"].startswith("application/json"), path
+        assert reply.json()["code"] == 404 and b"<html" not in reply.body.lower()
+
+
 def test_single_request_by_reference_code(base: str, codes: dict) -> None:
     (found,) = fetch(f"{base}/requests/{codes['planned']}.json").json()
     assert found["service_request_id"] == codes["planned"] and found["status"] == "open"
@@ -170,6 +219,13 @@ def test_single_request_by_reference_code(base: str, codes: dict) -> None:
 def test_post_needs_the_api_key_when_keys_are_configured(base: str) -> None:
     assert_error(fetch(f"{base}/requests.json", {k: v for k, v in report().items() if k != "api_key"}), 403)
     assert_error(fetch(f"{base}/requests.json", report(api_key="fel")), 403, "API")
+
+
+def test_issue_15_the_api_key_may_come_in_the_query_string(base: str) -> None:
+    without = {k: v for k, v in report(description="Nyckeln i adressen").items() if k != "api_key"}
+    reply = fetch(f"{base}/requests.json?api_key={KEY}", without)
+    assert reply.status == 201, reply.body
+    assert_error(fetch(f"{base}/requests.json?api_key=fel", without), 403)
 
 
 def test_post_validation_errors(base: str) -> None:

@@ -20,7 +20,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from geo.model import Role
-from geo.store import Store, metadata, utcnow
+from geo.store import Store, users, utcnow
 
 MAX_FAILED_ATTEMPTS = 5
 LOCKOUT = dt.timedelta(minutes=15)
@@ -28,20 +28,6 @@ SESSION_IDLE_LIMIT = dt.timedelta(minutes=30)
 MIN_PASSWORD_LENGTH = 10
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,62}$")
 STAFF_ROLES = (Role.TEAM, Role.POLICE, Role.ADMIN)
-
-users = sa.Table(
-    "users",
-    metadata,
-    sa.Column("username", sa.String(64), primary_key=True),
-    sa.Column("password_hash", sa.String(200), nullable=False),
-    sa.Column("role", sa.String(16), nullable=False),
-    sa.Column("active", sa.Boolean, nullable=False, default=True),
-    sa.Column("failed_attempts", sa.Integer, nullable=False, default=0),
-    sa.Column("locked_until", sa.DateTime, nullable=True),
-    sa.Column("created_at", sa.DateTime, nullable=False),
-    sa.Column("sso_email", sa.String(254), nullable=True),
-    sa.Index("ux_users_sso_email", "sso_email", unique=True),
-)
 
 
 class AuthError(ValueError):

@@ -23,8 +23,8 @@ from geo.demo import seed_demo
 from geo.i18n import normalize_language
 from geo.io import FORMATS, LAYERS, SUFFIXES, ImportRefused, ImportSource, export_layer, import_layer, parse_crs
 from geo.model import Role
-from geo.schema import head_revision, schema_state, upgrade
 from geo.store import Store, StoreError, make_engine, safe_url
+from geo.store.schema import head_revision, schema_state, upgrade
 
 
 def _seed_demo(args: argparse.Namespace) -> int:

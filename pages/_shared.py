@@ -14,9 +14,9 @@ from geo.auth import StaffSession, User, authenticate, user_for_sso
 from geo.config import Settings, load_settings
 from geo.i18n import Translator, label, normalize_language, translator
 from geo.model import Role
-from geo.schema import UPGRADE_COMMAND
 from geo.startup import app_store
 from geo.store import Store, StoreError, utcnow
+from geo.store.schema import UPGRADE_COMMAND
 
 LANGUAGE_KEY = "lang"
 SESSION_KEY = "staff_session"

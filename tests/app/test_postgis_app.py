@@ -12,8 +12,8 @@ from alembic import command
 from streamlit.testing.v1 import AppTest
 
 from geo.demo import seed_demo
-from geo.schema import UPGRADE_COMMAND, alembic_config
 from geo.store import Store
+from geo.store.schema import UPGRADE_COMMAND, alembic_config
 from tests.app.test_explore_page import run_app, table_rows
 from tests.app.test_report_page import fill, press, report_page
 from tests.postgis import EMPTY_TEMPLATE, PostgisServer

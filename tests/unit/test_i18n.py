@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def keys_used_in_code() -> set[str]:
     """Every literal key passed to t(...)/translate(...) in app.py, pages/ and geo/."""
     found: set[str] = set()
-    files = [ROOT / "app.py", *(ROOT / "pages").glob("*.py"), *(ROOT / "geo").glob("*.py")]
+    files = [ROOT / "app.py", *(ROOT / "pages").glob("*.py"), *(ROOT / "geo").rglob("*.py")]
     for path in files:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if not isinstance(node, ast.Call) or not node.args:

@@ -1,4 +1,4 @@
-"""Migrations (Alembic, geo/migrations) on both backends: first start, upgrade, refusal."""
+"""Migrations (Alembic, geo/store/migrations) on both backends: first start, upgrade, refusal."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from alembic.runtime.migration import MigrationContext
 
 from geo import auth
 from geo.cli import main
-from geo.schema import alembic_config, head_revision, schema_state, upgrade
 from geo.store import Store, StoreError, make_engine, metadata
+from geo.store.schema import alembic_config, head_revision, schema_state, upgrade
 from tests.conftest import small_categories, small_reports
 from tests.postgis import EMPTY_TEMPLATE, PostgisServer
 

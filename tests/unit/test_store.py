@@ -114,11 +114,11 @@ def test_add_report_draws_a_new_code_when_the_first_one_is_taken(
     filled_store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The randomness is the only thing replaced: the first draw repeats a stored code."""
-    import geo.store
+    import geo.store.codes
 
     taken = filled_store.reports_frame()["ref_code"].iloc[0]
     draws = iter([taken, "ZZZZ2222"])
-    monkeypatch.setattr(geo.store, "new_ref_code", lambda: next(draws))
+    monkeypatch.setattr(geo.store.codes, "new_ref_code", lambda: next(draws))
     row = small_reports().iloc[0].to_dict()
     row["created_at"] = row["created_at"].to_pydatetime()
     row["updated_at"] = row["created_at"]

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from geo import store as store_module
 from geo.categories import DEFAULT_CATEGORIES
 from geo.demo import generate_reports
-from geo.store import REF_CODE_ALPHABET, REF_CODE_LENGTH, Store, StoreError, reports
+from geo.store import REF_CODE_ALPHABET, REF_CODE_LENGTH, Store, StoreError, bulk, reports
 from tests.conftest import NOW, small_categories, small_reports
 
 SQLITE_DATETIME = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}")
@@ -79,7 +79,7 @@ def categories_loaded(tmp_path: Path):
 class TestFastPathEqualsGenericPath:
     @pytest.mark.parametrize("rebuild_from", [1, 10**9], ids=["indexes-rebuilt", "indexes-kept"])
     def test_every_column_round_trips_identically(self, categories_loaded, monkeypatch, rebuild_from: int) -> None:
-        monkeypatch.setattr(store_module, "_REBUILD_INDEXES_FROM", rebuild_from)
+        monkeypatch.setattr(bulk, "_REBUILD_INDEXES_FROM", rebuild_from)
         frame = varied_frame()
         fast, generic = categories_loaded("fast.db"), categories_loaded("generic.db", fast=False)
         assert fast.add_reports_frame(frame, chunk_size=700) == generic.add_reports_frame(frame) == len(frame)
@@ -128,14 +128,14 @@ class TestFastPathEqualsGenericPath:
 
 class TestGeneratedValues:
     def test_ids_are_canonical_uuid4(self) -> None:
-        ids = store_module._as_list(store_module._uuid4_strings(20_000), 0, 20_000)
+        ids = bulk._as_list(bulk._uuid4_strings(20_000), 0, 20_000)
         assert len(set(ids)) == len(ids)
         for value in ids:
             parsed = uuid.UUID(value)
             assert str(parsed) == value and parsed.version == 4 and parsed.variant == uuid.RFC_4122
 
     def test_reference_codes_use_the_alphabet_and_all_of_it(self) -> None:
-        codes = store_module._as_list(store_module._unique_ref_codes(20_000), 0, 20_000)
+        codes = bulk._as_list(bulk._unique_ref_codes(20_000), 0, 20_000)
         assert len(set(codes)) == len(codes)
         assert all(len(code) == REF_CODE_LENGTH and set(code) <= set(REF_CODE_ALPHABET) for code in codes)
         for position in range(REF_CODE_LENGTH):
@@ -143,18 +143,18 @@ class TestGeneratedValues:
 
     def test_code_strings_map_five_bit_groups(self) -> None:
         values = np.array([0, 2**40 - 1, 0b00001_00010_00011_00100_00101_00110_00111_01000], dtype=np.uint64)
-        codes = store_module._as_list(store_module._code_strings(values), 0, 3)
+        codes = bulk._as_list(bulk._code_strings(values), 0, 3)
         a = REF_CODE_ALPHABET
         assert codes == [a[0] * 8, a[31] * 8, "".join(a[i] for i in range(1, 9))]
 
     def test_datetime_text_is_what_sqlalchemy_writes(self) -> None:
         rng = np.random.default_rng(3)
         values = rng.integers(-5 * 10**16, 2.5 * 10**17, 5_000).astype("datetime64[us]")
-        text = store_module._as_list(store_module._sqlite_datetime_text(values), 0, len(values))
+        text = bulk._as_list(bulk._sqlite_datetime_text(values), 0, len(values))
         processor = sa.DateTime().dialect_impl(sa.create_engine("sqlite://").dialect).bind_processor(None)
         assert text == [processor(value.astype(dt.datetime)) for value in values]
         with pytest.raises(ValueError, match="years"):
-            store_module._sqlite_datetime_text(np.array(["10000-01-01"], dtype="datetime64[us]"))
+            bulk._sqlite_datetime_text(np.array(["10000-01-01"], dtype="datetime64[us]"))
 
 
 class TestUniqueCodes:
@@ -171,7 +171,7 @@ class TestUniqueCodes:
             draws.append(count)
             return rng.integers(0, 64, count).astype(np.uint64)
 
-        monkeypatch.setattr(store_module, "_random_code_values", few_codes)
+        monkeypatch.setattr(bulk, "_random_code_values", few_codes)
         store = open_store(tmp_path, "u.db", fast=fast)
         store.upsert_categories(small_categories())
         batch = small_reports()
@@ -196,7 +196,7 @@ class TestAllOrNothing:
     def test_a_bad_row_in_the_middle_changes_nothing(
         self, tmp_path: Path, monkeypatch, fast: bool, filled: bool, fault: str
     ) -> None:
-        monkeypatch.setattr(store_module, "_REBUILD_INDEXES_FROM", 1)  # the index rebuild is rolled back too
+        monkeypatch.setattr(bulk, "_REBUILD_INDEXES_FROM", 1)  # the index rebuild is rolled back too
         store = open_store(tmp_path, "a.db", fast=fast)
         store.upsert_categories(small_categories())
         if filled:
@@ -233,12 +233,12 @@ class TestAllOrNothing:
 
 class TestPragmas:
     def test_bulk_insert_restores_cache_and_rebuilds_indexes(self, categories_loaded, monkeypatch) -> None:
-        monkeypatch.setattr(store_module, "_REBUILD_INDEXES_FROM", 100)
+        monkeypatch.setattr(bulk, "_REBUILD_INDEXES_FROM", 100)
         store = categories_loaded("p.db")
         empty_schema = schema(store)
         seen = []
-        original = store_module._drop_bulk_indexes
-        monkeypatch.setattr(store_module, "_drop_bulk_indexes", lambda conn: seen.append(1) or original(conn))
+        original = bulk._drop_bulk_indexes
+        monkeypatch.setattr(bulk, "_drop_bulk_indexes", lambda conn: seen.append(1) or original(conn))
         store.add_reports_frame(generate_reports(500))
         store.add_reports_frame(generate_reports(500, seed=5))  # into a filled table: indexes kept
         assert seen == [1]

@@ -21,7 +21,7 @@ from geo.io import ImportSource, import_layer
 from geo.model import Moderation, Role
 from geo.moderation import moderate
 from geo.reporting import ReportDraft, submit
-from geo.store import Store, StoreError, reports
+from geo.store import Store, StoreError, codes, reports
 from tests.conftest import small_categories, small_reports
 from tests.postgis import PostgisServer
 
@@ -87,7 +87,7 @@ def test_a_taken_reference_code_is_drawn_again_in_a_new_transaction(store: Store
     row = {**small_reports().iloc[0].to_dict()}
     _, first = store.add_report(dict(row))
     drawn = iter([first, first, "ZZZZ2345"])
-    monkeypatch.setattr(store_module, "new_ref_code", lambda: next(drawn))
+    monkeypatch.setattr(codes, "new_ref_code", lambda: next(drawn))
     _, second = store.add_report(dict(row), email="boende@example.org")
     assert second == "ZZZZ2345"
     assert store.count_reports() == 2

@@ -1,4 +1,4 @@
-"""The database schema's version, and its migrations (Alembic, in `geo/migrations/`).
+"""The database schema's version, and its migrations (Alembic, in `geo/store/migrations/`).
 
 Both backends share one chain of revisions: ``0001`` is the foundation's schema (every
 table of `geo.store` and the ``users`` table of `geo.auth`, ``sso_email`` included);

@@ -1,5 +1,5 @@
-"""Alembic's environment. `geo.schema` hands over an open connection (no alembic.ini needed);
-run from Alembic's own command line (``alembic -c geo/migrations/alembic.ini revision -m …``
+"""Alembic's environment. `geo.store.schema` hands over an open connection (no alembic.ini needed);
+run from Alembic's own command line (``alembic -c geo/store/migrations/alembic.ini revision -m …``
 to start a new revision), it connects to ``TRYGG_DATABASE_URL`` instead."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from __future__ import annotations
 from alembic import context
 
 from geo.config import load_settings
-from geo.store import make_engine
+from geo.store.engine import make_engine
 
 
 def _run(connection: object) -> None:

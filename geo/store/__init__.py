@@ -1,0 +1,73 @@
+"""The store: every table of Trygghetskartan behind one SQLAlchemy 2 interface, and the
+only package of `geo` that speaks SQL.
+
+The embedded default is a SQLite file (``sqlite:///data/trygghet.db``); any other
+SQLAlchemy URL (``TRYGG_DATABASE_URL``) selects another database (PostgreSQL + PostGIS).
+
+Geometry is stored in EPSG:4326 so that it round-trips exactly: points as two
+float64 columns (``lon``, ``lat``: degrees), polygons as WKB. Callers get
+GeoDataFrames from `geo.layers`, not rows from here.
+
+The modules, by what they hold:
+
+- `geo.store.tables`: every table (`metadata`); `geo.store.schema` and
+  ``geo/store/migrations/`` (Alembic) create and upgrade them;
+- `geo.store.engine`: engines, `StoreError`, the data version;
+- `geo.store.base`: opening, schema check, transactions, emptying (`StoreBase`);
+- `geo.store.reports`: one report in, reports out, spatial conditions;
+- `geo.store.bulk`: many reports at once (``executemany``/``COPY``);
+- `geo.store.places`: categories, meeting places, zones, the boundary;
+- `geo.store.codes`: reference codes.
+
+`Store` joins the parts; ``from geo.store import Store`` is all a caller needs.
+"""
+
+from __future__ import annotations
+
+from geo.store.bulk import BulkStore
+from geo.store.codes import REF_CODE_ALPHABET, REF_CODE_LENGTH, new_ref_code
+from geo.store.engine import StoreError, make_engine, safe_url, utcnow
+from geo.store.places import PlaceStore
+from geo.store.reports import ReportStore
+from geo.store.tables import (
+    boundaries,
+    categories,
+    meeting_places,
+    meta,
+    metadata,
+    report_contacts,
+    report_events,
+    reports,
+    users,
+    zones,
+)
+
+__all__ = [
+    "REF_CODE_ALPHABET",
+    "REF_CODE_LENGTH",
+    "Store",
+    "StoreError",
+    "boundaries",
+    "categories",
+    "make_engine",
+    "meeting_places",
+    "meta",
+    "metadata",
+    "new_ref_code",
+    "report_contacts",
+    "report_events",
+    "reports",
+    "safe_url",
+    "users",
+    "utcnow",
+    "zones",
+]
+
+
+class Store(ReportStore, BulkStore, PlaceStore):
+    """All reads and writes of the application's data.
+
+    >>> store = Store.open("sqlite://")  # in memory
+    >>> store.count_reports()
+    0
+    """

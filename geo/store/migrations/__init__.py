@@ -1,0 +1,1 @@
+"""Alembic migrations of the store's schema; `geo.store.schema` runs them."""

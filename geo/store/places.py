@@ -1,0 +1,166 @@
+"""Categories, meeting places, zones (platssamverkan, medborgarlöften) and the
+municipality boundary: the small tables, read and written as `geo.model` objects."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict
+
+import shapely
+import sqlalchemy as sa
+
+from geo.model import Category, Feeling, MeetingPlace, MeetingPlaceKind, Zone, ZoneKind
+from geo.store.base import StoreBase
+from geo.store.tables import boundaries, categories, meeting_places, zones
+
+
+class PlaceStore(StoreBase):
+    """Categories, meeting places, zones and the boundary (mixed into `geo.store.Store`)."""
+
+    # -- categories --------------------------------------------------------
+
+    def upsert_categories(self, items: Iterable[Category]) -> None:
+        with self.transaction() as conn:
+            for cat in items:
+                row = {
+                    "code": cat.code,
+                    "feeling": str(cat.feeling),
+                    "labels": dict(cat.labels),
+                    "help": dict(cat.help),
+                    "icon": cat.icon,
+                    "sort_order": cat.sort_order,
+                    "active": cat.active,
+                }
+                exists = conn.execute(sa.select(categories.c.code).where(categories.c.code == cat.code)).first()
+                if exists:
+                    conn.execute(categories.update().where(categories.c.code == cat.code).values(**row))
+                else:
+                    conn.execute(categories.insert().values(**row))
+
+    def categories(self, *, include_inactive: bool = False) -> list[Category]:
+        query = sa.select(categories).order_by(categories.c.sort_order, categories.c.code)
+        if not include_inactive:
+            query = query.where(categories.c.active.is_(True))
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).mappings().all()
+        return [
+            Category(
+                code=r["code"],
+                feeling=Feeling(r["feeling"]),
+                labels=dict(r["labels"] or {}),
+                help=dict(r["help"] or {}),
+                icon=r["icon"],
+                sort_order=r["sort_order"],
+                active=bool(r["active"]),
+            )
+            for r in rows
+        ]
+
+    # -- meeting places ----------------------------------------------------
+
+    def add_meeting_places(self, items: Iterable[MeetingPlace]) -> None:
+        rows = []
+        for place in items:
+            row = asdict(place)
+            row["kind"] = str(place.kind)
+            row["languages"] = list(place.languages)
+            rows.append(row)
+        if not rows:
+            return
+        with self.transaction() as conn:
+            conn.execute(meeting_places.insert(), rows)
+
+    def meeting_places(self) -> list[MeetingPlace]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(meeting_places).order_by(meeting_places.c.name)).mappings().all()
+        return [
+            MeetingPlace(**{**dict(r), "kind": MeetingPlaceKind(r["kind"]), "languages": tuple(r["languages"] or ())})
+            for r in rows
+        ]
+
+    # -- zones -------------------------------------------------------------
+
+    def add_zones(self, items: Iterable[Zone]) -> None:
+        rows = []
+        for zone in items:
+            geometry = _check_polygonal(shapely.from_wkt(zone.geometry_wkt), "geometry_wkt")
+            row = asdict(zone)
+            row.pop("geometry_wkt")
+            row["kind"] = str(zone.kind)
+            row["geom_wkb"] = shapely.to_wkb(geometry)
+            rows.append(row)
+        if not rows:
+            return
+        with self.transaction() as conn:
+            conn.execute(zones.insert(), rows)
+
+    def zones(self, kind: ZoneKind | None = None) -> list[Zone]:
+        query = sa.select(zones).order_by(zones.c.kind, zones.c.name)
+        if kind is not None:
+            query = query.where(zones.c.kind == str(kind))
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).mappings().all()
+        result = []
+        for r in rows:
+            row = dict(r)
+            wkb = row.pop("geom_wkb")
+            result.append(
+                Zone(
+                    **{
+                        **row,
+                        "kind": ZoneKind(row["kind"]),
+                        "geometry_wkt": shapely.to_wkt(shapely.from_wkb(wkb), rounding_precision=-1),
+                    }
+                )
+            )
+        return result
+
+    def update_zone(self, zone: Zone) -> None:
+        """Replace every field of the stored zone with ``zone.id``; KeyError if there is none."""
+        geometry = _check_polygonal(shapely.from_wkt(zone.geometry_wkt), "geometry_wkt")
+        row = asdict(zone)
+        row.pop("geometry_wkt")
+        row.pop("id")
+        row["kind"] = str(zone.kind)
+        row["geom_wkb"] = shapely.to_wkb(geometry)
+        with self.transaction() as conn:
+            changed = conn.execute(zones.update().where(zones.c.id == zone.id).values(**row)).rowcount
+            if not changed:
+                raise KeyError(zone.id)
+
+    def delete_zone(self, zone_id: str) -> None:
+        """Remove a zone; KeyError if there is none. Reports inside it stay."""
+        with self.transaction() as conn:
+            if not conn.execute(zones.delete().where(zones.c.id == zone_id)).rowcount:
+                raise KeyError(zone_id)
+
+    def zone_geometry(self, zone_id: str) -> shapely.Geometry | None:
+        """The zone's polygon in EPSG:4326, or None for an unknown id."""
+        with self.engine.connect() as conn:
+            wkb = conn.execute(sa.select(zones.c.geom_wkb).where(zones.c.id == zone_id)).scalar()
+        return shapely.from_wkb(wkb) if wkb is not None else None
+
+    # -- municipality boundary --------------------------------------------
+
+    def set_boundary(self, name: str, geometry: shapely.Geometry) -> None:
+        """Replace the municipality boundary (Polygon/MultiPolygon, EPSG:4326)."""
+        geometry = _check_polygonal(geometry, "geometry")
+        with self.transaction() as conn:
+            conn.execute(boundaries.delete())
+            conn.execute(boundaries.insert().values(id=1, name=name, geom_wkb=shapely.to_wkb(geometry)))
+
+    def boundary(self) -> tuple[str, shapely.Geometry] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(boundaries.c.name, boundaries.c.geom_wkb)).first()
+        if row is None:
+            return None
+        return row.name, shapely.from_wkb(row.geom_wkb)
+
+
+def _check_polygonal(geometry: shapely.Geometry | None, name: str) -> shapely.Geometry:
+    if geometry is None or geometry.geom_type not in ("Polygon", "MultiPolygon"):
+        kind = None if geometry is None else geometry.geom_type
+        raise ValueError(f"{name} must be a Polygon or MultiPolygon in EPSG:4326, got {kind!r}")
+    if geometry.is_empty:
+        raise ValueError(f"{name} must not be empty")
+    return geometry

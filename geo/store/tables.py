@@ -1,0 +1,124 @@
+"""Every table of the database, declared once (SQLAlchemy Core ``Table`` objects on one
+`metadata`). Only `geo.store` reads or writes them; the migrations in
+``geo/store/migrations/`` create them (`geo.store.schema`)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+categories = sa.Table(
+    "categories",
+    metadata,
+    sa.Column("code", sa.String(64), primary_key=True),
+    sa.Column("feeling", sa.String(16), nullable=False),
+    sa.Column("labels", sa.JSON, nullable=False),
+    sa.Column("help", sa.JSON, nullable=False),
+    sa.Column("icon", sa.String(16), nullable=False, default=""),
+    sa.Column("sort_order", sa.Integer, nullable=False, default=0),
+    sa.Column("active", sa.Boolean, nullable=False, default=True),
+)
+
+reports = sa.Table(
+    "reports",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("ref_code", sa.String(16), nullable=False, unique=True),
+    sa.Column("lon", sa.Float, nullable=False),
+    sa.Column("lat", sa.Float, nullable=False),
+    sa.Column("category", sa.String(64), sa.ForeignKey("categories.code"), nullable=False),
+    sa.Column("feeling", sa.String(16), nullable=False),
+    sa.Column("time_of_day", sa.String(16), nullable=False),
+    sa.Column("text", sa.String(1000), nullable=False, default=""),
+    sa.Column("language", sa.String(8), nullable=False, default="sv"),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("moderation", sa.String(16), nullable=False),
+    sa.Column("moderation_reason", sa.String(500), nullable=False, default=""),
+    sa.Column("public_comment", sa.String(1000), nullable=False, default=""),
+    sa.Column("source", sa.String(16), nullable=False),
+    sa.Column("supporters", sa.Integer, nullable=False, default=0),
+    sa.Index("ix_reports_lon_lat", "lon", "lat"),
+    sa.Index("ix_reports_created_at", "created_at"),
+)
+
+report_contacts = sa.Table(
+    "report_contacts",
+    metadata,
+    sa.Column("report_id", sa.String(36), sa.ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("email", sa.String(254), nullable=False),
+)
+
+report_events = sa.Table(
+    "report_events",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("report_id", sa.String(36), sa.ForeignKey("reports.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("at", sa.DateTime, nullable=False),
+    sa.Column("actor", sa.String(128), nullable=False),
+    sa.Column("field", sa.String(32), nullable=False),
+    sa.Column("from_value", sa.String(64), nullable=False, default=""),
+    sa.Column("to_value", sa.String(64), nullable=False, default=""),
+    sa.Column("comment", sa.String(1000), nullable=False, default=""),
+)
+
+meeting_places = sa.Table(
+    "meeting_places",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("lon", sa.Float, nullable=False),
+    sa.Column("lat", sa.Float, nullable=False),
+    sa.Column("address", sa.String(300), nullable=False, default=""),
+    sa.Column("opening_hours", sa.String(300), nullable=False, default=""),
+    sa.Column("languages", sa.JSON, nullable=False),
+    sa.Column("accessibility", sa.String(500), nullable=False, default=""),
+    sa.Column("contact", sa.String(300), nullable=False, default=""),
+    sa.Column("description", sa.String(2000), nullable=False, default=""),
+)
+
+zones = sa.Table(
+    "zones",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("description", sa.String(2000), nullable=False, default=""),
+    sa.Column("promise_text", sa.String(4000), nullable=False, default=""),
+    sa.Column("police_contact", sa.String(300), nullable=False, default=""),
+    sa.Column("start_date", sa.Date, nullable=True),
+    sa.Column("end_date", sa.Date, nullable=True),
+    sa.Column("geom_wkb", sa.LargeBinary, nullable=False),
+)
+
+boundaries = sa.Table(
+    "boundaries",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("geom_wkb", sa.LargeBinary, nullable=False),
+)
+
+meta = sa.Table(
+    "meta",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.String(200), nullable=False),
+)
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("username", sa.String(64), primary_key=True),
+    sa.Column("password_hash", sa.String(200), nullable=False),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False, default=True),
+    sa.Column("failed_attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("locked_until", sa.DateTime, nullable=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("sso_email", sa.String(254), nullable=True),
+    sa.Index("ux_users_sso_email", "sso_email", unique=True),
+)

@@ -66,6 +66,18 @@ class Moderation(enum.StrEnum):
     REJECTED = "rejected"
 
 
+class Rejection(enum.StrEnum):
+    """The kind of reason a report was not published, as the resident is told it (in their
+    language, on the status page); a moderator's own note stays with the staff."""
+
+    PERSONAL_DATA = "personal_data"
+    OFFENSIVE = "offensive"
+    NOT_A_PLACE = "not_a_place"
+    OUTSIDE = "outside"
+    DUPLICATE = "duplicate"
+    OTHER = "other"
+
+
 class Source(enum.StrEnum):
     WEB = "web"
     OPEN311 = "open311"

@@ -23,7 +23,7 @@ from geo import mapview
 from geo.auth import STAFF_ROLES, User
 from geo.config import TileSource
 from geo.i18n import format_moment, label, translator
-from geo.model import WGS84, Category, Moderation, Status, category_labels
+from geo.model import WGS84, Category, Moderation, Rejection, Status, category_labels
 from geo.privacy import scrub_text
 from geo.store import Store, report_contacts, report_events, reports, utcnow
 
@@ -64,6 +64,21 @@ def _record(
     )
 
 
+def rejection_reason(kind: Rejection, note: str = "") -> str:
+    """The stored reason of a rejection: its kind's code, then the moderator's note
+    (``"personal_data: namn i texten"``). Only the kind is ever shown to the public."""
+    kind = Rejection(kind)
+    note = note.strip()
+    return f"{kind.value}: {note}" if note else kind.value
+
+
+def rejection_kind(reason: str) -> Rejection:
+    """The kind of a stored rejection reason (`rejection_reason`); a reason written before
+    kinds existed, or any other text, is ``Rejection.OTHER``."""
+    code = reason.split(":", 1)[0].strip()
+    return Rejection(code) if code in Rejection._value2member_map_ else Rejection.OTHER
+
+
 def pending_reports(store: Store, actor: User | None) -> pd.DataFrame:
     """Reports awaiting moderation, oldest first (exact EPSG:4326 lon/lat)."""
     _check_staff(actor)
@@ -80,8 +95,10 @@ def moderate(
     reason: str = "",
     now: dt.datetime | None = None,
 ) -> int:
-    """Publish or reject reports (a reason is required to reject). All or nothing;
-    returns how many reports changed."""
+    """Publish or reject reports (a reason is required to reject; see `rejection_reason`).
+    A rejected report's case is closed (status ``stangd``, the contact e-mail forgotten):
+    nothing more will happen to it, and the resident is told so. All or nothing; returns
+    how many reports changed."""
     user = _check_staff(actor)
     decision = Moderation(decision)
     reason = reason.strip()
@@ -95,9 +112,12 @@ def moderate(
     changed = 0
     with store.transaction() as conn:
         rows = conn.execute(
-            sa.select(reports.c.id, reports.c.moderation).where(reports.c.id.in_(list(report_ids))).with_for_update()
-        )
-        current = dict(rows.all())
+            sa.select(reports.c.id, reports.c.moderation, reports.c.status)
+            .where(reports.c.id.in_(list(report_ids)))
+            .with_for_update()
+        ).all()
+        current = {row.id: row.moderation for row in rows}
+        statuses = {row.id: row.status for row in rows}
         missing = set(report_ids) - set(current)
         if missing:
             raise KeyError(f"no such reports: {sorted(missing)}")
@@ -108,8 +128,13 @@ def moderate(
             values: dict[str, object] = {"moderation": decision.value, "updated_at": at}
             if decision is Moderation.REJECTED:
                 values["moderation_reason"] = reason
+                values["status"] = Status.CLOSED.value
             conn.execute(reports.update().where(reports.c.id == report_id).values(**values))
             _record(conn, report_id, at, user, "moderation", before, decision.value, reason)
+            if decision is Moderation.REJECTED:
+                if statuses[report_id] != Status.CLOSED.value:
+                    _record(conn, report_id, at, user, "status", statuses[report_id], Status.CLOSED.value, "")
+                _forget_contact(conn, report_id)
             changed += 1
     return changed
 

@@ -27,6 +27,7 @@ from geo.crs import to_sweref99tm
 from geo.i18n import normalize_language
 from geo.layers import LOCAL_TIME_ZONE, ReportFilter, public_reports, reports_layer
 from geo.model import Category, Feeling, Moderation, Role, Source, Status, TimeOfDay
+from geo.moderation import rejection_kind
 from geo.privacy import PUBLIC_GRID_M, is_valid_email, scrub_text
 from geo.store import REF_CODE_ALPHABET, REF_CODE_LENGTH, Store, utcnow
 
@@ -99,6 +100,8 @@ class PublicStatus:
     public_comment: str
     created_at: dt.datetime
     updated_at: dt.datetime
+    rejection: str | None = None
+    """For a report that was not published, the kind of reason (`Rejection`), never the note."""
 
 
 def validate(draft: ReportDraft, *, boundary: shapely.Geometry | None, categories: Sequence[Category]) -> list[Problem]:
@@ -239,6 +242,11 @@ def public_status(store: Store, ref_code: str) -> PublicStatus | None:
         public_comment=row["public_comment"] or "",
         created_at=row["created_at"],
         updated_at=row["updated_at"],
+        rejection=(
+            rejection_kind(row["moderation_reason"] or "").value
+            if row["moderation"] == Moderation.REJECTED.value
+            else None
+        ),
     )
 
 

@@ -1,39 +1,57 @@
-"""Följ din rapport: the public status of a report, found by its reference code."""
+"""Följ din rapport: the public status of a report, found by its reference code.
+
+Every lookup answers, whether by the button or by Enter in the field (each Enter reruns
+the page with the field's new value), and the address becomes ``/status?ref=CODE`` so it
+can be saved or shared. A report that was not published says so and why, by kind.
+"""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from geo.i18n import format_day, label
-from geo.reporting import public_status
-from pages._shared import language, store, tr
+from geo.reporting import PublicStatus, normalize_ref_code, public_status
+from pages._shared import language, set_query_params, store, tr
+
+CODE_KEY = "status_code"
 
 t = tr()
 lang = language()
 db = store()
 
+
+def show(found: PublicStatus) -> None:
+    st.markdown(f"**{t('status.state')}**")
+    st.text(label("status", found.status, lang))
+    if found.moderation == "rejected":
+        st.warning(t("status.rejected_why", reason=label("rejection", found.rejection or "other", lang)))
+    elif found.moderation == "pending":
+        st.info(t("status.pending"))
+    st.caption(t("status.open") if found.is_open else t("status.closed"))
+    st.markdown(f"**{t('status.reported')}**")
+    st.text(format_day(found.created_at, lang))
+    st.markdown(f"**{t('status.updated')}**")
+    st.text(format_day(found.updated_at, lang))
+    if found.public_comment:
+        st.markdown(f"**{t('status.comment')}**")
+        st.text(found.public_comment)
+
+
 st.title(t("status.title"))
 st.caption(t("status.help"))
-if "status_code" not in st.session_state:
-    st.session_state["status_code"] = st.query_params.get("ref", "")
-code = st.text_input(t("status.code"), key="status_code", max_chars=20)
-if st.button(t("status.look_up"), type="primary") or (code and st.session_state.get("status_auto", True)):
-    st.session_state["status_auto"] = False
+if CODE_KEY not in st.session_state:
+    st.session_state[CODE_KEY] = st.query_params.get("ref", "")
+code = st.text_input(t("status.code"), key=CODE_KEY, placeholder="ABCD2345").strip()
+pressed = st.button(t("status.look_up"), type="primary")
+if code:
+    normalized = normalize_ref_code(code)
+    set_query_params({"ref": normalized} if normalized else {})
     found = public_status(db, code)
     if found is None:
         st.warning(t("status.not_found"))
     else:
-        st.markdown(f"**{t('status.state')}**")
-        st.text(label("status", found.status, lang))
-        st.caption(t("status.open") if found.is_open else t("status.closed"))
-        if found.moderation == "pending":
-            st.info(t("status.pending"))
-        elif found.moderation == "rejected":
-            st.info(t("status.rejected"))
-        st.markdown(f"**{t('status.reported')}**")
-        st.text(format_day(found.created_at, lang))
-        st.markdown(f"**{t('status.updated')}**")
-        st.text(format_day(found.updated_at, lang))
-        if found.public_comment:
-            st.markdown(f"**{t('status.comment')}**")
-            st.text(found.public_comment)
+        show(found)
+else:
+    set_query_params({})
+    if pressed:
+        st.warning(t("status.enter_code"))

@@ -8,8 +8,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from geo.auth import User
-from geo.model import Moderation, Role
-from geo.moderation import moderate
+from geo.model import Moderation, Rejection, Role
+from geo.moderation import moderate, rejection_reason
 from geo.store import Store
 from tests.app.conftest import app_on_demo
 
@@ -88,6 +88,32 @@ def test_unknown_code_says_so(db: Store) -> None:
     status.text_input(key="status_code").set_value("ZZZZ2222").run()
     press(status, "Visa status")
     assert "Vi hittar ingen rapport" in status.warning[0].value
+
+
+def test_issue_14_every_lookup_by_enter_answers_and_a_rejected_report_says_why(db: Store) -> None:
+    codes = []
+    for _ in range(2):
+        at = fill(report_page())
+        press(at, "Förhandsgranska")
+        press(at, "Skicka rapporten")
+        codes.append(at.code[0].value)
+    reason = rejection_reason(Rejection.OFFENSIVE, "svordomar")
+    moderate(db, [db.report_by_ref(codes[1])["id"]], Moderation.REJECTED, User("moderator", Role.TEAM), reason=reason)
+    status = AppTest.from_file(str(ROOT / "pages" / "status.py"), default_timeout=60)
+    status.session_state["lang"] = "ar"
+    status.run()
+    # Enter in the field commits its value and reruns the page: no button is pressed.
+    status.text_input(key="status_code").set_value(codes[0]).run()
+    assert "جديد" in [t.value for t in status.text], [t.value for t in status.text]
+    assert status.query_params["ref"] == codes[0]
+    status.text_input(key="status_code").set_value("ZZZZ2222").run()
+    assert [w.value for w in status.warning] == ["لم نجد بلاغًا بهذا الرمز. تحقق من الرمز (8 أحرف)."]
+    status.text_input(key="status_code").set_value(codes[1]).run()
+    shown = [w.value for w in status.warning]
+    assert len(shown) == 1 and "لم يُنشر البلاغ" in shown[0] and "محتوى مسيء" in shown[0], shown
+    everything = [e.value for kind in (status.text, status.markdown, status.warning, status.caption) for e in kind]
+    assert not any("svordomar" in v for v in everything), "the moderator's note is for staff only"
+    assert "الحالة مغلقة." in [c.value for c in status.caption]
 
 
 @pytest.mark.parametrize(

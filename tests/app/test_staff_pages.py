@@ -134,6 +134,42 @@ class TestReviewPage:
         assert {f["properties"]["ref_code"] for f in geojson["features"]} == set(area.reports["ref_code"])
 
 
+class TestModerationPage:
+    def test_issue_14_publish_then_reject_two_in_a_row_leaves_a_clean_form(self, app_db: Store) -> None:
+        for lat in (56.4601, 56.4622):
+            submit(app_db, ReportDraft(13.6, lat, "otrygg", "trafik", "dag", text="Bilar kör fort"), now=NOW)
+        at = page("moderation.py", TEAM)
+        choice = at.multiselect(key="moderation_selected")
+        assert len(choice.options) == 3
+        assert all(" · " in option and "2026" in option for option in choice.options), choice.options
+        first, second, third = (
+            row["id"] for row in app_db.reports_frame().query("moderation == 'pending'").to_dict("records")
+        )
+        at.multiselect(key="moderation_selected").set_value([first]).run()
+        at.button(key="moderation_publish").click().run()
+        assert not at.exception
+        assert at.multiselect(key="moderation_selected").value == []
+        assert len(at.multiselect(key="moderation_selected").options) == 2
+        assert at.button(key="moderation_publish").disabled and at.button(key="moderation_reject").disabled
+        assert "publicerade" in at.success[0].value
+
+        at.multiselect(key="moderation_selected").set_value([second]).run()
+        assert not at.button(key="moderation_reject").disabled
+        at.button(key="moderation_reject").click().run()
+        assert "Välj ett skäl" in at.error[0].value, "a rejection needs a reason"
+        at.selectbox(key="moderation_reason_kind").set_value("offensive").run()
+        at.text_input(key="moderation_reason").set_value("Svordomar").run()
+        at.button(key="moderation_reject").click().run()
+        assert at.multiselect(key="moderation_selected").value == []
+        assert at.selectbox(key="moderation_reason_kind").value is None
+        assert at.text_input(key="moderation_reason").value == "", "the reason stayed for the next report"
+        stored = app_db.reports_frame().set_index("id")
+        assert stored.loc[first, "moderation"] == "published"
+        assert (stored.loc[second, "moderation"], stored.loc[second, "status"]) == ("rejected", "stangd")
+        at.multiselect(key="moderation_selected").set_value([third]).run()
+        assert not at.button(key="moderation_publish").disabled
+
+
 class TestZonesPage:
     def test_team_draws_a_bow_tie_gets_it_repaired_and_saved(self, app_db: Store) -> None:
         at = page("zones.py", TEAM)

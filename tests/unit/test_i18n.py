@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from geo.i18n import LANGUAGES, is_rtl, messages, normalize_language, translate
-from geo.model import Feeling, MeetingPlaceKind, Moderation, Status, TimeOfDay, ZoneKind
+from geo.model import Feeling, MeetingPlaceKind, Moderation, Rejection, Status, TimeOfDay, ZoneKind
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -35,6 +35,7 @@ def enum_keys() -> set[str]:
         "moderation": Moderation,
         "zone_kind": ZoneKind,
         "meeting_place_kind": MeetingPlaceKind,
+        "rejection": Rejection,
     }
     return {f"{kind}.{member.value}" for kind, enum in kinds.items() for member in enum}
 

@@ -5,8 +5,17 @@ import datetime as dt
 import pytest
 
 from geo.auth import User
-from geo.model import Moderation, Role, Status
-from geo.moderation import change_status, history, mark_duplicate, moderate, pending_reports, redact_text
+from geo.model import Moderation, Rejection, Role, Status
+from geo.moderation import (
+    change_status,
+    history,
+    mark_duplicate,
+    moderate,
+    pending_reports,
+    redact_text,
+    rejection_kind,
+    rejection_reason,
+)
 from geo.reporting import ReportDraft, public_status, submit
 from geo.store import Store, reports
 from tests.conftest import NOW
@@ -53,6 +62,39 @@ def test_reject_needs_a_reason_and_keeps_it(filled_store: Store) -> None:
     moderate(filled_store, [report_id], Moderation.REJECTED, TEAM, reason="Personuppgifter")
     assert pending_ids(filled_store) == []
     assert history(filled_store, report_id, TEAM)[0].comment == "Personuppgifter"
+
+
+def test_issue_14_a_rejected_report_is_closed_and_the_resident_told_the_kind_of_reason(filled_store: Store) -> None:
+    (report_id,) = pending_ids(filled_store)
+    ref = filled_store.reports_frame().set_index("id").loc[report_id, "ref_code"]
+    assert public_status(filled_store, ref).rejection is None
+    reason = rejection_reason(Rejection.PERSONAL_DATA, "namnet Anna i texten")
+    moderate(filled_store, [report_id], Moderation.REJECTED, TEAM, reason=reason)
+    shown = public_status(filled_store, ref)
+    assert (shown.moderation, shown.status, shown.is_open, shown.rejection) == (
+        "rejected",
+        "stangd",
+        False,
+        "personal_data",
+    )
+    assert "Anna" not in repr(shown), "the moderator's note is for staff only"
+    assert [(e.field, e.to_value) for e in history(filled_store, report_id, TEAM)] == [
+        ("moderation", "rejected"),
+        ("status", "stangd"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("stored", "kind"),
+    [
+        ("offensive", Rejection.OFFENSIVE),
+        ("duplicate: ABCD2345", Rejection.DUPLICATE),
+        ("Personuppgifter", Rejection.OTHER),
+        ("", Rejection.OTHER),
+    ],
+)
+def test_rejection_kind_of_a_stored_reason(stored: str, kind: Rejection) -> None:
+    assert rejection_kind(stored) is kind
 
 
 def test_bulk_action_is_all_or_nothing(filled_store: Store) -> None:

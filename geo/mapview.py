@@ -257,6 +257,13 @@ def pin_group(pin: tuple[float, float] | None) -> folium.FeatureGroup:
     return group
 
 
+def crosshair(label: str) -> MacroElement:
+    """A cross in the middle of the map that catches no taps: where "put the point in the
+    middle of the map" will put it (for keyboard users panning with the arrow keys).
+    ``label`` names it for screen readers."""
+    return _Crosshair(label)
+
+
 def legend(entries: Sequence[LegendEntry], title: str) -> MacroElement:
     """A legend control in the map's lower corner. Texts are set as text nodes."""
     return _Legend(title, entries)
@@ -342,3 +349,33 @@ class _Legend(MacroElement):
         }
         # JSON is valid JavaScript; "</" is escaped so no text can close the script.
         self.data_json = json.dumps(payload, ensure_ascii=False).replace("</", "<\\/")
+
+
+class _Crosshair(MacroElement):
+    _template = Template(
+        """
+        {% macro header(this, kwargs) %}
+        <style>
+        .trygg-crosshair {position:absolute;left:50%;top:50%;width:34px;height:34px;margin:-17px 0 0 -17px;
+            z-index:650;pointer-events:none;}
+        .trygg-crosshair::before,.trygg-crosshair::after {content:"";position:absolute;background:#1f2430;
+            box-shadow:0 0 0 1.5px #fff;}
+        .trygg-crosshair::before {left:16px;top:0;width:2px;height:34px;}
+        .trygg-crosshair::after {top:16px;left:0;height:2px;width:34px;}
+        .leaflet-container:focus-visible {outline:3px solid #1c4e9c;outline-offset:-3px;}
+        </style>
+        {% endmacro %}
+        {% macro script(this, kwargs) %}
+        (function() {
+            var mark = L.DomUtil.create("div", "trygg-crosshair", {{ this._parent.get_name() }}.getContainer());
+            mark.setAttribute("role", "img");
+            mark.setAttribute("aria-label", {{ this.label_json }});
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, label: str) -> None:
+        super().__init__()
+        self._name = "Crosshair"
+        self.label_json = json.dumps(label, ensure_ascii=False).replace("</", "<\\/")

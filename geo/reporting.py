@@ -112,8 +112,8 @@ def validate(draft: ReportDraft, *, boundary: shapely.Geometry | None, categorie
     problems: list[Problem] = []
     if draft.lon is None or draft.lat is None:
         problems.append(Problem("pin", "report.error.no_pin"))
-    elif not _inside(draft.lon, draft.lat, boundary):
-        problems.append(Problem("pin", "report.error.outside"))
+    elif (refused := check_pin(draft.lon, draft.lat, boundary)) is not None:
+        problems.append(refused)
     if draft.feeling not in {f.value for f in Feeling}:
         problems.append(Problem("feeling", "report.error.feeling"))
     active = {c.code: c for c in categories if c.active}
@@ -131,6 +131,12 @@ def validate(draft: ReportDraft, *, boundary: shapely.Geometry | None, categorie
     elif email and not draft.email_consent:
         problems.append(Problem("email", "report.error.consent"))
     return problems
+
+
+def check_pin(lon: float, lat: float, boundary: shapely.Geometry | None) -> Problem | None:
+    """Why a pin at (``lon``, ``lat``), EPSG:4326, cannot be taken, or None when it can: it
+    must be a place at all and lie inside ``boundary`` (the municipality, border included)."""
+    return None if _inside(lon, lat, boundary) else Problem("pin", "report.error.outside")
 
 
 def is_probably_bot(draft: ReportDraft) -> bool:

@@ -17,17 +17,20 @@ from geo import mapview
 from geo.i18n import format_month, label
 from geo.layers import boundary_layer
 from geo.model import Feeling, TimeOfDay, category_labels
+from geo.places import Place, known_places
 from geo.reporting import (
     MAX_TEXT_LENGTH,
     RateLimiter,
     ReportDraft,
+    check_pin,
     is_probably_bot,
     nearby_reports,
     preview_text,
     submit,
     validate,
 )
-from geo.viewstate import DEFAULT_CENTER
+from geo.viewstate import DEFAULT_CENTER, DEFAULT_ZOOM
+from pages._browser import locate_button, position_of, reference_code
 from pages._shared import language, settings, store, tr
 
 PIN_KEY = "report_pin"
@@ -40,7 +43,17 @@ MAP_KEY = "report_map"
 NEARBY_KEY = "report_nearby"
 SUPPORT_ERROR_KEY = "report_support_error"
 FIELDS = ("report_feeling", "report_category", "report_tod", "report_text", "report_email", "report_consent")
-PIN_ZOOM = 15
+PIN_ZOOM = 17
+"""A tap on a map showing less than this zooms in to the pin (at 17 a fingertip is a few metres)."""
+ROUGH_POSITION_M = 100
+"""A browser position less precise than this (metres) is called approximate."""
+VIEW_KEY = "report_view"
+SEARCH_KEY = "report_search"
+SCROLL_KEY = "report_scroll"
+LOCATE_KEY = "report_locate"
+LOCATE_NOTE_KEY = "report_locate_note"
+LOCATE_ERRORS = ("denied", "unavailable", "timeout", "unsupported")
+PLACES_KEY = "report_places"
 
 t = tr()
 lang = language()
@@ -79,20 +92,67 @@ def feeling_changed() -> None:
 
 
 def clear_form() -> None:
-    for key in (*FIELDS, PIN_KEY, PROBLEMS_KEY, PREVIEW_KEY, "report_website"):
+    for key in (*FIELDS, PIN_KEY, PROBLEMS_KEY, PREVIEW_KEY, SEARCH_KEY, "report_website"):
         st.session_state.pop(key, None)
 
 
 def start_over() -> None:
     clear_form()
-    for key in (DONE_KEY, MAP_KEY):
+    for key in (DONE_KEY, MAP_KEY, VIEW_KEY):
         st.session_state.pop(key, None)
 
 
-def set_pin(lon: float, lat: float) -> None:
-    """Put the pin at (lon, lat), EPSG:4326; an earlier complaint about the pin no longer holds."""
+def set_pin(lon: float, lat: float, *, zoom_in: bool = False, centre: bool = False) -> None:
+    """Put the pin at (lon, lat), EPSG:4326; an earlier complaint about the pin no longer holds.
+
+    ``zoom_in``: a map showing less detail than `PIN_ZOOM` zooms to the pin, so that a
+    fingertip can then place it within a few metres; ``centre``: the map centres on the pin
+    (a position or a place found far from the view). A pin outside the municipality is
+    refused at once, where the resident is looking."""
     st.session_state[PIN_KEY] = (lon, lat)
-    st.session_state[PROBLEMS_KEY] = [p for p in st.session_state.get(PROBLEMS_KEY) or [] if p.field != "pin"]
+    problems = [p for p in st.session_state.get(PROBLEMS_KEY) or [] if p.field != "pin"]
+    if (refused := check_pin(lon, lat, boundary)) is not None:
+        problems.insert(0, refused)
+    st.session_state[PROBLEMS_KEY] = problems
+    zoom = (st.session_state.get(MAP_KEY) or {}).get("zoom")
+    zoom = zoom if isinstance(zoom, int | float) else DEFAULT_ZOOM
+    if (zoom_in and zoom < PIN_ZOOM) or centre:
+        previous = (st.session_state.get(VIEW_KEY) or {}).get("zoom")
+        wanted = max(zoom, PIN_ZOOM)
+        # st_folium applies a zoom only when it differs from the last one it was given; Leaflet
+        # rounds this nudge away (zoomSnap 1), so a second zoom-in to the same level still happens.
+        if previous is not None and abs(previous - wanted) < 1e-3:
+            wanted = previous + (1e-6 if previous == round(previous) else -1e-6)
+        st.session_state[VIEW_KEY] = {"center": [lat, lon], "zoom": wanted}
+    if centre:
+        st.session_state[SCROLL_KEY] = st.session_state.get(SCROLL_KEY, 0) + 1
+
+
+def located() -> None:
+    """The browser answered "use my location": the pin goes there, or the resident is told why not."""
+    position = position_of(LOCATE_KEY)
+    if position is None:
+        return
+    if "error" in position:
+        kind = position["error"] if position["error"] in LOCATE_ERRORS else "unavailable"
+        st.session_state[LOCATE_NOTE_KEY] = (f"report.locate_error.{kind}", {})
+        return
+    try:
+        lon, lat, accuracy = float(position["lon"]), float(position["lat"]), float(position.get("accuracy") or 0)
+    except (KeyError, TypeError, ValueError):
+        st.session_state[LOCATE_NOTE_KEY] = ("report.locate_error.unavailable", {})
+        return
+    set_pin(lon, lat, zoom_in=True, centre=True)
+    if accuracy > ROUGH_POSITION_M:
+        st.session_state[LOCATE_NOTE_KEY] = ("report.located_rough", {"m": round(accuracy)})
+
+
+def go_to_place() -> None:
+    """The resident chose a place from the search: the pin goes there and the map follows."""
+    chosen = st.session_state.get(SEARCH_KEY)
+    places: list[Place] = st.session_state.get(PLACES_KEY) or []
+    if isinstance(chosen, int) and 0 <= chosen < len(places):
+        set_pin(places[chosen].lon, places[chosen].lat, zoom_in=True, centre=True)
 
 
 def support(number: int) -> None:
@@ -120,39 +180,82 @@ st.caption(t("report.anonymous"))
 done: dict[str, Any] | None = st.session_state.get(DONE_KEY)
 if done is not None:
     if done["kind"] == "report":
+        code = done["ref_code"]
         st.success(t("report.thanks"))
         st.markdown(f"**{t('report.your_code')}**")
-        st.code(done["ref_code"], language=None)
-        st.caption(t("report.code_help"))
+        reference_code(
+            code,
+            label=t("report.your_code"),
+            copy=t("report.copy"),
+            copied=t("report.copied"),
+            select=t("report.copy_select"),
+            key="report_code",
+        )
+        st.info(t("report.code_save"))
+        # A plain link (a page link needs st.navigation, which a page run alone lacks); the code is
+        # of the reference-code alphabet only, so it needs no escaping in the address or the text.
+        lang_param = f"&lang={lang}" if lang != "sv" else ""
+        st.markdown(f"🔎 [{t('report.follow', code=code)}](status?ref={code}{lang_param})")
     else:
         st.success(t("report.supported", n=done["supporters"]))
     st.button(t("report.new"), on_click=start_over, type="primary")
     st.stop()
 
-# 1. The place: a click drops the pin, another click moves it.
+# 1. The place: a tap drops the pin (and zooms in to it), another tap moves it; or the
+# browser's position, or a place the app knows.
 st.subheader(t("report.step_place"))
 st.caption(t("report.place_help"))
 map_state = st.session_state.get(MAP_KEY) or {}
 click = map_state.get("last_clicked")
 if isinstance(click, dict) and click != st.session_state.get(LAST_CLICK_KEY):
     st.session_state[LAST_CLICK_KEY] = click
-    set_pin(float(click["lng"]), float(click["lat"]))
+    set_pin(float(click["lng"]), float(click["lat"]), zoom_in=True)
+
+locate_button(
+    label=t("report.locate"),
+    busy=t("report.locating"),
+    key=LOCATE_KEY,
+    on_position=located,
+    scroll=st.session_state.get(SCROLL_KEY, 0),
+)
+if note := st.session_state.pop(LOCATE_NOTE_KEY, None):
+    (st.warning if note[0].startswith("report.locate_error") else st.info)(t(note[0], **note[1]))
+st.caption(t("report.locate_privacy"))
+places = known_places(db)
+st.session_state[PLACES_KEY] = places
+st.selectbox(
+    t("report.search"),
+    options=list(range(len(places))),
+    format_func=lambda i: " · ".join(
+        part for part in (places[i].name, label("place_kind", places[i].kind, lang), places[i].detail) if part
+    ),
+    index=None,
+    placeholder=t("report.search_placeholder"),
+    key=SEARCH_KEY,
+    on_change=go_to_place,
+)
+problem_here("pin")
+
 pin = st.session_state.get(PIN_KEY)
+view = st.session_state.get(VIEW_KEY) or {}
 base = mapview.base_map(settings().tiles)
+mapview.crosshair(t("report.crosshair")).add_to(base)
 groups = [mapview.boundary_group(boundary_layer(db)), mapview.pin_group(pin)]
 mapview.localized(base, *groups)
 st_folium(
     base,
     key=MAP_KEY,
     feature_group_to_add=groups,
-    returned_objects=["last_clicked", "center"],
+    returned_objects=["last_clicked", "center", "zoom"],
+    center=view.get("center"),
+    zoom=view.get("zoom"),
     use_container_width=True,
     height=380,
 )
 
 
 def pin_at_centre() -> None:
-    """For keyboard users: pan the map with the arrow keys, then put the pin in its middle."""
+    """For keyboard users: pan the map with the arrow keys, then put the pin in its middle (the cross)."""
     centre = (st.session_state.get(MAP_KEY) or {}).get("center")
     if not isinstance(centre, dict):  # the map has not moved yet: it is where it opened
         centre = {"lat": DEFAULT_CENTER[0], "lng": DEFAULT_CENTER[1]}
@@ -164,7 +267,6 @@ if pin:
     st.caption(t("report.pin_at", lat=f"{pin[1]:.5f}", lon=f"{pin[0]:.5f}"))
 else:
     st.caption(t("report.no_pin_yet"))
-problem_here("pin")
 
 # 2. How it feels, and why.
 st.subheader(t("report.step_what"))

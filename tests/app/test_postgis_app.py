@@ -49,7 +49,7 @@ def test_report_flow_stores_the_report_in_postgis(postgis_app: Store) -> None:
     at = fill(report_page())
     press(at, "Förhandsgranska")
     press(at, "Skicka rapporten")
-    code = at.code[0].value
+    code = at.session_state["report_done"]["ref_code"]
     assert postgis_app.count_reports() == before + 1
     row = postgis_app.report_by_ref(code)
     assert row is not None and row["moderation"] == "pending"

@@ -59,7 +59,7 @@ def test_valid_flow_stores_one_scrubbed_pending_report_and_shows_its_code(db: St
     assert "Mörkt vid gångtunneln, ring [borttaget]" in [t.value for t in at.text]
     assert db.count_reports() == 0, "nothing is stored before the resident confirms"
     press(at, "Skicka rapporten")
-    code = at.code[0].value
+    code = at.session_state["report_done"]["ref_code"]
     assert db.count_reports() == 1
     row = db.report_by_ref(code)
     assert row is not None
@@ -72,7 +72,7 @@ def test_status_page_finds_the_report_by_its_code(db: Store) -> None:
     at = fill(report_page())
     press(at, "Förhandsgranska")
     press(at, "Skicka rapporten")
-    code = at.code[0].value
+    code = at.session_state["report_done"]["ref_code"]
     status = AppTest.from_file(str(ROOT / "pages" / "status.py"), default_timeout=60)
     status.run()
     status.text_input(key="status_code").set_value(code.lower()).run()
@@ -90,13 +90,29 @@ def test_unknown_code_says_so(db: Store) -> None:
     assert "Vi hittar ingen rapport" in status.warning[0].value
 
 
+def test_issue_14_a_tap_zooms_in_to_the_pin_and_a_search_puts_it_on_a_known_place(db: Store) -> None:
+    at = click_map(report_page(), MARKARYD)
+    view = at.session_state["report_view"]
+    assert view["center"] == [MARKARYD["lat"], MARKARYD["lng"]] and round(view["zoom"]) == 17, view
+    search = at.selectbox(key="report_search")
+    shown = list(search.options)  # as the resident reads them
+    assert any(o.startswith("Strömsnäsbruks bibliotek · Mötesplats · Storgatan 21") for o in shown), shown[:20]
+    assert any(o.endswith(" · Område") for o in shown), shown[:20]
+    library = next(i for i, o in enumerate(shown) if o.startswith("Strömsnäsbruks bibliotek"))
+    search.set_value(library).run()
+    place = next(p for p in db.meeting_places() if p.name == "Strömsnäsbruks bibliotek")
+    assert at.session_state["report_pin"] == (place.lon, place.lat)
+    assert at.session_state["report_view"]["center"] == [place.lat, place.lon]
+    assert any("Vald plats: 56." in c.value for c in at.caption)
+
+
 def test_issue_14_every_lookup_by_enter_answers_and_a_rejected_report_says_why(db: Store) -> None:
     codes = []
     for _ in range(2):
         at = fill(report_page())
         press(at, "Förhandsgranska")
         press(at, "Skicka rapporten")
-        codes.append(at.code[0].value)
+        codes.append(at.session_state["report_done"]["ref_code"])
     reason = rejection_reason(Rejection.OFFENSIVE, "svordomar")
     moderate(db, [db.report_by_ref(codes[1])["id"]], Moderation.REJECTED, User("moderator", Role.TEAM), reason=reason)
     status = AppTest.from_file(str(ROOT / "pages" / "status.py"), default_timeout=60)
@@ -157,7 +173,7 @@ def test_bad_email_and_missing_consent(db: Store) -> None:
     at.checkbox(key="report_consent").check().run()
     press(at, "Förhandsgranska")
     press(at, "Skicka rapporten")
-    row = db.report_by_ref(at.code[0].value)
+    row = db.report_by_ref(at.session_state["report_done"]["ref_code"])
     assert db.report_contact(row["id"]) == "anna@example.se"
     assert "anna@example.se" not in row["text"]
 
@@ -175,14 +191,14 @@ def test_issue_15_a_paste_over_1000_characters_stays_in_the_box_and_is_explained
     at.text_area(key="report_text").set_value(pasted[:990]).run()
     press(at, "Förhandsgranska")
     press(at, "Skicka rapporten")
-    assert db.report_by_ref(at.code[0].value)["text"] == pasted[:990].strip()
+    assert db.report_by_ref(at.session_state["report_done"]["ref_code"])["text"] == pasted[:990].strip()
 
 
 def test_nearby_published_report_can_be_supported_instead_of_duplicated(db: Store) -> None:
     first = fill(report_page())
     press(first, "Förhandsgranska")
     press(first, "Skicka rapporten")
-    code = first.code[0].value
+    code = first.session_state["report_done"]["ref_code"]
     at = fill(report_page())
     press(at, "Förhandsgranska")
     assert not any("redan rapporterat" in w.value for w in at.warning), "a pending report was hinted at"

@@ -155,7 +155,7 @@ def choose(page: Page, text: str) -> None:
 
 
 def reference_code(page: Page) -> str:
-    code_block = page.locator("[data-testid='stCode'] code").first
+    code_block = page.locator("output").first  # the reference-code component (pages/_browser.py)
     code_block.wait_for(timeout=TIMEOUT_MS)
     code = code_block.inner_text().strip()
     assert REF_CODE_RE.match(code), f"not a reference code: {code!r}"

@@ -22,7 +22,7 @@ every resource as ``.json`` or ``.xml``:
 Errors are ``[{"code": 400, "description": "…"}]`` (or ``<errors>`` in XML) with
 status 400, 403, 404, 413, 429 or 500; never a traceback.
 
-**GeoJSON** ``GET /api/layers/{name}.geojson`` (`geo.io.LAYERS`), optional
+**GeoJSON** ``GET /api/layers/{name}.geojson`` (the layers of `geo.registry` that have a public face), optional
 ``bbox=minlon,minlat,maxlon,maxlat`` (EPSG:4326): the public face of the layer, as the
 public exports give it. All coordinates are EPSG:4326 (WGS84 lon/lat degrees).
 """
@@ -51,9 +51,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, Route
 
+from geo import registry
 from geo.config import Settings, load_settings
 from geo.i18n import normalize_language, translate
-from geo.io import LAYERS, layer_frame, time_of_day_at
+from geo.io import layer_frame, time_of_day_at
 from geo.layers import ReportFilter, report_conditions
 from geo.model import Category, Role, Source, Status, TimeOfDay
 from geo.privacy import coarsen_points, scrub_text
@@ -511,8 +512,9 @@ def layer_geojson(store: Store, name: str, bbox: tuple[float, float, float, floa
 async def geojson_layer(request: Request) -> Response:
     name = request.path_params["name"]
     lang = _language(request)
-    if name not in LAYERS:
-        return _json({"code": 404, "description": translate("api.error.no_layer", lang, layers=", ".join(LAYERS))}, 404)
+    public = registry.public_layers()  # a layer without a public face is not served here
+    if name not in public:
+        return _json({"code": 404, "description": translate("api.error.no_layer", lang, layers=", ".join(public))}, 404)
     try:
         bbox = _bbox(request.query_params.get("bbox"))
     except ValueError:

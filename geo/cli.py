@@ -17,11 +17,12 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 
+from geo import registry
 from geo.auth import STAFF_ROLES, AuthError, add_user
 from geo.config import DEFAULT_DEMO_REPORTS, load_settings
 from geo.demo import seed_demo
 from geo.i18n import normalize_language
-from geo.io import FORMATS, LAYERS, SUFFIXES, ImportRefused, ImportSource, export_layer, import_layer, parse_crs
+from geo.io import FORMATS, SUFFIXES, ImportRefused, ImportSource, export_layer, import_layer, parse_crs
 from geo.model import Role
 from geo.store import Store, StoreError, make_engine, safe_url
 from geo.store.schema import head_revision, schema_state, upgrade
@@ -184,7 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
         "import", help="import a GeoJSON, GeoPackage, zipped Shapefile or CSV file (all or nothing)"
     )
     imp.add_argument("file", help="the file (.geojson, .gpkg, .zip with one .shp, .csv)")
-    imp.add_argument("--layer", required=True, choices=LAYERS)
+    imp.add_argument("--layer", required=True, choices=registry.layer_names())
     imp.add_argument("--crs", help="CRS of a file that declares none, e.g. 3006 (SWEREF 99 TM)")
     imp.add_argument("--kind", help="zone or meeting place kind for rows without one (e.g. platssamverkan)")
     imp.add_argument(
@@ -194,7 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--dry-run", action="store_true", help="check everything, write nothing")
     imp.set_defaults(handler=_import)
     exp = commands.add_parser("export", help="export a layer (public by default: published, coarsened, scrubbed)")
-    exp.add_argument("--layer", required=True, choices=LAYERS)
+    exp.add_argument("--layer", required=True, choices=registry.layer_names())
     exp.add_argument("--format", required=True, choices=FORMATS)
     exp.add_argument("--crs", default="4326", help="CRS of the output, e.g. 3006 (default 4326, WGS84)")
     exp.add_argument("--output", help="file to write (default: LAYER.gpkg/.geojson/.zip/.csv here)")

@@ -12,6 +12,7 @@ from `geo.hexagons` (H3 cells at low zoom, the reports in view at high zoom).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import folium
@@ -19,22 +20,19 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from geo import mapview
+from geo import mapview, registry
 from geo.config import TileSource
 from geo.hexagons import PUBLIC_MIN_COUNT, ReportsView
 from geo.i18n import format_day, label, translator
 from geo.layers import (
     REPORT_COLUMNS,
     ReportFilter,
-    boundary_layer,
     count_reports,
-    meeting_places_layer,
     public_reports,
     report_conditions,
     reports_layer,
-    zones_layer,
 )
-from geo.model import WGS84, Category, Moderation, Role, ZoneKind, category_labels
+from geo.model import SWEREF99TM, WGS84, Category, Moderation, Role, category_labels
 from geo.store import Store
 from geo.store import reports as reports_table
 from geo.viewstate import ExploreView
@@ -49,25 +47,48 @@ class ExploreLayers:
     """Everything the explore page shows for one view, in EPSG:4326.
 
     ``reports`` holds the newest `TABLE_LIMIT` reports of the filter (for the table and
-    details), ``report_count`` how many match in all.
+    details), ``report_count`` how many match in all; ``others`` every other layer of the
+    registry (`geo.registry`) by name, as the viewer may see it.
     """
 
     reports: gpd.GeoDataFrame
-    meeting_places: gpd.GeoDataFrame
-    zones: gpd.GeoDataFrame
-    boundary: gpd.GeoDataFrame
+    others: Mapping[str, gpd.GeoDataFrame]
     report_count: int = 0
+
+    def frame(self, name: str) -> gpd.GeoDataFrame:
+        """Layer ``name``'s features (an empty frame for a layer the viewer may not see)."""
+        if name == registry.REPORTS.name:
+            return self.reports
+        found = self.others.get(name)
+        return found if found is not None else gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=WGS84), crs=WGS84)
+
+    @property
+    def meeting_places(self) -> gpd.GeoDataFrame:
+        return self.frame("meeting_places")
+
+    @property
+    def zones(self) -> gpd.GeoDataFrame:
+        return self.frame("zones")
+
+    @property
+    def boundary(self) -> gpd.GeoDataFrame:
+        return self.frame("boundary")
 
 
 def load_layers(store: Store, view: ExploreView, viewer: Role = Role.TEAM) -> ExploreLayers:
     """The layers ``viewer`` may see: staff get exact locations and pending reports;
-    the public gets published reports only, snapped to a 50 m grid."""
+    the public gets each layer's public face (`geo.registry`): published reports only,
+    snapped to a 50 m grid, text scrubbed; no layer that has no public face."""
     newest = reports_layer(store, view.filter, viewer=viewer, limit=TABLE_LIMIT)
+    others = {}
+    for layer in registry.layers():
+        if layer is registry.REPORTS or not (viewer.is_staff or layer.public is not None):
+            continue
+        frame = layer.load(store)
+        others[layer.name] = frame if viewer.is_staff else registry.apply_public_face(layer, frame)
     return ExploreLayers(
         reports=newest if viewer.is_staff else public_reports(newest),
-        meeting_places=meeting_places_layer(store),
-        zones=zones_layer(store),
-        boundary=boundary_layer(store),
+        others=others,
         report_count=count_reports(store, view.filter, viewer=viewer),
     )
 
@@ -109,19 +130,16 @@ def build_map(
     hexagons = reports_view is not None and reports_view.mode == "hexagons"
     mapview.legend(legend_entries(view, lang, hexagons=hexagons), t("legend.title")).add_to(m)
     groups: list[folium.FeatureGroup] = []
-    if "boundary" in view.layers:
-        groups.append(mapview.boundary_group(layers.boundary))
-    for kind in (ZoneKind.MEDBORGARLOFTE, ZoneKind.PLATSSAMVERKAN):
-        if kind.value in view.layers:
-            groups.append(mapview.zones_group(layers.zones, kind))
-    if "reports" in view.layers:
-        if reports_view is not None and reports_view.mode == "hexagons":
-            groups.append(mapview.hexagons_group(reports_view.cells, lambda n: hex_label(n, lang)))
+    for group in registry.draw_order():  # from the bottom of the map to the top
+        if group.name not in view.layers:
+            continue
+        if group.symbol != "reports":
+            groups.append(mapview.layer_group(group, layers.frame(group.layer)))
+        elif hexagons:
+            groups.append(mapview.hexagons_group(reports_view.cells, lambda n: hex_label(n, lang)))  # type: ignore[union-attr]
         else:
             points = layers.reports if reports_view is None else reports_view.points
             groups.append(mapview.reports_group(points, lambda code: labels.get(code, code)))
-    if "meeting_places" in view.layers:  # on top: few, and people look for them
-        groups.append(mapview.meeting_places_group(layers.meeting_places))
     groups.append(mapview.highlight_group(highlight if highlight is not None else selected_point(layers, view)))
     mapview.localized(m, *groups)
     return m, groups
@@ -134,27 +152,21 @@ def hex_label(count: int | None, lang: str) -> str:
 
 
 def legend_entries(view: ExploreView, lang: str, *, hexagons: bool = False) -> list[mapview.LegendEntry]:
+    """The legend of the map groups shown in ``view`` (`geo.registry`), in ``lang``; the reports
+    as hexagons when ``hexagons``."""
     t = translator(lang)
     entries = []
-    if "reports" in view.layers and hexagons:
-        entries += [
-            mapview.LegendEntry(mapview.HEX_RAMP[-1], t("hex.legend_many"), "area"),
-            mapview.LegendEntry(mapview.HEX_RAMP[0], t("hex.legend_some"), "area"),
-            mapview.LegendEntry(mapview.HEX_FEW, t("hex.few", k=PUBLIC_MIN_COUNT), "area"),
-        ]
-    elif "reports" in view.layers:
-        entries += [
-            mapview.LegendEntry(mapview.COLORS["otrygg"], t("legend.unsafe")),
-            mapview.LegendEntry(mapview.COLORS["trygg"], t("legend.safe")),
-            mapview.LegendEntry(mapview.COLORS["otrygg"], t("legend.pending"), "hollow"),
-        ]
-    if "meeting_places" in view.layers:
-        entries.append(mapview.LegendEntry(mapview.COLORS["meeting_place"], t("legend.meeting_place")))
-    for kind in (ZoneKind.MEDBORGARLOFTE, ZoneKind.PLATSSAMVERKAN):
-        if kind.value in view.layers:
-            entries.append(mapview.LegendEntry(mapview.COLORS[kind.value], label("zone_kind", kind, lang), "area"))
-    if "boundary" in view.layers:
-        entries.append(mapview.LegendEntry(mapview.COLORS["boundary"], t("legend.boundary"), "line"))
+    for group in registry.map_groups():
+        if group.name not in view.layers:
+            continue
+        if group.symbol == "reports" and hexagons:
+            entries += [
+                mapview.LegendEntry(mapview.HEX_RAMP[-1], t("hex.legend_many"), "area"),
+                mapview.LegendEntry(mapview.HEX_RAMP[0], t("hex.legend_some"), "area"),
+                mapview.LegendEntry(mapview.HEX_FEW, t("hex.few", k=PUBLIC_MIN_COUNT), "area"),
+            ]
+        else:
+            entries += [mapview.LegendEntry(item.color, t(item.key), item.shape) for item in group.legend]
     return entries
 
 
@@ -166,9 +178,10 @@ def selected_point(
     if view.selected is None:
         return None
     kind, ident = view.selected
-    frame = {"report": layers.reports, "meeting_place": layers.meeting_places}.get(kind)
-    if frame is None:
+    layer = registry.by_selection(kind)
+    if layer is None or not layer.points:
         return None
+    frame = layers.frame(layer.name)
     match = frame[frame["id"] == ident] if not frame.empty else frame
     if match.empty and kind == "report" and store is not None:
         match = report_by_id(store, ident, viewer)
@@ -226,62 +239,70 @@ def details(
         return None
     kind, ident = selected
     t = translator(lang)
-    if kind == "report":
-        row = _row(layers.reports, ident)
-        if row is None and store is not None:
-            row = _row(report_by_id(store, ident, viewer), ident)
-        if row is None:
-            return None
-        labels = category_labels(categories, lang)
-        fields = [
-            (t("details.ref"), row["ref_code"]),
-            (t("details.feeling"), label("feeling", row["feeling"], lang)),
-            (t("details.time_of_day"), label("time_of_day", row["time_of_day"], lang)),
-            (t("details.status"), label("status", row["status"], lang)),
-            (t("details.moderation"), label("moderation", row["moderation"], lang)),
-            (t("details.reported"), format_day(row["created_at"].to_pydatetime(), lang)),
-            (t("details.supporters"), str(int(row["supporters"]))),
-            (t("details.text"), row["text"] or "–"),
-        ]
-        if row["public_comment"]:
-            fields.append((t("details.public_comment"), row["public_comment"]))
-        if row["moderation"] == Moderation.PENDING.value:
-            fields.append((t("details.note"), t("details.pending_note")))
-        return labels.get(row["category"], row["category"]), fields
-    if kind == "meeting_place":
-        row = _row(layers.meeting_places, ident)
-        if row is None:
-            return None
-        fields = [
-            (t("details.kind"), label("meeting_place_kind", row["kind"], lang)),
-            (t("details.address"), row["address"]),
-            (t("details.opening_hours"), row["opening_hours"]),
-            (t("details.languages"), row["languages"]),
-            (t("details.accessibility"), row["accessibility"]),
-            (t("details.contact"), row["contact"]),
-            (t("details.description"), row["description"]),
-        ]
-        return row["name"], [(k, v) for k, v in fields if v]
-    if kind == "zone":
-        row = _row(layers.zones, ident)
-        if row is None:
-            return None
-        area_km2 = gpd.GeoSeries([row.geometry], crs=layers.zones.crs).to_crs("EPSG:3006").area.iloc[0] / 1e6
+    if kind == registry.REPORTS.selectable:
+        return _report_details(layers, ident, categories, lang, store=store, viewer=viewer)
+    layer = registry.by_selection(kind)
+    if layer is None or layer is registry.REPORTS:
+        return None
+    row = _row(layers.frame(layer.name), ident)
+    if row is None:
+        return None
+    fields = [(t(f.detail), _detail_value(row[f.name], f, lang)) for f in layer.fields if f.detail]
+    if len(layer.date_columns) == 2:
+        fields.append((t("details.period"), _period(*(row[c] for c in layer.date_columns), lang)))
+    if not layer.points:
+        area_km2 = gpd.GeoSeries([row.geometry], crs=WGS84).to_crs(SWEREF99TM).area.iloc[0] / 1e6
+        fields.append((t("details.area"), t("details.area_value", km2=f"{area_km2:.2f}")))
+    if layer is registry.ZONES:
         if store is not None:  # the border counts as inside
             count = count_reports(store, ReportFilter(zone_id=ident), viewer=viewer)
         else:
             count = int(layers.reports.intersects(row.geometry).sum())
-        fields = [
-            (t("details.kind"), label("zone_kind", row["kind"], lang)),
-            (t("details.description"), row["description"]),
-            (t("details.promise"), row["promise_text"]),
-            (t("details.police_contact"), row["police_contact"]),
-            (t("details.period"), _period(row["start_date"], row["end_date"], lang)),
-            (t("details.area"), t("details.area_value", km2=f"{area_km2:.2f}")),
-            (t("details.reports_inside"), str(count)),
-        ]
-        return row["name"], [(k, v) for k, v in fields if v]
-    return None
+        fields.append((t("details.reports_inside"), str(count)))
+    title = row[layer.title] if layer.title else t(f"io.layer.{layer.name}")
+    return title, [(k, v) for k, v in fields if v]
+
+
+def _report_details(
+    layers: ExploreLayers,
+    ident: str,
+    categories: list[Category],
+    lang: str,
+    *,
+    store: Store | None,
+    viewer: Role,
+) -> tuple[str, list[tuple[str, str]]] | None:
+    t = translator(lang)
+    row = _row(layers.reports, ident)
+    if row is None and store is not None:
+        row = _row(report_by_id(store, ident, viewer), ident)
+    if row is None:
+        return None
+    labels = category_labels(categories, lang)
+    fields = [
+        (t("details.ref"), row["ref_code"]),
+        (t("details.feeling"), label("feeling", row["feeling"], lang)),
+        (t("details.time_of_day"), label("time_of_day", row["time_of_day"], lang)),
+        (t("details.status"), label("status", row["status"], lang)),
+        (t("details.moderation"), label("moderation", row["moderation"], lang)),
+        (t("details.reported"), format_day(row["created_at"].to_pydatetime(), lang)),
+        (t("details.supporters"), str(int(row["supporters"]))),
+        (t("details.text"), row["text"] or "–"),
+    ]
+    if row["public_comment"]:
+        fields.append((t("details.public_comment"), row["public_comment"]))
+    if row["moderation"] == Moderation.PENDING.value:
+        fields.append((t("details.note"), t("details.pending_note")))
+    return labels.get(row["category"], row["category"]), fields
+
+
+def _detail_value(value: object, spec: registry.Field, lang: str) -> str:
+    """A field's value as the details panel shows it: a code in words, else as text."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    if spec.labels:
+        return label(spec.labels, value, lang)
+    return str(value)
 
 
 def _row(frame: gpd.GeoDataFrame, ident: str) -> pd.Series | None:

@@ -1,6 +1,6 @@
 """Import and export of the map's layers: GeoJSON, GeoPackage, zipped Shapefile and CSV.
 
-Layers (`LAYERS`): ``reports``, ``meeting_places``, ``zones`` (platssamverkan and
+Layers (`geo.registry`): ``reports``, ``meeting_places``, ``zones`` (platssamverkan and
 medborgarlöften) and ``boundary`` (the municipality).
 
 **Import** (admins only): `read_source` reads a file into a GeoDataFrame and transforms
@@ -11,7 +11,7 @@ names one. CSV files carry points as ``lon``/``lat`` (EPSG:4326) or ``x``/``y``,
 convention puts the northing in ``x``, which is recognised by its size), or any geometry
 as ``wkt_epsg<code>`` (or ``wkt`` with a CRS named by the caller); semicolon or comma
 separated, decimal comma or point, UTF-8 or Windows-1252. `suggest_mapping` maps the
-file's columns to the layer's fields (`LAYER_FIELDS`), `preview` shows the result, and
+file's columns to the layer's fields (`geo.registry.Layer.fields`), `preview` shows the result, and
 `import_layer` checks every feature (geometry type, validity, values), repairs invalid
 geometries with ``make_valid`` when asked to and writes everything in one transaction,
 or nothing: any problem raises `ImportRefused` listing each feature and its reason.
@@ -50,8 +50,9 @@ import shapely
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
+from geo import registry
 from geo.i18n import LANGUAGES, translate
-from geo.layers import ReportFilter, boundary_layer, meeting_places_layer, report_conditions, zones_layer
+from geo.layers import ReportFilter, report_conditions
 from geo.model import (
     SWEREF99TM,
     WGS84,
@@ -66,27 +67,21 @@ from geo.model import (
     Zone,
     ZoneKind,
 )
-from geo.privacy import coarsen_points, scrub_text
+from geo.privacy import scrub_text
 from geo.store import Store
 
-LAYERS: tuple[str, ...] = ("reports", "meeting_places", "zones", "boundary")
 FORMATS: tuple[str, ...] = ("gpkg", "geojson", "shp", "csv")
 IMPORT_SUFFIXES: tuple[str, ...] = (".geojson", ".json", ".gpkg", ".zip", ".csv", ".txt")
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 """Largest file `import_layer` accepts (20 MiB); a larger one is refused before parsing."""
 MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
 """Largest total size of the files inside a zipped Shapefile (against zip bombs)."""
-MAX_TEXT_LENGTH = 1000
+MAX_FREE_LENGTH = 4000
+"""Longest text taken for a field whose column has no length (a list of languages)."""
 LOCAL_TIME_ZONE = ZoneInfo("Europe/Stockholm")
 """Timestamps without a zone, and dates, are read as Swedish local time."""
 
-POLYGONAL = ("Polygon", "MultiPolygon")
-GEOMETRY_TYPES: dict[str, tuple[str, ...]] = {
-    "reports": ("Point",),
-    "meeting_places": ("Point",),
-    "zones": POLYGONAL,
-    "boundary": POLYGONAL,
-}
+POLYGONAL = registry.POLYGONAL
 
 MEDIA_TYPES = {
     "gpkg": "application/geopackage+sqlite3",
@@ -97,64 +92,6 @@ MEDIA_TYPES = {
 SUFFIXES = {"gpkg": ".gpkg", "geojson": ".geojson", "shp": ".zip", "csv": ".csv"}
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-@dataclass(frozen=True)
-class LayerField:
-    """One field of a layer: its name, whether a file must provide it, and the column
-    names (folded: lower case, å/ä → a, ö → o) that map to it by themselves."""
-
-    name: str
-    required: bool = False
-    aliases: tuple[str, ...] = ()
-
-
-LAYER_FIELDS: dict[str, tuple[LayerField, ...]] = {
-    "zones": (
-        LayerField("name", True, ("name", "namn", "title", "titel", "rubrik", "omrade")),
-        LayerField("kind", False, ("kind", "typ", "type", "slag", "zone_kind")),
-        LayerField("description", False, ("description", "beskrivning", "descr", "descriptio")),
-        LayerField("promise_text", False, ("promise_text", "promise_tx", "promise", "lofte", "loftestext")),
-        LayerField("police_contact", False, ("police_contact", "police_ctc", "poliskontakt", "polis", "kontakt")),
-        LayerField("start_date", False, ("start_date", "startdatum", "start", "fran", "from")),
-        LayerField("end_date", False, ("end_date", "slutdatum", "slut", "till", "to")),
-    ),
-    "meeting_places": (
-        LayerField("name", True, ("name", "namn", "title", "titel")),
-        LayerField("kind", False, ("kind", "typ", "type", "slag")),
-        LayerField("address", False, ("address", "adress")),
-        LayerField("opening_hours", False, ("opening_hours", "opening_hr", "oppettider", "hours")),
-        LayerField("languages", False, ("languages", "sprak", "langs")),
-        LayerField("accessibility", False, ("accessibility", "accessibil", "tillganglighet")),
-        LayerField("contact", False, ("contact", "kontakt")),
-        LayerField("description", False, ("description", "beskrivning", "descr", "descriptio")),
-    ),
-    "reports": (
-        LayerField("category", True, ("category", "kategori", "service_code", "orsak")),
-        LayerField("feeling", False, ("feeling", "kansla")),
-        LayerField("time_of_day", False, ("time_of_day", "time_of_da", "tod", "tid", "tid_pa_dygnet")),
-        LayerField("text", False, ("text", "beskrivning", "description", "fritext")),
-        LayerField("created_at", False, ("created_at", "skapad", "datum", "date", "requested_datetime")),
-        LayerField("status", False, ("status",)),
-        LayerField("moderation", False, ("moderation", "moderering")),
-        LayerField("public_comment", False, ("public_comment", "pub_commnt", "kommentar", "status_notes")),
-        LayerField("supporters", False, ("supporters", "stod")),
-        LayerField("language", False, ("language", "lang")),
-    ),
-    "boundary": (LayerField("name", False, ("name", "namn", "kommun", "kommunnamn")),),
-}
-"""What each layer takes from a file; geometry comes from the file's geometry."""
-
-SHAPEFILE_NAMES = {
-    "promise_text": "promise_tx",
-    "police_contact": "police_ctc",
-    "opening_hours": "opening_hr",
-    "accessibility": "accessibil",
-    "description": "descr",
-    "time_of_day": "tod",
-    "public_comment": "pub_commnt",
-}
-"""dBase allows 10 characters per field name; these short names map back on import."""
 
 
 # -- messages ------------------------------------------------------------------------
@@ -225,9 +162,7 @@ def _no_progress(_fraction: float, _stage: str) -> None:
 
 
 def check_layer(layer: str) -> str:
-    if layer not in LAYERS:
-        raise ValueError(f"layer must be one of {LAYERS}, got {layer!r}")
-    return layer
+    return registry.get(layer).name
 
 
 def check_format(fmt: str) -> str:
@@ -436,7 +371,7 @@ def suggest_mapping(columns: Iterable[str], layer: str) -> dict[str, str | None]
     folded = {_fold(c): c for c in columns}
     mapping: dict[str, str | None] = {}
     taken: set[str] = set()
-    for spec in LAYER_FIELDS[check_layer(layer)]:
+    for spec in registry.get(layer).fields:
         found = next((folded[a] for a in spec.aliases if a in folded and folded[a] not in taken), None)
         mapping[spec.name] = found
         if found:
@@ -445,13 +380,13 @@ def suggest_mapping(columns: Iterable[str], layer: str) -> dict[str, str | None]
 
 
 def _check_mapping(mapping: Mapping[str, str | None], layer: str, columns: Sequence[str]) -> None:
-    known = {spec.name for spec in LAYER_FIELDS[layer]}
+    known = {spec.name for spec in registry.get(layer).fields}
     for name, column in mapping.items():
         if name not in known:
             raise ValueError(f"mapping names field {name!r}, which {layer!r} does not have; fields: {sorted(known)}")
         if column is not None and column not in columns:
             raise ImportRefused("io.no_such_column", column=column, columns=", ".join(columns))
-    for spec in LAYER_FIELDS[layer]:
+    for spec in registry.get(layer).fields:
         if spec.required and not mapping.get(spec.name):
             raise ImportRefused("io.missing_field", field=spec.name, columns=", ".join(columns))
 
@@ -461,15 +396,20 @@ def preview(frame: gpd.GeoDataFrame, layer: str, mapping: Mapping[str, str | Non
     geometry type and, for points, lon/lat (EPSG:4326)."""
     head = frame.head(rows)
     out = pd.DataFrame(index=head.index)
-    for spec in LAYER_FIELDS[check_layer(layer)]:
+    for spec in registry.get(layer).fields:
         column = mapping.get(spec.name)
         out[spec.name] = head[column].map(_cell) if column else ""
     out["geometry"] = head.geometry.geom_type.fillna("–")
     return out.reset_index(drop=True)
 
 
+def _is_null(value: object) -> bool:
+    """None, NaN or NaT: a file's empty value."""
+    return value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value))
+
+
 def _cell(value: object) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
+    if _is_null(value):
         return ""
     if isinstance(value, pd.Timestamp):
         return value.isoformat()
@@ -488,7 +428,7 @@ def check_geometries(
     has a problem), the problems (empty, wrong type, invalid when not repairing, outside
     WGS84's range), and the features repaired with ``make_valid`` (with the reason).
     """
-    allowed = GEOMETRY_TYPES[layer]
+    allowed = registry.get(layer).geometry
     out: list[shapely.Geometry | None] = []
     problems: list[FeatureProblem] = []
     repaired: list[FeatureProblem] = []
@@ -549,6 +489,8 @@ def _enum_lookup(kind: str, codes: Iterable[str]) -> dict[str, str]:
 
 
 def _parse_date(value: object) -> dt.date | None:
+    if _is_null(value):
+        return None
     if isinstance(value, pd.Timestamp | dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -564,6 +506,8 @@ def _parse_date(value: object) -> dt.date | None:
 
 def _parse_moment(value: object) -> dt.datetime | None:
     """A time stamp; one without a zone is Swedish local time. Returns UTC."""
+    if _is_null(value):
+        return None
     if isinstance(value, pd.Timestamp):
         value = value.to_pydatetime()
     if not isinstance(value, dt.datetime):
@@ -590,13 +534,18 @@ def time_of_day_at(moment: dt.datetime) -> TimeOfDay:
 class _Row:
     """One feature's mapped values, collecting problems instead of raising."""
 
-    def __init__(self, n: int, values: Mapping[str, object], problems: list[FeatureProblem]) -> None:
+    def __init__(
+        self, n: int, values: Mapping[str, object], problems: list[FeatureProblem], layer: registry.Layer
+    ) -> None:
         self.n = n
         self.values = values
         self.problems = problems
+        self.layer = layer
 
-    def text(self, name: str, limit: int = 4000) -> str:
+    def text(self, name: str) -> str:
+        """The field ``name`` as text, at most as long as the schema's column holds."""
         value = _cell(self.values.get(name))
+        limit = self.layer.max_length(name) or MAX_FREE_LENGTH
         if len(value) > limit:
             self.problems.append(FeatureProblem(self.n, "io.problem.too_long", {"field": name, "max": limit}))
         return value
@@ -639,7 +588,7 @@ def _zones(rows: list[_Row], geoms: Sequence[shapely.Geometry | None], default_k
     zones = []
     for row, geom in zip(rows, geoms, strict=True):
         kind = row.enum("kind", lookup, default_kind)
-        name = row.text("name", 200)
+        name = row.text("name")
         if not name:
             row.problems.append(FeatureProblem(row.n, "io.problem.missing", {"field": "name"}))
         start = row.convert("start_date", _parse_date)
@@ -650,9 +599,9 @@ def _zones(rows: list[_Row], geoms: Sequence[shapely.Geometry | None], default_k
             name=name,
             kind=ZoneKind(kind) if kind else ZoneKind.PLATSSAMVERKAN,
             geometry_wkt=shapely.to_wkt(geom, rounding_precision=-1) if geom is not None else "",
-            description=row.text("description", 2000),
-            promise_text=row.text("promise_text", 4000),
-            police_contact=row.text("police_contact", 300),
+            description=row.text("description"),
+            promise_text=row.text("promise_text"),
+            police_contact=row.text("police_contact"),
             start_date=start,
             end_date=end,
         )
@@ -667,22 +616,22 @@ def _meeting_places(
     places = []
     for row, geom in zip(rows, geoms, strict=True):
         kind = row.enum("kind", lookup, default_kind or MeetingPlaceKind.OTHER.value)
-        name = row.text("name", 200)
+        name = row.text("name")
         if not name:
             row.problems.append(FeatureProblem(row.n, "io.problem.missing", {"field": "name"}))
-        languages = tuple(p.strip() for p in re.split(r"[,;]", row.text("languages", 300)) if p.strip())
+        languages = tuple(p.strip() for p in re.split(r"[,;]", row.text("languages")) if p.strip())
         places.append(
             MeetingPlace(
                 name=name,
                 kind=MeetingPlaceKind(kind) if kind else MeetingPlaceKind.OTHER,
                 lon=geom.x if geom is not None else 0.0,
                 lat=geom.y if geom is not None else 0.0,
-                address=row.text("address", 300),
-                opening_hours=row.text("opening_hours", 300),
+                address=row.text("address"),
+                opening_hours=row.text("opening_hours"),
                 languages=languages,
-                accessibility=row.text("accessibility", 500),
-                contact=row.text("contact", 300),
-                description=row.text("description", 2000),
+                accessibility=row.text("accessibility"),
+                contact=row.text("contact"),
+                description=row.text("description"),
             )
         )
     return places
@@ -719,13 +668,13 @@ def _reports(
                 "category": category,
                 "feeling": feeling,
                 "time_of_day": row.enum("time_of_day", tod_lookup, time_of_day_at(created).value),
-                "text": scrub_text(row.text("text", MAX_TEXT_LENGTH)).text,
+                "text": scrub_text(row.text("text")).text,
                 "language": _cell(row.values.get("language")) or "sv",
                 "created_at": created,
                 "updated_at": created,
                 "status": row.enum("status", status_lookup, Status.NEW.value),
                 "moderation": row.enum("moderation", moderation_lookup, Moderation.PENDING.value),
-                "public_comment": row.text("public_comment", 1000),
+                "public_comment": row.text("public_comment"),
                 "supporters": max(0, supporters),
                 "source": Source.IMPORT.value,
             }
@@ -774,7 +723,8 @@ def import_layer(
     first = 2 if Path(source.name).suffix.lower() in (".csv", ".txt") else 1
     progress(0.3, "io.stage.check")
     geoms, problems, repaired = check_geometries(frame, layer, repair=repair, first_feature=first)
-    rows = [_Row(i + first, values, problems) for i, values in enumerate(_mapped_rows(frame, mapping))]
+    spec = registry.get(layer)
+    rows = [_Row(i + first, values, problems, spec) for i, values in enumerate(_mapped_rows(frame, mapping))]
     progress(0.5, "io.stage.convert")
     now = now or dt.datetime.now(dt.UTC)
     if layer == "zones":
@@ -784,7 +734,7 @@ def import_layer(
     elif layer == "reports":
         items = _reports(store, rows, geoms, now)
     else:
-        names = [row.text("name", 200) for row in rows]
+        names = [row.text("name") for row in rows]
         items = (next((n for n in names if n), Path(source.name).stem), geoms)
     if problems:
         problems.sort(key=lambda p: p.feature)
@@ -809,54 +759,61 @@ def import_layer(
 
 # -- export --------------------------------------------------------------------------------
 
-_REPORT_PUBLIC = (
-    "ref_code",
-    "category",
-    "feeling",
-    "time_of_day",
-    "status",
-    "created_at",
-    "text",
-    "supporters",
-    "public_comment",
-)
 _REPORT_STAFF = ("id", "ref_code", "category", "feeling", "time_of_day", "status", "moderation", "source",
                  "created_at", "text", "supporters", "public_comment")  # fmt: skip
 
 
 def layer_frame(store: Store, viewer: Role, layer: str) -> gpd.GeoDataFrame:
-    """``layer`` as ``viewer`` may see it, in EPSG:4326, every value text or number
-    (dates and times as ISO 8601 text; times in UTC with ``+00:00``).
+    """``layer`` as ``viewer`` may see it, in EPSG:4326, every value text, number or null
+    (dates and times as ISO 8601 text; times in UTC with ``+00:00``; an empty value is null).
 
-    Public: published reports only, each snapped to the centre of its 50 m cell in
-    SWEREF 99 TM, free text scrubbed, no internal ids. Staff: every report not
-    rejected, exact. Never a contact e-mail.
+    Public: the layer's public face (`geo.registry.public_frame`; for reports
+    `geo.public.public_reports`: published only, each snapped to the centre of its 50 m cell
+    in SWEREF 99 TM, free text scrubbed), without internal ids; a layer without a public face
+    raises `PermissionError`. Staff: every report not rejected, exact. Never a contact e-mail.
     """
-    check_layer(layer)
-    if layer == "reports":
-        columns = _REPORT_STAFF if viewer.is_staff else _REPORT_PUBLIC
-        frame = store.reports_frame(where=report_conditions(ReportFilter(), viewer), columns=(*columns, "lon", "lat"))
-        frame = frame.sort_values("created_at", kind="stable").reset_index(drop=True)
-        lon, lat = frame["lon"].to_numpy(dtype=float), frame["lat"].to_numpy(dtype=float)
-        if not viewer.is_staff:
-            lon, lat = coarsen_points(lon, lat)
-            frame["text"] = frame["text"].map(lambda t: scrub_text(t or "").text)
-        frame["created_at"] = frame["created_at"].map(lambda t: t.isoformat())
-        frame["supporters"] = frame["supporters"].astype("int64")
-        geometry = gpd.points_from_xy(lon, lat, crs=WGS84)
-        return gpd.GeoDataFrame(frame.drop(columns=["lon", "lat"]), geometry=geometry, crs=WGS84)
-    if layer == "meeting_places":
-        frame = meeting_places_layer(store).drop(columns=["id"])
-    elif layer == "zones":
-        frame = zones_layer(store).drop(columns=["id"])
-        for column in ("start_date", "end_date"):
-            frame[column] = frame[column].map(lambda d: d.isoformat() if isinstance(d, dt.date) else "")
+    spec = registry.get(layer)
+    if viewer.is_staff:
+        frame = _staff_reports(store) if spec is registry.REPORTS else spec.load(store)
     else:
-        frame = boundary_layer(store)
+        frame = registry.public_frame(store, layer)
+    drop = () if viewer.is_staff and spec is registry.REPORTS else spec.export_drop  # staff exports keep report ids
+    frame = frame.drop(columns=[c for c in drop if c in frame.columns])
+    if "created_at" in frame.columns:
+        frame = frame.sort_values("created_at", kind="stable").reset_index(drop=True)
+    return _as_export_values(frame)
+
+
+def _staff_reports(store: Store) -> gpd.GeoDataFrame:
+    columns = (*_REPORT_STAFF, "lon", "lat")
+    frame = store.reports_frame(where=report_conditions(ReportFilter(), Role.TEAM), columns=columns)
+    geometry = gpd.points_from_xy(frame["lon"].to_numpy(dtype=float), frame["lat"].to_numpy(dtype=float), crs=WGS84)
+    return gpd.GeoDataFrame(frame.drop(columns=["lon", "lat"]), geometry=geometry, crs=WGS84)
+
+
+def _as_export_values(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Every value as text, an integer or null: dates and times as ISO 8601, empty text as null."""
+    frame = frame.copy()
     for column in frame.columns:
-        if column != frame.geometry.name:
-            frame[column] = frame[column].fillna("").astype(str)
+        if column == frame.geometry.name:
+            continue
+        values = frame[column]
+        if pd.api.types.is_integer_dtype(values) or column == "supporters":
+            frame[column] = values.fillna(0).astype("int64")
+            continue
+        frame[column] = pd.Series([_export_value(v) for v in values], index=frame.index, dtype=object)
     return frame
+
+
+def _export_value(value: object) -> str | None:
+    if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    text = str(value)
+    return text if text else None
 
 
 @dataclass(frozen=True)
@@ -874,7 +831,8 @@ def export_layer(store: Store, viewer: Role, layer: str, fmt: str, *, crs: objec
     GeoPackage, GeoJSON and Shapefile declare their CRS (GeoJSON in EPSG:4326 as RFC 7946
     says; in another CRS with a ``crs`` member, as GDAL writes it). A Shapefile comes
     zipped with its ``.prj`` and ``.cpg`` (UTF-8); long field names are shortened as in
-    `SHAPEFILE_NAMES`. CSV has points as ``lon``/``lat`` (EPSG:4326) or ``x``/``y``
+    the layer's short names (`geo.registry.Field.short_name`). CSV has points as
+    ``lon``/``lat`` (EPSG:4326) or ``x``/``y``
     (x = easting, other CRS), polygons as ``wkt_epsg<code>``; cells that would start a
     spreadsheet formula are prefixed with ``'``.
     """
@@ -886,7 +844,7 @@ def export_layer(store: Store, viewer: Role, layer: str, fmt: str, *, crs: objec
         frame = frame.to_crs(target)
     name = f"{layer}{SUFFIXES[fmt]}"
     if fmt == "csv":
-        data = _csv_bytes(frame, target, points=GEOMETRY_TYPES[layer] == ("Point",))
+        data = _csv_bytes(frame, target, points=registry.get(layer).points)
     else:
         data = _gdal_bytes(frame, layer, fmt)
     return ExportFile(name, MEDIA_TYPES[fmt], data, len(frame))
@@ -896,7 +854,7 @@ def _gdal_bytes(frame: gpd.GeoDataFrame, layer: str, fmt: str) -> bytes:
     with tempfile.TemporaryDirectory(prefix="trygg-export-") as tmp:
         folder = Path(tmp)
         if fmt == "shp":
-            frame = frame.rename(columns=SHAPEFILE_NAMES)
+            frame = frame.rename(columns=registry.get(layer).short_names())
             path = folder / f"{layer}.shp"
             pyogrio.write_dataframe(frame, path, driver="ESRI Shapefile", encoding="UTF-8")
             buffer = io.BytesIO()

@@ -24,8 +24,10 @@ import shapely
 import sqlalchemy as sa
 
 from geo.model import WGS84, Moderation, Role, ZoneKind
-from geo.privacy import PUBLIC_GRID_M, coarsen_points
+from geo.public import public_reports
 from geo.store import Store, reports
+
+__all__ = ["public_reports"]  # the public face of reports lives in geo.public; kept here for its readers
 
 LOCAL_TIME_ZONE = ZoneInfo("Europe/Stockholm")
 """Date filters are whole days in Swedish local time."""
@@ -164,15 +166,6 @@ def zone_filter_mask(zone: shapely.Geometry, lon: np.ndarray, lat: np.ndarray) -
     border included: one vectorised test against the prepared polygon, no Python loop."""
     shapely.prepare(zone)
     return np.asarray(shapely.intersects_xy(zone, np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)))
-
-
-def public_reports(reports_gdf: gpd.GeoDataFrame, cell_m: float = PUBLIC_GRID_M) -> gpd.GeoDataFrame:
-    """The public face of a reports layer (EPSG:4326): every point snapped to the
-    centre of its ``cell_m`` grid cell in SWEREF 99 TM (DESIGN.md §3)."""
-    if reports_gdf.empty:
-        return reports_gdf
-    lon, lat = coarsen_points(reports_gdf.geometry.x.to_numpy(), reports_gdf.geometry.y.to_numpy(), cell_m)
-    return reports_gdf.set_geometry(gpd.points_from_xy(lon, lat, crs=WGS84))
 
 
 def meeting_places_layer(store: Store) -> gpd.GeoDataFrame:

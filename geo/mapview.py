@@ -26,21 +26,13 @@ import shapely
 from branca.element import MacroElement
 from jinja2 import Template
 
-from geo import assets
+from geo import assets, registry
 from geo.config import TileSource
 from geo.model import WGS84, Feeling, Moderation, ZoneKind
 from geo.viewstate import DEFAULT_CENTER, DEFAULT_ZOOM, MAX_ZOOM
 
-COLORS = {
-    "otrygg": "#c0392b",
-    "trygg": "#1e8449",
-    "meeting_place": "#1f5fa8",
-    ZoneKind.PLATSSAMVERKAN.value: "#7d3c98",
-    ZoneKind.MEDBORGARLOFTE.value: "#b9770e",
-    "boundary": "#34495e",
-    "highlight": "#f1c40f",
-    "pin": "#d35400",
-}
+COLORS = registry.colors() | {"highlight": "#f1c40f", "pin": "#d35400"}
+"""Colours by map group (`geo.registry`) and feeling, and of the highlight ring and the resident's pin."""
 NO_TILES_BACKGROUND = "#eef0ea"
 
 
@@ -89,14 +81,41 @@ def localized(*elements: Any) -> None:
         assets.localize(element, drop=assets.LIGHT_MAP_DROP)
 
 
+def layer_group(group: registry.MapGroup, frame: gpd.GeoDataFrame) -> folium.FeatureGroup:
+    """The features of ``frame`` (EPSG:4326) that ``group`` shows, drawn as its symbol says
+    (``outline``, ``area`` or ``marker``; the reports have `reports_group` and `hexagons_group`)."""
+    if group.where is not None and not frame.empty:
+        column, value = group.where
+        frame = frame[frame[column] == value]
+    selectable = registry.get(group.layer).selectable
+    if group.symbol == "outline":
+        return _outline_group(frame, group)
+    if group.symbol == "area":
+        return _area_group(frame, group, selectable)
+    if group.symbol == "marker":
+        return _marker_group(frame, group, selectable)
+    raise ValueError(f"symbol must be one of ('outline', 'area', 'marker'), got {group.symbol!r}")
+
+
+def _properties(selectable: str | None) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """What a feature tells the page when clicked: its kind and id, and its name for the tooltip."""
+    return lambda row: {"layer": selectable, "id": row["id"], "label": _esc(row["name"])}
+
+
 def boundary_group(boundary: gpd.GeoDataFrame) -> folium.FeatureGroup:
     """The municipality boundary as an outline that does not catch clicks."""
-    group = folium.FeatureGroup(name="boundary")
-    if not boundary.empty:
+    return _outline_group(boundary, registry.BOUNDARY.groups[0])
+
+
+def _outline_group(frame: gpd.GeoDataFrame, spec: registry.MapGroup) -> folium.FeatureGroup:
+    """Polygons as a dashed outline that does not catch clicks."""
+    group = folium.FeatureGroup(name=spec.name)
+    if not frame.empty:
+        color = spec.color
         folium.GeoJson(
-            _feature_collection(boundary, lambda row: {"layer": "boundary"}),
+            _feature_collection(frame, lambda row: {"layer": spec.layer}),
             style_function=lambda _f: {
-                "color": COLORS["boundary"],
+                "color": color,
                 "weight": 2.5,
                 "dashArray": "6 4",
                 "fill": False,
@@ -108,12 +127,17 @@ def boundary_group(boundary: gpd.GeoDataFrame) -> folium.FeatureGroup:
 
 def zones_group(zones: gpd.GeoDataFrame, kind: ZoneKind) -> folium.FeatureGroup:
     """Zones of one kind as filled polygons with the name as tooltip."""
-    group = folium.FeatureGroup(name=str(kind))
-    chosen = zones[zones["kind"] == str(kind)] if not zones.empty else zones
-    if not chosen.empty:
-        color = COLORS[str(kind)]
+    spec = next(g for g in registry.ZONES.groups if g.name == str(kind))
+    return layer_group(spec, zones)
+
+
+def _area_group(frame: gpd.GeoDataFrame, spec: registry.MapGroup, selectable: str | None) -> folium.FeatureGroup:
+    """Polygons filled in the group's colour, the name as tooltip."""
+    group = folium.FeatureGroup(name=spec.name)
+    if not frame.empty:
+        color = spec.color
         folium.GeoJson(
-            _feature_collection(chosen, lambda row: {"layer": "zone", "id": row["id"], "label": _esc(row["name"])}),
+            _feature_collection(frame, _properties(selectable)),
             style_function=lambda _f: {"color": color, "weight": 2, "fillColor": color, "fillOpacity": 0.12},
             highlight_function=lambda _f: {"weight": 4, "fillOpacity": 0.25},
             tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
@@ -122,18 +146,22 @@ def zones_group(zones: gpd.GeoDataFrame, kind: ZoneKind) -> folium.FeatureGroup:
 
 
 def meeting_places_group(places: gpd.GeoDataFrame) -> folium.FeatureGroup:
-    group = folium.FeatureGroup(name="meeting_places")
-    if not places.empty:
+    return layer_group(registry.MEETING_PLACES.groups[0], places)
+
+
+def _marker_group(frame: gpd.GeoDataFrame, spec: registry.MapGroup, selectable: str | None) -> folium.FeatureGroup:
+    """Points as round markers in the group's colour, the name as tooltip."""
+    group = folium.FeatureGroup(name=spec.name)
+    if not frame.empty:
+        color = spec.color
         folium.GeoJson(
-            _feature_collection(
-                places, lambda row: {"layer": "meeting_place", "id": row["id"], "label": _esc(row["name"])}
-            ),
+            _feature_collection(frame, _properties(selectable)),
             marker=folium.CircleMarker(radius=8, fill=True),
             style_function=lambda _f: {
                 "color": "#ffffff",
                 "weight": 2,
                 "fill": True,
-                "fillColor": COLORS["meeting_place"],
+                "fillColor": color,
                 "fillOpacity": 0.95,
             },
             tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),

@@ -19,11 +19,13 @@ import math
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 
+from geo import registry
 from geo.layers import ReportFilter
 from geo.model import Feeling, Status, TimeOfDay
 
-LAYERS = ("reports", "meeting_places", "platssamverkan", "medborgarlofte", "boundary")
-SELECTABLE_KINDS = ("report", "meeting_place", "zone")
+LAYERS = registry.map_group_names()
+"""The explore map's toggles (`geo.registry.map_groups`), in the sidebar's order."""
+SELECTABLE_KINDS = registry.selectable_kinds()
 DEFAULT_CENTER = (56.50, 13.66)
 """Markaryd kommun, (lat, lon) in EPSG:4326 degrees."""
 DEFAULT_ZOOM = 10

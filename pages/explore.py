@@ -27,7 +27,7 @@ from geo.model import Category, Feeling, Role, Status, TimeOfDay, category_label
 from geo.moderation import describe_event, history
 from geo.startup import POINTS
 from geo.store import Store
-from geo.viewstate import LAYERS, ExploreView, parse_view, view_to_params
+from geo.viewstate import LAYERS, SELECTABLE_KINDS, ExploreView, parse_view, view_to_params
 from pages._shared import MAP_SENT_KEY, current_user, language, map_sent, set_query_params, settings, store, tr, viewer
 
 VIEW_KEY = "explore_view"
@@ -120,7 +120,7 @@ def clicked_feature(map_state: dict[str, Any] | None) -> tuple[str, str] | None:
     drawing = (map_state or {}).get("last_active_drawing") or {}
     props = drawing.get("properties") or {}
     kind, ident = props.get("layer"), props.get("id")
-    if kind in ("report", "meeting_place", "zone") and isinstance(ident, str):
+    if kind in SELECTABLE_KINDS and isinstance(ident, str):
         return kind, ident
     return None
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+from geo import registry
 from geo.io import (
     FORMATS,
     IMPORT_SUFFIXES,
-    LAYER_FIELDS,
-    LAYERS,
     ImportRefused,
     ImportSource,
     check_size,
@@ -47,7 +46,9 @@ def layer_name(layer: str) -> str:
 
 st.header(t("io.export.title"))
 left, middle, right = st.columns(3)
-export_layer_choice = left.selectbox(t("io.export.layer"), LAYERS, format_func=layer_name, key="io_export_layer")
+export_layer_choice = left.selectbox(
+    t("io.export.layer"), registry.layer_names(), format_func=layer_name, key="io_export_layer"
+)
 export_format = middle.selectbox(t("io.export.format"), FORMATS, format_func=str.upper, key="io_export_format")
 export_crs = right.selectbox(t("io.export.crs"), list(CRS_CHOICES), format_func=CRS_CHOICES.get, key="io_export_crs")
 exact = st.toggle(t("io.export.exact"), value=True, key="io_export_exact", help=t("io.export.exact_help"))
@@ -71,7 +72,7 @@ upload = st.file_uploader(
     t("io.import.file"), type=[s.lstrip(".") for s in IMPORT_SUFFIXES], key="io_upload", help=t("io.import.file_help")
 )
 left, right = st.columns(2)
-layer = left.selectbox(t("io.import.layer"), LAYERS, format_func=layer_name, key="io_import_layer")
+layer = left.selectbox(t("io.import.layer"), registry.layer_names(), format_func=layer_name, key="io_import_layer")
 file_crs = right.selectbox(
     t("io.import.crs"),
     list(FILE_CRS_CHOICES),
@@ -94,7 +95,7 @@ suggested = suggest_mapping(columns, layer)
 st.subheader(t("io.import.mapping"))
 mapping: dict[str, str | None] = {}
 mapping_columns = st.columns(3)
-for i, spec in enumerate(LAYER_FIELDS[layer]):
+for i, spec in enumerate(registry.get(layer).fields):
     options = ["", *columns]
     chosen = mapping_columns[i % 3].selectbox(
         spec.name + (" *" if spec.required else ""),

@@ -105,9 +105,13 @@ class StoreBase:
         return int(value or 0)
 
     def is_empty(self) -> bool:
-        """True when the database holds no data at all (first start)."""
+        """True when the database holds no data at all (first start): no layer (`geo.registry`)
+        and no category holds a row."""
+        from geo import registry  # the registry names the tables of its layers: imported late
+
+        tables = [metadata.tables[name] for name in registry.tables()] + [categories]
         with self.engine.connect() as conn:
-            for table in (reports, meeting_places, zones, boundaries, categories):
+            for table in tables:
                 if conn.execute(sa.select(sa.literal(1)).select_from(table).limit(1)).first():
                     return False
         return True

@@ -20,7 +20,6 @@ import shapely
 from geo.crs import to_sweref99tm
 from geo.io import (
     FORMATS,
-    LAYERS,
     ImportRefused,
     ImportSource,
     export_layer,
@@ -32,6 +31,7 @@ from geo.io import (
 )
 from geo.model import Role
 from geo.privacy import coarsen_points
+from geo.registry import layer_names
 from geo.store import Store
 from tests.conftest import NOW, small_categories
 
@@ -75,7 +75,7 @@ def attributes(frame: gpd.GeoDataFrame, layer: str) -> pd.DataFrame:
 
 @pytest.mark.parametrize("crs", [4326, 3006])
 @pytest.mark.parametrize("fmt", FORMATS)
-@pytest.mark.parametrize("layer", LAYERS)
+@pytest.mark.parametrize("layer", layer_names())
 def test_round_trip_gives_the_same_features(filled_store: Store, target: Store, layer: str, fmt: str, crs: int) -> None:
     exported = export_layer(filled_store, Role.ADMIN, layer, fmt, crs=crs)
     result = import_layer(target, Role.ADMIN, ImportSource(exported.name, exported.data), layer)
@@ -355,7 +355,7 @@ def test_public_export_is_published_coarsened_scrubbed_and_never_has_contacts(fi
 
 @pytest.mark.parametrize("crs", [4326, 3006])
 @pytest.mark.parametrize("fmt", FORMATS)
-@pytest.mark.parametrize("layer", LAYERS)
+@pytest.mark.parametrize("layer", layer_names())
 def test_ogrinfo_reads_every_export_with_its_crs(
     tmp_path: Path, filled_store: Store, layer: str, fmt: str, crs: int
 ) -> None:
@@ -424,7 +424,7 @@ def test_every_io_and_api_message_is_in_every_catalogue() -> None:
 
     from geo.i18n import LANGUAGES, messages
 
-    keys = {f"io.layer.{layer}" for layer in LAYERS}
+    keys = {f"io.layer.{layer}" for layer in layer_names()}
     for name in ("geo/io.py", "geo/api.py", "pages/import_export.py"):
         for node in ast.walk(ast.parse((ROOT / name).read_text(encoding="utf-8"))):
             is_text = isinstance(node, ast.Constant) and isinstance(node.value, str)

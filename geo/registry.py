@@ -1,0 +1,505 @@
+"""The layer registry: every layer of the map declared once.
+
+A `Layer` says everything the rest of `geo/` needs to know about one layer: its
+geometry type, its table, its fields (with their lengths taken from the schema), its
+public face (who may see what), its map groups and legend entries, whether a click
+selects it, the fields its details show, and its import and export names. `viewstate`
+(URL names), `explore` (map, legend, details), `mapview` (colours), `io` (import and
+export), `api` (``/api/layers/``) and the store's "is the database empty" read it.
+
+**A new layer** is one `Layer` in `LAYERS` (below) plus its table and migration
+(`geo/store`, `geo/migrations/`), a loader giving its features as a GeoDataFrame in
+EPSG:4326, catalogue entries for its names (``layer.<group>``, ``io.layer.<name>``,
+its legend and detail labels) and tests.
+
+**The public face.** A layer reaches a public surface (anonymous map, public exports,
+``/api/layers/``) only through `public_frame`, which applies the layer's `PublicFace`.
+A layer registered without one (``public=None``) is staff-only: `public_layers` leaves
+it out and `public_frame` refuses it with `PermissionError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import geopandas as gpd
+
+from geo.model import ZoneKind
+
+if TYPE_CHECKING:
+    from geo.store import Store
+
+POINT = ("Point",)
+POLYGONAL = ("Polygon", "MultiPolygon")
+
+Loader = Callable[["Store"], gpd.GeoDataFrame]
+"""A layer's features as staff see them (EPSG:4326)."""
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of a layer as files and people see it.
+
+    ``aliases`` are the column names (folded: lower case, å/ä → a, ö → o) that an imported
+    file's column maps to by itself; ``short_name`` the 10-character Shapefile (dBase) name;
+    ``detail`` the catalogue key of its label in the details panel (None: not shown);
+    ``labels`` the catalogue prefix that turns a code into words (``zone_kind``);
+    ``kind`` how an import reads it: ``text``, ``enum``, ``date``, ``list`` or ``other``.
+    """
+
+    name: str
+    required: bool = False
+    aliases: tuple[str, ...] = ()
+    short_name: str | None = None
+    detail: str | None = None
+    labels: str | None = None
+    kind: str = "text"
+
+
+@dataclass(frozen=True)
+class PublicFace:
+    """What the public may see of a layer: ``columns`` (nothing else leaves) and ``make``,
+    the one function that turns the staff frame into the public one (filtering rows,
+    coarsening positions, scrubbing text); by default the columns as they are."""
+
+    columns: tuple[str, ...]
+    make: Callable[[gpd.GeoDataFrame], gpd.GeoDataFrame] | None = None
+
+
+@dataclass(frozen=True)
+class LegendItem:
+    """One row of the map's legend: a catalogue key (placeholders none), a colour, a shape
+    (``circle``, ``hollow``, ``area`` or ``line``)."""
+
+    key: str
+    color: str
+    shape: str = "circle"
+
+
+@dataclass(frozen=True)
+class MapGroup:
+    """One toggle of the explore map: the features of ``layer`` it shows (all, or those whose
+    ``where = (column, value)``), drawn as ``symbol`` (``reports``, ``marker``, ``area`` or
+    ``outline``) in ``color``. ``name`` is its URL name (``?layers=``) and its catalogue key
+    ``layer.<name>``; ``draw_order`` puts it below (low) or above (high) the others."""
+
+    name: str
+    layer: str
+    symbol: str
+    color: str
+    legend: tuple[LegendItem, ...]
+    draw_order: int
+    where: tuple[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One layer. ``name`` is its import/export and API name (``io.layer.<name>``),
+    ``table`` the table that holds it, ``geometry`` the geometry types it takes,
+    ``load`` its features as staff see them, ``public`` its public face (None: staff only),
+    ``selectable`` the kind a click on one of its features selects (``?sel=<kind>:<id>``),
+    ``title`` the field that titles its details, ``export_drop`` the columns exports leave out."""
+
+    name: str
+    table: str
+    geometry: tuple[str, ...]
+    fields: tuple[Field, ...]
+    load: Loader
+    public: PublicFace | None
+    groups: tuple[MapGroup, ...] = ()
+    selectable: str | None = None
+    title: str | None = "name"
+    export_drop: tuple[str, ...] = ("id",)
+    date_columns: tuple[str, ...] = field(default=())
+
+    @property
+    def points(self) -> bool:
+        return self.geometry == POINT
+
+    def field(self, name: str) -> Field:
+        return next(f for f in self.fields if f.name == name)
+
+    def max_length(self, name: str) -> int | None:
+        """The most characters the schema's column ``name`` holds (None: unbounded or no such column)."""
+        from geo.store import metadata
+
+        table = metadata.tables.get(self.table)
+        if table is None or name not in table.c:
+            return None
+        return getattr(table.c[name].type, "length", None)
+
+    def short_names(self) -> dict[str, str]:
+        """``{field: 10-character Shapefile name}`` for the fields whose name is longer."""
+        return {f.name: f.short_name for f in self.fields if f.short_name}
+
+
+# -- colours -------------------------------------------------------------------------------
+
+UNSAFE_COLOR = "#c0392b"
+SAFE_COLOR = "#1e8449"
+MEETING_PLACE_COLOR = "#1f5fa8"
+PLATSSAMVERKAN_COLOR = "#7d3c98"
+MEDBORGARLOFTE_COLOR = "#b9770e"
+BOUNDARY_COLOR = "#34495e"
+REPORT_LEGEND = (
+    LegendItem("legend.unsafe", UNSAFE_COLOR),
+    LegendItem("legend.safe", SAFE_COLOR),
+    LegendItem("legend.pending", UNSAFE_COLOR, "hollow"),
+)
+"""The reports' legend when drawn one by one (the hexagons have their own, `geo.explore`)."""
+
+
+# -- loaders (imported late: geo.layers reads the store) -------------------------------------
+
+
+def _load_reports(store: Store) -> gpd.GeoDataFrame:
+    from geo.layers import reports_layer
+
+    return reports_layer(store)
+
+
+def _load_meeting_places(store: Store) -> gpd.GeoDataFrame:
+    from geo.layers import meeting_places_layer
+
+    return meeting_places_layer(store)
+
+
+def _load_zones(store: Store) -> gpd.GeoDataFrame:
+    from geo.layers import zones_layer
+
+    return zones_layer(store)
+
+
+def _load_boundary(store: Store) -> gpd.GeoDataFrame:
+    from geo.layers import boundary_layer
+
+    return boundary_layer(store)
+
+
+def _public_reports(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    from geo.public import public_reports
+
+    return public_reports(frame)
+
+
+# -- the layers ----------------------------------------------------------------------------
+
+REPORTS = Layer(
+    name="reports",
+    table="reports",
+    geometry=POINT,
+    fields=(
+        Field("category", True, ("category", "kategori", "service_code", "orsak"), kind="enum"),
+        Field("feeling", False, ("feeling", "kansla"), detail="details.feeling", labels="feeling", kind="enum"),
+        Field(
+            "time_of_day",
+            False,
+            ("time_of_day", "time_of_da", "tod", "tid", "tid_pa_dygnet"),
+            short_name="tod",
+            detail="details.time_of_day",
+            labels="time_of_day",
+            kind="enum",
+        ),
+        Field("text", False, ("text", "beskrivning", "description", "fritext"), detail="details.text"),
+        Field("created_at", False, ("created_at", "skapad", "datum", "date", "requested_datetime"), kind="other"),
+        Field("status", False, ("status",), detail="details.status", labels="status", kind="enum"),
+        Field(
+            "moderation",
+            False,
+            ("moderation", "moderering"),
+            detail="details.moderation",
+            labels="moderation",
+            kind="enum",
+        ),
+        Field(
+            "public_comment",
+            False,
+            ("public_comment", "pub_commnt", "kommentar", "status_notes"),
+            short_name="pub_commnt",
+            detail="details.public_comment",
+        ),
+        Field("supporters", False, ("supporters", "stod"), detail="details.supporters", kind="other"),
+        Field("language", False, ("language", "lang")),
+    ),
+    load=_load_reports,
+    public=PublicFace(
+        columns=(
+            "id",
+            "ref_code",
+            "category",
+            "feeling",
+            "time_of_day",
+            "status",
+            "moderation",
+            "created_at",
+            "updated_at",
+            "text",
+            "supporters",
+            "public_comment",
+        ),
+        make=_public_reports,
+    ),
+    groups=(MapGroup("reports", "reports", "reports", UNSAFE_COLOR, REPORT_LEGEND, draw_order=30),),
+    selectable="report",
+    title="category",
+    export_drop=("id", "moderation"),  # public exports: every report there is published
+)
+
+MEETING_PLACES = Layer(
+    name="meeting_places",
+    table="meeting_places",
+    geometry=POINT,
+    fields=(
+        Field("name", True, ("name", "namn", "title", "titel")),
+        Field(
+            "kind",
+            False,
+            ("kind", "typ", "type", "slag"),
+            detail="details.kind",
+            labels="meeting_place_kind",
+            kind="enum",
+        ),
+        Field("address", False, ("address", "adress"), detail="details.address"),
+        Field(
+            "opening_hours",
+            False,
+            ("opening_hours", "opening_hr", "oppettider", "hours"),
+            short_name="opening_hr",
+            detail="details.opening_hours",
+        ),
+        Field("languages", False, ("languages", "sprak", "langs"), detail="details.languages", kind="list"),
+        Field(
+            "accessibility",
+            False,
+            ("accessibility", "accessibil", "tillganglighet"),
+            short_name="accessibil",
+            detail="details.accessibility",
+        ),
+        Field("contact", False, ("contact", "kontakt"), detail="details.contact"),
+        Field(
+            "description",
+            False,
+            ("description", "beskrivning", "descr", "descriptio"),
+            short_name="descr",
+            detail="details.description",
+        ),
+    ),
+    load=_load_meeting_places,
+    public=PublicFace(
+        columns=(
+            "id",
+            "name",
+            "kind",
+            "address",
+            "opening_hours",
+            "languages",
+            "accessibility",
+            "contact",
+            "description",
+        ),
+    ),
+    groups=(
+        MapGroup(
+            "meeting_places",
+            "meeting_places",
+            "marker",
+            MEETING_PLACE_COLOR,
+            (LegendItem("legend.meeting_place", MEETING_PLACE_COLOR),),
+            draw_order=40,  # on top: few, and people look for them
+        ),
+    ),
+    selectable="meeting_place",
+)
+
+ZONES = Layer(
+    name="zones",
+    table="zones",
+    geometry=POLYGONAL,
+    fields=(
+        Field("name", True, ("name", "namn", "title", "titel", "rubrik", "omrade")),
+        Field(
+            "kind",
+            False,
+            ("kind", "typ", "type", "slag", "zone_kind"),
+            detail="details.kind",
+            labels="zone_kind",
+            kind="enum",
+        ),
+        Field(
+            "description",
+            False,
+            ("description", "beskrivning", "descr", "descriptio"),
+            short_name="descr",
+            detail="details.description",
+        ),
+        Field(
+            "promise_text",
+            False,
+            ("promise_text", "promise_tx", "promise", "lofte", "loftestext"),
+            short_name="promise_tx",
+            detail="details.promise",
+        ),
+        Field(
+            "police_contact",
+            False,
+            ("police_contact", "police_ctc", "poliskontakt", "polis", "kontakt"),
+            short_name="police_ctc",
+            detail="details.police_contact",
+        ),
+        Field("start_date", False, ("start_date", "startdatum", "start", "fran", "from"), kind="date"),
+        Field("end_date", False, ("end_date", "slutdatum", "slut", "till", "to"), kind="date"),
+    ),
+    load=_load_zones,
+    public=PublicFace(
+        columns=("id", "name", "kind", "description", "promise_text", "police_contact", "start_date", "end_date"),
+    ),
+    groups=(
+        MapGroup(
+            ZoneKind.PLATSSAMVERKAN.value,
+            "zones",
+            "area",
+            PLATSSAMVERKAN_COLOR,
+            (LegendItem(f"zone_kind.{ZoneKind.PLATSSAMVERKAN.value}", PLATSSAMVERKAN_COLOR, "area"),),
+            draw_order=20,
+            where=("kind", ZoneKind.PLATSSAMVERKAN.value),
+        ),
+        MapGroup(
+            ZoneKind.MEDBORGARLOFTE.value,
+            "zones",
+            "area",
+            MEDBORGARLOFTE_COLOR,
+            (LegendItem(f"zone_kind.{ZoneKind.MEDBORGARLOFTE.value}", MEDBORGARLOFTE_COLOR, "area"),),
+            draw_order=10,
+            where=("kind", ZoneKind.MEDBORGARLOFTE.value),
+        ),
+    ),
+    selectable="zone",
+    date_columns=("start_date", "end_date"),
+)
+
+BOUNDARY = Layer(
+    name="boundary",
+    table="boundaries",
+    geometry=POLYGONAL,
+    fields=(Field("name", False, ("name", "namn", "kommun", "kommunnamn")),),
+    load=_load_boundary,
+    public=PublicFace(columns=("name",)),
+    groups=(
+        MapGroup(
+            "boundary",
+            "boundary",
+            "outline",
+            BOUNDARY_COLOR,
+            (LegendItem("legend.boundary", BOUNDARY_COLOR, "line"),),
+            draw_order=0,
+        ),
+    ),
+    title=None,
+    export_drop=(),
+)
+
+_REGISTRY: dict[str, Layer] = {layer.name: layer for layer in (REPORTS, MEETING_PLACES, ZONES, BOUNDARY)}
+_MAP_ORDER = ("reports", "meeting_places", ZoneKind.PLATSSAMVERKAN.value, ZoneKind.MEDBORGARLOFTE.value, "boundary")
+"""The order of the toggles and of the legend."""
+
+# -- reading the registry ---------------------------------------------------------------------
+
+
+def layers() -> tuple[Layer, ...]:
+    """Every registered layer, in the order of registration."""
+    return tuple(_REGISTRY.values())
+
+
+def layer_names() -> tuple[str, ...]:
+    """The import, export and API names of every layer."""
+    return tuple(_REGISTRY)
+
+
+def get(name: str) -> Layer:
+    """The layer called ``name``; `ValueError` naming the registered ones otherwise."""
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise ValueError(f"layer must be one of {layer_names()}, got {name!r}") from None
+
+
+def public_layers() -> tuple[str, ...]:
+    """The layers the public may see (those with a public face), for public surfaces."""
+    return tuple(name for name, layer in _REGISTRY.items() if layer.public is not None)
+
+
+def map_groups() -> tuple[MapGroup, ...]:
+    """Every toggle of the explore map, in the order of the sidebar and the legend."""
+    groups = [group for layer in _REGISTRY.values() for group in layer.groups]
+    rank = {name: i for i, name in enumerate(_MAP_ORDER)}
+    return tuple(sorted(groups, key=lambda g: rank.get(g.name, len(rank))))
+
+
+def map_group_names() -> tuple[str, ...]:
+    """The URL names of the explore map's toggles (``?layers=``)."""
+    return tuple(group.name for group in map_groups())
+
+
+def draw_order() -> tuple[MapGroup, ...]:
+    """The map groups from the bottom of the map to the top."""
+    return tuple(sorted(map_groups(), key=lambda g: g.draw_order))
+
+
+def selectable_kinds() -> tuple[str, ...]:
+    """The kinds of feature a click selects (``?sel=<kind>:<id>``)."""
+    return tuple(layer.selectable for layer in _REGISTRY.values() if layer.selectable)
+
+
+def by_selection(kind: str) -> Layer | None:
+    """The layer whose features a selection of ``kind`` names."""
+    return next((layer for layer in _REGISTRY.values() if layer.selectable == kind), None)
+
+
+def tables() -> tuple[str, ...]:
+    """The tables that hold the layers' data."""
+    return tuple(layer.table for layer in _REGISTRY.values())
+
+
+def colors() -> dict[str, str]:
+    """Every map group's colour by its name (and the reports' feelings by theirs)."""
+    found = {group.name: group.color for group in map_groups()}
+    return found | {"otrygg": UNSAFE_COLOR, "trygg": SAFE_COLOR, "meeting_place": MEETING_PLACE_COLOR}
+
+
+def public_frame(store: Store, name: str) -> gpd.GeoDataFrame:
+    """Layer ``name`` as the public may see it (EPSG:4326): its public face applied to its
+    features, only the face's columns. `PermissionError` for a layer without a public face."""
+    layer = get(name)
+    if layer.public is None:
+        raise PermissionError(f"layer {name!r} has no public face; only staff may see it")
+    frame = layer.load(store)
+    return apply_public_face(layer, frame)
+
+
+def apply_public_face(layer: Layer, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``frame`` (features of ``layer``, EPSG:4326) as the public may see them."""
+    if layer.public is None:
+        raise PermissionError(f"layer {layer.name!r} has no public face; only staff may see it")
+    if layer.public.make is not None:
+        frame = layer.public.make(frame)
+    keep = [c for c in layer.public.columns if c in frame.columns]
+    return frame[[*keep, frame.geometry.name]]
+
+
+@contextmanager
+def registered(layer: Layer) -> Iterator[Layer]:
+    """Register ``layer`` for the duration of a ``with`` block (tests, plug-ins trying a layer)."""
+    if layer.name in _REGISTRY:
+        raise ValueError(f"a layer called {layer.name!r} is registered already")
+    _REGISTRY[layer.name] = layer
+    try:
+        yield layer
+    finally:
+        del _REGISTRY[layer.name]
+
+
+def names_of(groups: Sequence[MapGroup]) -> tuple[str, ...]:
+    return tuple(group.name for group in groups)

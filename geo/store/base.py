@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection, Engine
 from geo.config import load_settings
 from geo.store import schema
 from geo.store.engine import StoreError, bump_version, classify, make_engine, safe_url
-from geo.store.tables import boundaries, categories, meeting_places, meta, metadata, reports, zones
+from geo.store.tables import categories, meta, metadata
 
 
 class StoreBase:

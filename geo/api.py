@@ -57,7 +57,7 @@ from geo.i18n import normalize_language, translate
 from geo.io import layer_frame, time_of_day_at
 from geo.layers import ReportFilter, report_conditions
 from geo.model import Category, Role, Source, Status, TimeOfDay
-from geo.privacy import coarsen_points, scrub_text
+from geo.public import public_reports
 from geo.reporting import RateLimiter, ReportDraft, normalize_ref_code, submit, validate
 from geo.startup import app_store
 from geo.store import Store, StoreError, reports
@@ -326,11 +326,7 @@ def _request_rows(
     columns = ("ref_code", "category", "status", "public_comment", "text", "created_at", "updated_at", "lon", "lat")
     frame = store.reports_frame(where=conditions, columns=columns)
     frame = frame.sort_values("created_at", ascending=False, kind="stable").head(MAX_REQUESTS)
-    frame = frame.reset_index(drop=True)
-    if not frame.empty:
-        lon, lat = coarsen_points(frame["lon"].to_numpy(dtype=float), frame["lat"].to_numpy(dtype=float))
-        frame["lon"], frame["lat"] = lon, lat
-    return frame
+    return public_reports(frame.reset_index(drop=True))  # the public face: the 50 m grid, scrubbed text
 
 
 def _service_request(row: Mapping[str, Any], names: Mapping[str, str], lang: str) -> dict[str, Any]:
@@ -341,7 +337,7 @@ def _service_request(row: Mapping[str, Any], names: Mapping[str, str], lang: str
         "status_notes": row["public_comment"] or translate(f"status.{status.value}", lang),
         "service_name": names.get(row["category"], row["category"]),
         "service_code": row["category"],
-        "description": scrub_text(row["text"] or "").text,
+        "description": row["text"] or "",
         "agency_responsible": translate("api.agency", lang),
         "service_notice": "",
         "requested_datetime": _moment(row["created_at"]),

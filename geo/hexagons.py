@@ -44,7 +44,7 @@ import sqlalchemy as sa
 
 from geo.layers import ReportFilter, public_reports, report_conditions, reports_layer, zone_filter_mask
 from geo.model import WGS84, Role
-from geo.privacy import PUBLIC_GRID_M, coarsen_points
+from geo.privacy import PUBLIC_GRID_M
 from geo.store import Store, reports
 
 FloatArray = npt.NDArray[np.float64]
@@ -147,8 +147,9 @@ def report_points(store: Store, flt: ReportFilter, *, viewer: Role = Role.TEAM) 
     if zone is not None and lon.size:
         inside = zone_filter_mask(zone, lon, lat)
         lon, lat = lon[inside], lat[inside]
-    if not viewer.is_staff and lon.size:
-        lon, lat = coarsen_points(lon, lat, PUBLIC_GRID_M)
+    if not viewer.is_staff and lon.size:  # the public face of a report (published by the SQL conditions)
+        face = public_reports(pd.DataFrame({"lon": lon, "lat": lat}, copy=False))
+        lon, lat = face["lon"].to_numpy(dtype=float), face["lat"].to_numpy(dtype=float)
     return ReportPoints(lon, lat, latlng_cells(lon, lat, BASE_RESOLUTION), viewer)
 
 

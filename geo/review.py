@@ -26,6 +26,7 @@ from geo.i18n import label, translator
 from geo.io import neutralise_formula
 from geo.layers import ReportFilter, reports_layer, zones_layer
 from geo.model import WGS84, Category, Feeling, Moderation, Role, ZoneKind, category_labels
+from geo.public import public_reports
 from geo.store import Store, reports
 
 EXPORT_COLUMNS = (
@@ -40,7 +41,8 @@ EXPORT_COLUMNS = (
     "text",
     "public_comment",
 )
-"""What an export of an area's reports holds: never a contact address."""
+"""What an export of an area's reports holds: columns of the public face (`geo.public`), never a
+contact address."""
 
 
 @dataclass(frozen=True)
@@ -213,22 +215,24 @@ def report_rows(review: AreaReview, categories: list[Category], lang: str) -> pd
     return report_table(review.reports, categories, lang, limit=None, full_text=True)
 
 
-def _export_frame(review: AreaReview) -> gpd.GeoDataFrame:
-    frame = review.reports[[*EXPORT_COLUMNS, "geometry"]].copy()
+def _export_frame(review: AreaReview, public: bool) -> gpd.GeoDataFrame:
+    frame = public_reports(review.reports) if public else review.reports
+    frame = frame[[*EXPORT_COLUMNS, "geometry"]].copy()
     frame["created_at"] = frame["created_at"].map(lambda v: v.isoformat())
     return frame
 
 
-def export_geojson(review: AreaReview) -> bytes:
-    """The area's reports as a GeoJSON FeatureCollection (EPSG:4326), no contact data."""
-    return _export_frame(review).to_json(drop_id=True, ensure_ascii=False).encode("utf-8")
+def export_geojson(review: AreaReview, *, public: bool = False) -> bytes:
+    """The area's reports as a GeoJSON FeatureCollection (EPSG:4326), no contact data; exact for
+    staff, or, when ``public``, the public face of each report (`geo.public.public_reports`)."""
+    return _export_frame(review, public).to_json(drop_id=True, ensure_ascii=False).encode("utf-8")
 
 
-def export_csv(review: AreaReview) -> bytes:
+def export_csv(review: AreaReview, *, public: bool = False) -> bytes:
     """The area's reports as CSV (UTF-8 with BOM for spreadsheet programs; lon/lat
     columns in EPSG:4326), no contact data; cells that a spreadsheet would run as a
-    formula are prefixed with an apostrophe."""
-    frame = _export_frame(review)
+    formula are prefixed with an apostrophe. Exact for staff; ``public`` as `export_geojson`."""
+    frame = _export_frame(review, public)
     table = pd.DataFrame(frame.drop(columns="geometry"))
     table["lon"] = frame.geometry.x.round(7)
     table["lat"] = frame.geometry.y.round(7)

@@ -11,20 +11,30 @@ every resource as ``.json`` or ``.xml``:
   each with one optional attribute, ``time_of_day`` (dag/kvall/natt).
 - ``GET services/{code}``: that service definition.
 - ``POST requests`` (form-encoded ``service_code``, ``lat``, ``long``, ``description``,
-  optional ``email``, ``attribute[time_of_day]``, ``locale``; ``api_key`` when
-  ``TRYGG_OPEN311_API_KEYS`` is set, else 403): the Rapportera path (`geo.reporting`):
-  same validation, scrubbing and pending moderation, with ``source = open311``, and a
-  rate limit shared by all clients (no IP address is kept).
+  optional ``email``, ``attribute[time_of_day]``, ``locale``; ``api_key`` in the body or
+  the query string when ``TRYGG_OPEN311_API_KEYS`` is set, else 403): the Rapportera path
+  (`geo.reporting`): same validation, scrubbing and pending moderation, with
+  ``source = open311``, and a rate limit shared by all clients (no IP address is kept).
 - ``GET requests`` (``service_request_id``, ``service_code``, ``start_date``,
-  ``end_date``, ``status`` = open/closed) and ``GET requests/{id}`` (the reference
-  code): published reports only, located at the centre of their 50 m cell, text scrubbed.
+  ``end_date``, ``status`` = open/closed, ``page_size`` ≤ 1000, ``page``; filters, order
+  and page in SQL, a ``Link: <…>; rel="next"`` header while more follow) and
+  ``GET requests/{id}`` (the reference code): published reports only, located at the
+  centre of their 50 m cell, text scrubbed.
 
 Errors are ``[{"code": 400, "description": "…"}]`` (or ``<errors>`` in XML) with
-status 400, 403, 404, 413, 429 or 500; never a traceback.
+status 400, 403, 404, 405, 413, 429 or 500; never a traceback. Any other path under
+``/open311/v2/`` is 404 in that form (XML when it ends in ``.xml``), never the app's page.
 
 **GeoJSON** ``GET /api/layers/{name}.geojson`` (the layers of `geo.registry` that have a public face), optional
 ``bbox=minlon,minlat,maxlon,maxlat`` (EPSG:4326): the public face of the layer, as the
-public exports give it. All coordinates are EPSG:4326 (WGS84 lon/lat degrees).
+public exports give it. Reports come a page at a time (`geo.feed`): newest first,
+``limit`` (≤ 10,000, default 1,000) a page, a ``next`` link (OGC API – Features) with a
+cursor, the explore map's filters as parameters (``cat``, ``feeling``, ``tod``,
+``status``, ``zone``, ``from``, ``to``). Every layer answer carries ``ETag`` and
+``Last-Modified`` from the data version and is 304 for a matching ``If-None-Match``;
+Streamlit's middleware gzips it for clients that accept gzip. Errors and other paths
+under ``/api/`` are ``{"code": …, "description": "…"}``. All coordinates are EPSG:4326
+(WGS84 lon/lat degrees).
 """
 
 from __future__ import annotations
@@ -38,6 +48,7 @@ import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from email.utils import format_datetime
 from functools import cache
 from typing import Any
 from urllib.parse import parse_qs
@@ -53,11 +64,11 @@ from starlette.routing import BaseRoute, Match, Route
 
 from geo import registry
 from geo.config import Settings, load_settings
+from geo.feed import PUBLIC_COLUMNS, Box, Cursor, Page, public_reports_page, public_rows
 from geo.i18n import normalize_language, translate
 from geo.io import layer_frame, time_of_day_at
 from geo.layers import ReportFilter, report_conditions
-from geo.model import Category, Role, Source, Status, TimeOfDay
-from geo.public import public_reports
+from geo.model import Category, Feeling, Role, Source, Status, TimeOfDay
 from geo.reporting import RateLimiter, ReportDraft, normalize_ref_code, submit, validate
 from geo.startup import app_store
 from geo.store import Store, StoreError, reports
@@ -67,6 +78,8 @@ OPEN311 = "/open311/v2"
 LOCAL_TIME_ZONE = ZoneInfo("Europe/Stockholm")
 MAX_REQUESTS = 1000
 """Most service requests one ``GET requests`` returns (newest first), as the spec allows."""
+MAX_PAGE_NUMBER = 1_000_000
+"""The highest ``page`` of ``GET requests`` (a higher one is refused, not read)."""
 DEFAULT_DAYS = 90
 """Without dates, ``GET requests`` covers the last 90 days; a range may not span more."""
 EARLIEST = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
@@ -76,6 +89,10 @@ year 9999 crashed the date arithmetic)."""
 MAX_BODY_BYTES = 64 * 1024
 RATE_WINDOW_S = 600.0
 FORMATS = ("json", "xml")
+GEOJSON = "application/geo+json"
+PAGE_SIZE = 1000
+"""Reports in one page of ``/api/layers/reports.geojson`` unless ``limit`` says otherwise."""
+MAX_PAGE_SIZE = 10_000
 
 
 class ApiError(Exception):
@@ -313,9 +330,12 @@ def _request_rows(
     statuses: Sequence[str] = (),
     start: dt.datetime | None = None,
     end: dt.datetime | None = None,
+    limit: int = MAX_REQUESTS,
+    offset: int = 0,
 ) -> pd.DataFrame:
-    """Published reports matching the filters, newest first, at most `MAX_REQUESTS`,
-    located at the centre of their 50 m cell (EPSG:4326), text scrubbed."""
+    """Published reports matching the filters, newest first, ``limit`` of them after the
+    first ``offset`` (ordered and cut in SQL), as the public sees them (`geo.feed.public_rows`:
+    at the centre of their 50 m cell, EPSG:4326, text scrubbed)."""
     conditions = report_conditions(ReportFilter(categories=tuple(services), statuses=tuple(statuses)), Role.PUBLIC)
     if codes:
         conditions.append(reports.c.ref_code.in_(list(codes)))
@@ -324,9 +344,7 @@ def _request_rows(
     if end is not None:
         conditions.append(reports.c.created_at <= end.astimezone(dt.UTC).replace(tzinfo=None))
     columns = ("ref_code", "category", "status", "public_comment", "text", "created_at", "updated_at", "lon", "lat")
-    frame = store.reports_frame(where=conditions, columns=columns)
-    frame = frame.sort_values("created_at", ascending=False, kind="stable").head(MAX_REQUESTS)
-    return public_reports(frame.reset_index(drop=True))  # the public face: the 50 m grid, scrubbed text
+    return public_rows(store.newest_reports(where=conditions, columns=columns, limit=limit, offset=offset))
 
 
 def _service_request(row: Mapping[str, Any], names: Mapping[str, str], lang: str) -> dict[str, Any]:
@@ -337,7 +355,7 @@ def _service_request(row: Mapping[str, Any], names: Mapping[str, str], lang: str
         "status_notes": row["public_comment"] or translate(f"status.{status.value}", lang),
         "service_name": names.get(row["category"], row["category"]),
         "service_code": row["category"],
-        "description": row["text"] or "",
+        "description": row["text"] or "",  # scrubbed by the public face
         "agency_responsible": translate("api.agency", lang),
         "service_notice": "",
         "requested_datetime": _moment(row["created_at"]),
@@ -356,41 +374,65 @@ def _category_names(store: Store, lang: str) -> dict[str, str]:
     return {c.code: c.label(lang) for c in store.categories(include_inactive=True)}
 
 
+def _whole_number(query: Mapping[str, str], name: str, default: int, most: int, lang: str) -> int:
+    raw = query.get(name)
+    if raw is None or raw == "":
+        return default
+    if not raw.strip().isdigit() or not 1 <= int(raw.strip()) <= most:
+        raise ApiError(400, translate("api.error.whole_number", lang, name=name, most=most, value=raw))
+    return int(raw.strip())
+
+
+def _request_filters(query: Mapping[str, str], lang: str) -> dict[str, Any]:
+    """The filters of ``GET requests`` (`_request_rows`'s keywords); `ApiError` 400 when one is malformed."""
+    if query.get("service_request_id"):
+        # The spec: with service_request_id, every other parameter is ignored.
+        codes = [c for c in (normalize_ref_code(v) for v in _split(query.get("service_request_id"))) if c]
+        return {"codes": codes or ["-"]}
+    statuses: list[str] = []
+    for wanted in _split(query.get("status")):
+        if wanted not in ("open", "closed"):
+            raise ApiError(400, translate("api.error.bad_status", lang, value=wanted))
+        statuses += [s.value for s in Status if s.open311 == wanted]
+    start = _parse_moment(query["start_date"], "start_date", lang) if query.get("start_date") else None
+    end = _parse_moment(query["end_date"], "end_date", lang) if query.get("end_date") else None
+    span = dt.timedelta(days=DEFAULT_DAYS)
+    if start is None and end is None:
+        end = dt.datetime.now(dt.UTC)
+    if start is None:
+        start = end - span  # type: ignore[operator]
+    elif end is None:
+        end = start + span
+    if end < start:
+        raise ApiError(400, translate("api.error.end_before_start", lang))
+    if end - start > span:
+        raise ApiError(400, translate("api.error.span", lang, days=DEFAULT_DAYS))
+    return {"services": _split(query.get("service_code")), "statuses": statuses, "start": start, "end": end}
+
+
 async def list_requests(request: Request) -> Response:
+    """``GET requests``: one page of published reports, newest first. ``page_size``
+    (1–1000, default 1000) and ``page`` (from 1) number the pages; a ``Link`` header
+    names the next page while there is one."""
     fmt = _format(request)
     lang = _language(request)
     query = request.query_params
-    codes = [c for c in (normalize_ref_code(v) for v in _split(query.get("service_request_id"))) if c]
-    if query.get("service_request_id"):
-        # The spec: with service_request_id, every other parameter is ignored.
-        filters: dict[str, Any] = {"codes": codes or ["-"]}
-    else:
-        statuses: list[str] = []
-        for wanted in _split(query.get("status")):
-            if wanted not in ("open", "closed"):
-                raise ApiError(400, translate("api.error.bad_status", lang, value=wanted))
-            statuses += [s.value for s in Status if s.open311 == wanted]
-        start = _parse_moment(query["start_date"], "start_date", lang) if query.get("start_date") else None
-        end = _parse_moment(query["end_date"], "end_date", lang) if query.get("end_date") else None
-        span = dt.timedelta(days=DEFAULT_DAYS)
-        if start is None and end is None:
-            end = dt.datetime.now(dt.UTC)
-        if start is None:
-            start = end - span  # type: ignore[operator]
-        elif end is None:
-            end = start + span
-        if end < start:
-            raise ApiError(400, translate("api.error.end_before_start", lang))
-        if end - start > span:
-            raise ApiError(400, translate("api.error.span", lang, days=DEFAULT_DAYS))
-        filters = {"services": _split(query.get("service_code")), "statuses": statuses, "start": start, "end": end}
+    filters = _request_filters(query, lang)
+    size = _whole_number(query, "page_size", MAX_REQUESTS, MAX_REQUESTS, lang)
+    number = _whole_number(query, "page", 1, MAX_PAGE_NUMBER, lang)
 
-    def work() -> list[dict[str, Any]]:
+    def work() -> tuple[list[dict[str, Any]], bool]:
         store = _db()
         names = _category_names(store, lang)
-        return [_service_request(row, names, lang) for row in _request_rows(store, **filters).to_dict("records")]
+        rows = _request_rows(store, **filters, limit=size + 1, offset=(number - 1) * size)
+        return [_service_request(row, names, lang) for row in rows.head(size).to_dict("records")], len(rows) > size
 
-    return _respond(fmt, "service_requests", await run_in_threadpool(work))
+    found, more = await run_in_threadpool(work)
+    response = _respond(fmt, "service_requests", found)
+    if more:
+        following = request.url.include_query_params(page=number + 1, page_size=size)
+        response.headers["Link"] = f'<{following}>; rel="next"'
+    return response
 
 
 async def get_request(request: Request) -> Response:
@@ -483,7 +525,7 @@ async def post_request(request: Request) -> Response:
 # -- GeoJSON layers ------------------------------------------------------------------------------
 
 
-def _bbox(value: str | None) -> tuple[float, float, float, float] | None:
+def _bbox(value: str | None) -> Box | None:
     """``"minlon,minlat,maxlon,maxlat"`` (EPSG:4326 degrees) → a tuple; ValueError when malformed."""
     if value is None:
         return None
@@ -496,32 +538,181 @@ def _bbox(value: str | None) -> tuple[float, float, float, float] | None:
     return minx, miny, maxx, maxy
 
 
-def layer_geojson(store: Store, name: str, bbox: tuple[float, float, float, float] | None = None) -> dict[str, Any]:
+def layer_geojson(store: Store, name: str, bbox: Box | None = None) -> dict[str, Any]:
     """The public face of layer ``name`` as a GeoJSON FeatureCollection (EPSG:4326), only
-    the features that meet ``bbox`` (min lon, min lat, max lon, max lat; edges included)."""
+    the features that meet ``bbox`` (min lon, min lat, max lon, max lat; edges included).
+    For the small layers (meeting places, zones, boundary); reports come a page at a time
+    (`geo.feed.public_reports_page`)."""
     frame: gpd.GeoDataFrame = layer_frame(store, Role.PUBLIC, name)
     if bbox is not None and not frame.empty:
         frame = frame[frame.geometry.intersects(shapely.box(*bbox))]
     return json.loads(frame.to_json(drop_id=True, na="null"))
 
 
+def _report_feature(row: Mapping[str, Any]) -> dict[str, Any]:
+    properties = {key: row[key] for key in PUBLIC_COLUMNS}
+    properties["created_at"] = row["created_at"].isoformat()
+    properties["supporters"] = int(row["supporters"])
+    coordinates = [float(row["lon"]), float(row["lat"])]
+    return {"type": "Feature", "geometry": {"type": "Point", "coordinates": coordinates}, "properties": properties}
+
+
+def _links(request: Request, page: Page | None) -> list[dict[str, str]]:
+    links = [{"href": str(request.url), "rel": "self", "type": GEOJSON}]
+    if page is not None and page.next is not None:
+        following = request.url.include_query_params(cursor=page.next.encode())
+        links.append({"href": str(following), "rel": "next", "type": GEOJSON})
+    return links
+
+
+def _collection(request: Request, features: list[dict[str, Any]], page: Page | None) -> dict[str, Any]:
+    """A FeatureCollection as OGC API – Features sends one: its features, how many, and links."""
+    return {
+        "type": "FeatureCollection",
+        "features": features,
+        "numberReturned": len(features),
+        "timeStamp": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "links": _links(request, page),
+    }
+
+
+_SEEN: dict[int, dt.datetime] = {}
+_SEEN_LOCK = threading.Lock()
+
+
+def _last_modified(version: int) -> dt.datetime:
+    """When this process first served data version ``version`` (the database keeps a
+    version number, not a time): a validator that only moves forward."""
+    with _SEEN_LOCK:
+        if version not in _SEEN:
+            _SEEN.clear()  # older versions are never asked about again
+            _SEEN[version] = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        return _SEEN[version]
+
+
+def _etag(version: int) -> str:
+    return f'W/"data-{version}"'
+
+
+def _matches(if_none_match: str | None, etag: str) -> bool:
+    """Whether ``If-None-Match`` names ``etag`` (weak comparison, RFC 9110 §13.1.2)."""
+    if not if_none_match:
+        return False
+    wanted = etag.removeprefix("W/")
+    tags = [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")]
+    return "*" in tags or wanted in tags
+
+
 async def geojson_layer(request: Request) -> Response:
+    """``GET /api/layers/{name}.geojson``: 304 when ``If-None-Match`` names the current
+    data version, else the layer (reports one page at a time) with ``ETag`` and
+    ``Last-Modified``; 400/404 with ``{"code", "description"}`` for bad parameters."""
     name = request.path_params["name"]
     lang = _language(request)
-    public = registry.public_layers()  # a layer without a public face is not served here
-    if name not in public:
-        return _json({"code": 404, "description": translate("api.error.no_layer", lang, layers=", ".join(public))}, 404)
     try:
-        bbox = _bbox(request.query_params.get("bbox"))
-    except ValueError:
-        description = translate("api.error.bbox", lang, value=request.query_params.get("bbox", ""))
-        return _json({"code": 400, "description": description}, 400)
-    try:
-        data = await run_in_threadpool(lambda: layer_geojson(_db(), name, bbox))
+        public = registry.public_layers()  # a layer without a public face is not served here
+        if name not in public:
+            raise ApiError(404, translate("api.error.no_layer", lang, layers=", ".join(public)))
+        wanted = _layer_query(request.query_params, lang)
+        version = await run_in_threadpool(lambda: _db().data_version())
+        etag = _etag(version)
+        validators = {"ETag": etag, "Last-Modified": format_datetime(_last_modified(version), usegmt=True)}
+        validators |= {"Cache-Control": "public, no-cache", "Vary": "Accept-Encoding"}
+        if _matches(request.headers.get("if-none-match"), etag):
+            return Response(status_code=304, headers=validators)
+        data = await run_in_threadpool(lambda: _layer_data(request, name, wanted, lang))
+    except ApiError as error:
+        return _json({"code": error.status, "description": error.description}, error.status)
     except Exception:
         LOG.exception("GeoJSON: unexpected error")
         return _json({"code": 500, "description": translate("api.error.internal", lang)}, 500)
-    return _json(data, media_type="application/geo+json")
+    response = _json(data, media_type=GEOJSON)
+    response.headers.update(validators)
+    following = next((link["href"] for link in data["links"] if link["rel"] == "next"), None)
+    if following:
+        response.headers["Link"] = f'<{following}>; rel="next"'
+    return response
+
+
+@dataclass(frozen=True)
+class LayerQuery:
+    """The parameters of ``GET /api/layers/{name}.geojson``, checked."""
+
+    bbox: Box | None
+    flt: ReportFilter
+    limit: int
+    after: Cursor | None
+
+
+def _choices(query: Mapping[str, str], name: str, allowed: Sequence[str], lang: str) -> tuple[str, ...]:
+    chosen = tuple(_split(query.get(name)))
+    wrong = [value for value in chosen if value not in allowed]
+    if wrong:
+        raise _bad_choice(name, wrong[0], allowed, lang)
+    return chosen
+
+
+def _bad_choice(name: str, value: str, allowed: Sequence[str], lang: str) -> ApiError:
+    return ApiError(400, translate("api.error.bad_choice", lang, name=name, value=value, allowed=", ".join(allowed)))
+
+
+def _day(query: Mapping[str, str], name: str, lang: str) -> dt.date | None:
+    raw = query.get(name)
+    if not raw:
+        return None
+    try:
+        day = dt.date.fromisoformat(raw.strip())
+    except ValueError:
+        day = None
+    if day is None or not EARLIEST.date() <= day <= LATEST.date():
+        first, last = EARLIEST.date().isoformat(), LATEST.date().isoformat()
+        raise ApiError(400, translate("api.error.bad_day", lang, name=name, value=raw, first=first, last=last))
+    return day
+
+
+def _layer_query(query: Mapping[str, str], lang: str) -> LayerQuery:
+    """The layer's parameters: ``bbox``, and for reports ``limit``, ``cursor`` and the
+    explore map's filters (``cat``, ``feeling``, ``tod``, ``status``, ``zone``, ``from``,
+    ``to``, as in the map's URL); `ApiError` 400 naming the first malformed one."""
+    try:
+        bbox = _bbox(query.get("bbox"))
+    except ValueError:
+        raise ApiError(400, translate("api.error.bbox", lang, value=query.get("bbox", ""))) from None
+    try:
+        after = Cursor.decode(query["cursor"]) if query.get("cursor") else None
+    except ValueError:
+        raise ApiError(400, translate("api.error.cursor", lang)) from None
+    flt = ReportFilter(
+        categories=tuple(_split(query.get("cat"))),  # checked against the database's categories
+        feelings=_choices(query, "feeling", [f.value for f in Feeling], lang),
+        times_of_day=_choices(query, "tod", [t.value for t in TimeOfDay], lang),
+        statuses=_choices(query, "status", [s.value for s in Status], lang),
+        zone_id=query.get("zone") or None,
+        date_from=_day(query, "from", lang),
+        date_to=_day(query, "to", lang),
+    )
+    if flt.date_from and flt.date_to and flt.date_to < flt.date_from:
+        raise ApiError(400, translate("api.error.days_reversed", lang))
+    return LayerQuery(bbox, flt, _whole_number(query, "limit", PAGE_SIZE, MAX_PAGE_SIZE, lang), after)
+
+
+def _check_known(store: Store, flt: ReportFilter, lang: str) -> None:
+    """`ApiError` 400 for a category or an area the database does not hold."""
+    codes = [c.code for c in store.categories(include_inactive=True)]
+    unknown = [code for code in flt.categories if code not in codes]
+    if unknown:
+        raise _bad_choice("cat", unknown[0], codes, lang)
+    if flt.zone_id and store.zone_geometry(flt.zone_id) is None:
+        raise ApiError(400, translate("api.error.no_zone", lang, value=flt.zone_id))
+
+
+def _layer_data(request: Request, name: str, wanted: LayerQuery, lang: str) -> dict[str, Any]:
+    store = _db()
+    if name != "reports":
+        return _collection(request, layer_geojson(store, name, wanted.bbox)["features"], None)
+    _check_known(store, wanted.flt, lang)
+    page = public_reports_page(store, wanted.flt, bbox=wanted.bbox, limit=wanted.limit, after=wanted.after)
+    return _collection(request, [_report_feature(row) for row in page.rows.to_dict("records")], page)
 
 
 # -- everything else under the API's prefixes ------------------------------------------------------

@@ -133,6 +133,42 @@ class ReportStore(StoreBase):
                 frame[column] = pd.to_datetime(frame[column]).dt.tz_localize("UTC")
         return frame
 
+    def newest_reports(
+        self,
+        *,
+        where: Sequence[sa.ColumnElement[bool]] = (),
+        columns: Sequence[str],
+        after: tuple[dt.datetime, str] | None = None,
+        offset: int = 0,
+        limit: int,
+    ) -> pd.DataFrame:
+        """One page of the reports matching ``where``: newest first (``created_at``, then
+        ``id``, both descending, so the order is total), at most ``limit`` rows.
+
+        ``after`` is a keyset cursor, the ``(created_at, id)`` of the last row of the
+        previous page (``created_at`` time-zone aware): the page starts right after it, so
+        a later page costs what the first does (the ``created_at`` index is read from that
+        point on) and a report added meanwhile shifts nothing. ``offset`` skips rows
+        instead (numbered pages). The frame always holds ``id`` and ``created_at``
+        (UTC-aware)."""
+        wanted = list(dict.fromkeys([*columns, "id", "created_at"]))
+        conditions = list(where)
+        if after is not None:
+            moment, last_id = _to_utc_naive(after[0]), after[1]
+            # "<= moment" alone lets the index range start at the cursor; the OR breaks ties.
+            conditions += [
+                reports.c.created_at <= moment,
+                sa.or_(reports.c.created_at < moment, reports.c.id < last_id),
+            ]
+        query = sa.select(*(reports.c[name] for name in wanted)).where(*conditions)
+        query = query.order_by(reports.c.created_at.desc(), reports.c.id.desc()).offset(offset).limit(limit)
+        with self.engine.connect() as conn:
+            frame = pd.read_sql_query(query, conn)
+        for column in ("created_at", "updated_at"):
+            if column in frame:
+                frame[column] = pd.to_datetime(frame[column]).dt.tz_localize("UTC")
+        return frame
+
 
 def _to_utc_naive(value: dt.datetime) -> dt.datetime:
     """Timestamps are stored as naive UTC (SQLite has no time zones)."""

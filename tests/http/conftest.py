@@ -37,10 +37,13 @@ class Reply:
         return self.body.decode("utf-8")
 
 
-def fetch(url: str, form: dict[str, str] | None = None, method: str | None = None) -> Reply:
-    """GET ``url``, or POST ``form`` form-encoded; any status is returned, not raised."""
+def fetch(
+    url: str, form: dict[str, str] | None = None, method: str | None = None, headers: dict[str, str] | None = None
+) -> Reply:
+    """GET ``url``, or POST ``form`` form-encoded; any status is returned, not raised.
+    The body is returned as sent (a compressed one stays compressed)."""
     data = urllib.parse.urlencode(form).encode() if form is not None else None
-    request = urllib.request.Request(url, data=data, method=method)
+    request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
     if data is not None:
         request.add_header("Content-Type", "application/x-www-form-urlencoded")
     try:

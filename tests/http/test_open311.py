@@ -155,6 +155,19 @@ def test_requests_filter_errors(base: str) -> None:
     assert bad.status == 400 and ET.fromstring(bad.body).tag == "errors"
 
 
+def test_issue_15_requests_come_in_numbered_pages(base: str, codes: dict) -> None:
+    first = fetch(f"{base}/requests.json?page_size=2")
+    assert [r["service_request_id"] for r in first.json()] == [codes["fresh_open"], codes["fresh_closed"]]
+    following = first.headers["link"].split(">")[0].lstrip("<")
+    assert first.headers["link"].endswith('rel="next"') and "page=2" in following
+    second = fetch(following)
+    assert [r["service_request_id"] for r in second.json()] == [codes["planned"]]
+    assert "link" not in second.headers
+    assert fetch(f"{base}/requests.json?page_size=2&page=3").json() == []
+    for query in ("page_size=0", "page_size=1001", "page=0", "page=x", "page_size=-1", "page=99999999"):
+        assert_error(fetch(f"{base}/requests.json?{query}"), 400, query.split("=")[0])
+
+
 @pytest.mark.parametrize(
     "query",
     [

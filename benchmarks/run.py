@@ -19,7 +19,10 @@ starting one page later, so a ratio compares pages measured at the same moments 
 rather than minutes apart. Ratios use ``repeat``. Also: ``seed-demo`` at each size, the
 point-in-zone join (1,000,000 points × 300 zones: the sorted-longitude sweep the app uses, the
 STRtree, and a row-by-row shapely loop timed on a sample and scaled), and the RSS of the app's
-process after its views at the largest size.
+process after its views at the largest size. The HTTP API is timed against each ``ours`` server (the
+first page of ``/api/layers/reports.geojson``, a village's box with and without filters, the next page
+by its link, the first page of Open311 ``requests``: whole answers, median of five, 0.5 s each at
+1,000,000 reports).
 
 Chromium is Debian's (/usr/bin/chromium), headless, with every host but localhost unresolvable;
 every asset comes from the app's ``static/vendor``.
@@ -41,6 +44,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -395,6 +399,41 @@ class Served:
     repeats: list[Visit] = field(default_factory=list)
 
 
+VILLAGE_BBOX = "13.72,56.56,13.76,56.59"
+"""Traryd, one of the demo's villages (EPSG:4326)."""
+API_REQUESTS = {
+    "api_first_page": "/api/layers/reports.geojson",
+    "api_village_bbox": f"/api/layers/reports.geojson?bbox={VILLAGE_BBOX}",
+    "api_village_filtered": f"/api/layers/reports.geojson?bbox={VILLAGE_BBOX}&cat=dalig_belysning&feeling=otrygg",
+    "open311_first_page": "/open311/v2/requests.json",
+}
+"""The HTTP API's requests timed at each size: the answer (every byte of it), median of five."""
+
+
+def _get(url: str, headers: dict[str, str] | None = None) -> tuple[float, int, dict[str, str]]:
+    request = urllib.request.Request(url, headers=headers or {})
+    started = time.perf_counter()
+    with urllib.request.urlopen(request, timeout=120) as response:
+        body = response.read()
+        return time.perf_counter() - started, len(body), {k.lower(): v for k, v in response.headers.items()}
+
+
+def api_timings(base: str, points: int) -> dict[str, float]:
+    """Seconds for each of `API_REQUESTS` against the running app (and for the page after the
+    first one, by its ``next`` link), the median of five after one unmeasured request."""
+    found: dict[str, float] = {}
+    for name, path in API_REQUESTS.items():
+        _get(base + path)
+        found[f"{name}_{points}"] = float(np.median([_get(base + path)[0] for _ in range(5)]))
+    with urllib.request.urlopen(base + API_REQUESTS["api_first_page"], timeout=120) as response:
+        following = next(link["href"] for link in json.load(response)["links"] if link["rel"] == "next")
+    found[f"api_next_page_{points}"] = float(np.median([_get(following)[0] for _ in range(5)]))
+    _, zipped, headers = _get(base + API_REQUESTS["api_first_page"], {"Accept-Encoding": "gzip"})
+    found[f"api_first_page_gzip_bytes_{points}"] = zipped if headers.get("content-encoding") == "gzip" else -1
+    found[f"api_first_page_bytes_{points}"] = _get(base + API_REQUESTS["api_first_page"])[1]
+    return found
+
+
 def interleaved_repeats(browser: Any, served: Sequence[Served], rounds: int) -> None:
     """Visit every page once per round, each round starting one page later, so that all pages
     are measured at the same moments of a shared machine and a slow minute hits them alike."""
@@ -493,6 +532,7 @@ def run(quick: bool, workdir: Path, log: Callable[[str], None]) -> Results:
                     note += f"; warm-up {float(warmed.group(1)):.1f} s"
                 if page.points == biggest:
                     results.extra["rss_mb"], results.extra["rss_peak_mb"] = rss_mb(page.server.process.pid)
+                results.extra.update(api_timings(page.server.url, page.points))
             results.rows.append(
                 Row(
                     page.name,
@@ -570,6 +610,10 @@ def checks(results: Results) -> list[Check]:
         Check("loop / join", ratio(extra.get("loop_s"), extra.get("join_s")), 10.0, True),
         Check(f"app RSS with {big:,} reports", extra.get("rss_mb"), 1500.0, False, "MB"),
         Check(f"seed-demo {big:,}", extra.get(f"seed_s_{big}"), 60.0, False, "s"),
+        *(
+            Check(f"HTTP API {name.replace('_', ' ')}, {big:,}", extra.get(f"{name}_{big}"), 0.5, False, "s")
+            for name in (*API_REQUESTS, "api_next_page")
+        ),
     ]
 
 
@@ -624,8 +668,22 @@ def report(results: Results) -> str:
         f"row-by-row loop {_fmt(extra.get('loop_s'), '.1f')} s (timed on 2,000 points, scaled)",
         f"app RSS after its views: {_fmt(extra.get('rss_mb'), '.0f')} MB "
         f"(peak {_fmt(extra.get('rss_peak_mb'), '.0f')} MB)",
+        *api_lines(results),
     ]
     return "\n".join(lines)
+
+
+def api_lines(results: Results) -> list[str]:
+    """One line per size: the HTTP API's times and the first page's bytes, plain and gzipped."""
+    extra, lines = results.extra, []
+    for n in sorted({int(k.rsplit("_", 1)[1]) for k in extra if k.startswith("api_first_page_")}):
+        times = ", ".join(
+            f"{name.replace('_', ' ')} {extra[f'{name}_{n}']:.3f} s" for name in (*API_REQUESTS, "api_next_page")
+        )
+        plain, zipped = int(extra[f"api_first_page_bytes_{n}"]), int(extra[f"api_first_page_gzip_bytes_{n}"])
+        sizes = f"{plain:,} B, gzip {zipped:,} B"
+        lines.append(f"HTTP API at {n:,}: {times}; first page {sizes}")
+    return lines
 
 
 def main(argv: Sequence[str] | None = None) -> int:

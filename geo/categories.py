@@ -204,8 +204,3 @@ DEFAULT_CATEGORIES: tuple[Category, ...] = (
 
 CATEGORY_BY_CODE: dict[str, Category] = {category.code: category for category in DEFAULT_CATEGORIES}
 """The default categories keyed by code."""
-
-
-def default_feeling(code: str) -> Feeling:
-    """The feeling a default category describes; `KeyError` for an unknown code."""
-    return CATEGORY_BY_CODE[code].feeling

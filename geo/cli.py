@@ -9,6 +9,7 @@ one sentence on standard error.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import getpass
 import os
 import sys
@@ -20,7 +21,7 @@ import sqlalchemy as sa
 from geo import registry
 from geo.auth import STAFF_ROLES, AuthError, add_user
 from geo.config import DEFAULT_DEMO_REPORTS, load_settings
-from geo.demo import seed_demo
+from geo.demo import demo_now, seed_demo
 from geo.i18n import normalize_language
 from geo.io import FORMATS, SUFFIXES, ImportRefused, ImportSource, export_layer, import_layer, parse_crs
 from geo.model import Role
@@ -31,7 +32,7 @@ from geo.store.schema import head_revision, schema_state, upgrade
 def _seed_demo(args: argparse.Namespace) -> int:
     store = Store.open(args.database or load_settings().database_url)
     started = time.perf_counter()
-    counts = seed_demo(store, reports=args.reports, seed=args.seed)
+    counts = seed_demo(store, reports=args.reports, seed=args.seed, now=demo_now(args.day))
     elapsed = time.perf_counter() - started
     summary = ", ".join(f"{name}={count}" for name, count in counts.items())
     print(f"seeded demo data in {elapsed:.1f} s: {summary}")
@@ -169,7 +170,12 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     seed = commands.add_parser("seed-demo", help="replace all data with the illustrative Markaryd demo")
     seed.add_argument("--reports", type=int, default=DEFAULT_DEMO_REPORTS, help="number of demo reports")
-    seed.add_argument("--seed", type=int, default=20261123, help="random seed (same seed, same data)")
+    seed.add_argument("--seed", type=int, default=20261123, help="random seed (same seed and day, same data)")
+    seed.add_argument(
+        "--day",
+        type=dt.date.fromisoformat,
+        help="the day the demo ends, YYYY-MM-DD (default today): reports cover the two years before it",
+    )
     seed.set_defaults(handler=_seed_demo)
     bench = commands.add_parser("bench", help="the explore map against its baselines (benchmarks/), table and ratios")
     bench.add_argument("--quick", action="store_true", help="small sizes, to check the machinery")

@@ -8,6 +8,9 @@ plausible inventions written for the demo (a real church or library may stand
 somewhere else and keep other hours). The safety reports come from a deterministic
 random generator (`generate_reports`), so the same seed and ``now`` always give the
 same rows; their free texts are written for the demo and contain no personal data.
+`seed_demo` places the demo's two years before the day it is seeded (`demo_now`), so
+that "the last 90 days" (Open311's default window, the nearby reports on Rapportera)
+always holds reports; the same seed on the same day gives the same data.
 
 Coordinates are WGS84 (EPSG:4326) longitude/latitude in degrees everywhere in this
 module's interface. Where metres are needed (spreading points around a centre,
@@ -55,7 +58,7 @@ IntArray = npt.NDArray[np.int64]
 MUNICIPALITY_NAME = "Markaryds kommun"
 DEFAULT_SEED = 20261123
 DEFAULT_NOW = dt.datetime(2026, 11, 1, 12, 0, tzinfo=dt.UTC)
-"""The fixed "now" of the demo, so that generated data (and tests) are reproducible."""
+"""The fixed "now" of `generate_reports` when none is given (tests of the generator)."""
 LOCAL_TZ = "Europe/Stockholm"
 
 _ID_NAMESPACE = uuid.UUID("6f1f8e2a-4c1b-5d7e-9a43-2b0c7e5d9f10")
@@ -1296,6 +1299,14 @@ def _strings(values: Sequence[str], index: IntArray) -> pd.api.extensions.Extens
     return pd.array(pa.array(list(values), type=pa.string()).take(index), dtype="str")
 
 
+def demo_now(day: dt.date | None = None) -> dt.datetime:
+    """The "now" of a demo seeded on ``day`` (a Swedish local day; default today): the
+    midnight that begins it, in UTC. Every report lies before it, and seeding twice on
+    one day gives the same data."""
+    day = day or pd.Timestamp.now(tz=LOCAL_TZ).date()
+    return pd.Timestamp(day).tz_localize(LOCAL_TZ).tz_convert("UTC").to_pydatetime()
+
+
 def seed_demo(
     store: Store,
     *,
@@ -1308,11 +1319,12 @@ def seed_demo(
     places, zones and ``reports`` generated reports (see `generate_reports`; all
     geometry WGS84, EPSG:4326). With ``replace`` the store is emptied first;
     without it, meeting places and zones already present (same stable id) are
-    kept and not added again. ``now`` defaults to `DEFAULT_NOW`.
+    kept and not added again. ``now`` defaults to the start of today (`demo_now`): the
+    reports cover the two years up to it and the zones' dates are counted from it.
 
     Returns how many rows of each kind this call wrote.
     """
-    now = now if now is not None else DEFAULT_NOW
+    now = now if now is not None else demo_now()
     frame = generate_reports(reports, seed=seed, now=now)  # first: it checks ``now``, and nothing is deleted yet
     today = pd.Timestamp(now).tz_convert(LOCAL_TZ).date()
     places = demo_meeting_places()

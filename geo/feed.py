@@ -122,22 +122,20 @@ def public_reports_page(
         raise ValueError(f"limit must be at least 1, got {limit!r}")
     flt = flt or ReportFilter()
     conditions = report_conditions(flt, Role.PUBLIC)
-    if bbox is not None:
-        conditions += store.inside_conditions(bbox=widened(bbox))
     zone = None
     if flt.zone_id:
         zone = store.zone_geometry(flt.zone_id)
         if zone is None:
             return Page(public_rows(_empty()), None)
-        conditions += store.inside_conditions(polygon=zone)
+    box = None if bbox is None else widened(bbox)
     columns = (*PUBLIC_COLUMNS, "lon", "lat")
     found: list[pd.DataFrame] = []
     wanted = limit
     cursor = after
     while wanted > 0:
         batch = store.newest_reports(
-            where=conditions, columns=columns, after=None if cursor is None else (cursor.created_at, cursor.id),
-            limit=wanted,
+            where=conditions, columns=columns, bbox=box, polygon=zone,
+            after=None if cursor is None else (cursor.created_at, cursor.id), limit=wanted,
         )  # fmt: skip
         if batch.empty:
             return Page(_joined(found), None)

@@ -140,28 +140,6 @@ def category_labels(categories: Iterable[Category], lang: str) -> dict[str, str]
 
 
 @dataclass(frozen=True)
-class Report:
-    """A resident's report of a place. ``lon``/``lat`` are EPSG:4326 degrees."""
-
-    lon: float
-    lat: float
-    category: str
-    feeling: Feeling
-    time_of_day: TimeOfDay
-    created_at: dt.datetime
-    text: str = ""
-    language: str = "sv"
-    status: Status = Status.NEW
-    moderation: Moderation = Moderation.PENDING
-    moderation_reason: str = ""
-    public_comment: str = ""
-    source: Source = Source.WEB
-    supporters: int = 0
-    id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    ref_code: str = ""
-
-
-@dataclass(frozen=True)
 class MeetingPlace:
     """A mötesplats. ``lon``/``lat`` are EPSG:4326 degrees."""
 
@@ -194,6 +172,3 @@ class Zone:
     start_date: dt.date | None = None
     end_date: dt.date | None = None
     id: str = field(default_factory=lambda: str(uuid.uuid4()))
-
-
-REPORT_FILTER_FIELDS = ("category", "feeling", "time_of_day", "status", "zone", "date_from", "date_to")

@@ -26,6 +26,19 @@ def test_seed_demo_and_users_add(tmp_path: Path) -> None:
     assert authenticate(Store.open(url), "polis.erik", "x" * 12) is not None
 
 
+def test_issue_15_seed_demo_day_reproduces_a_days_demo(tmp_path: Path) -> None:
+    frames = []
+    for name in ("a", "b"):
+        url = f"sqlite:///{tmp_path / name}.db"
+        seeded = run("--database", url, "seed-demo", "--reports", "50", "--day", "2027-06-10")
+        assert seeded.returncode == 0, seeded.stderr
+        frames.append(Store.open(url).reports_frame(columns=["created_at", "lon"]).sort_values("created_at"))
+    assert frames[0].reset_index(drop=True).equals(frames[1].reset_index(drop=True))
+    assert str(frames[0]["created_at"].max()) < "2027-06-10"
+    wrong = run("--database", f"sqlite:///{tmp_path / 'c.db'}", "seed-demo", "--day", "igår")
+    assert wrong.returncode == 2 and "--day" in wrong.stderr
+
+
 def test_errors_are_one_sentence_and_exit_1(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     short = run("--database", url, "users", "add", "anna", "--role", "team", "--password-stdin", stdin="kort")

@@ -303,10 +303,33 @@ def test_seed_demo_counts_match_the_store(store: Store) -> None:
     assert boundary is not None and boundary[0] == "Markaryds kommun"
     assert boundary[1].equals(demo.markaryd_boundary())
     stored = store.reports_frame(columns=["lon", "lat", "category", "created_at", "status"])
-    generated = demo.generate_reports(600)
+    generated = demo.generate_reports(600, now=demo.demo_now())
     assert sorted(stored["created_at"]) == sorted(generated["created_at"])
     assert stored["status"].value_counts().sort_index().equals(generated["status"].value_counts().sort_index())
     assert shapely.contains_xy(boundary[1], stored["lon"].to_numpy(), stored["lat"].to_numpy()).all()
+
+
+def test_issue_15_the_demo_ends_the_day_it_is_seeded(store: Store) -> None:
+    # Pinned to 2026-11-01, the demo's last 90 days (Open311's default window, the nearby
+    # reports on Rapportera) emptied out as time passed.
+    demo.seed_demo(store, reports=600)
+    today = pd.Timestamp.now(tz=demo.LOCAL_TZ).normalize()
+    created = store.reports_frame(columns=["created_at"])["created_at"]
+    assert created.max() < today and created.max() > today - pd.Timedelta(days=2)
+    assert (created > today - pd.Timedelta(days=90)).sum() > 50
+    zones = store.zones(ZoneKind.MEDBORGARLOFTE)
+    assert all(z.start_date < today.date() for z in zones)
+
+
+def test_the_same_seed_on_the_same_day_gives_the_same_demo(store: Store) -> None:
+    day = demo.demo_now(dt.date(2027, 3, 15))
+    assert day == dt.datetime(2027, 3, 14, 23, 0, tzinfo=dt.UTC)  # midnight in Stockholm (CET)
+    demo.seed_demo(store, reports=200, now=day)
+    first = store.reports_frame(columns=["lon", "lat", "category", "created_at"]).sort_values("created_at")
+    demo.seed_demo(store, reports=200, now=day)
+    again = store.reports_frame(columns=["lon", "lat", "category", "created_at"]).sort_values("created_at")
+    assert first.reset_index(drop=True).equals(again.reset_index(drop=True))
+    assert first["created_at"].max() < pd.Timestamp(day)
 
 
 def test_seed_demo_replaces_or_adds(store: Store) -> None:

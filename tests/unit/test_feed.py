@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 
 import numpy as np
 import pandas as pd
@@ -72,7 +73,12 @@ def test_pages_hold_every_public_report_once_newest_first(many: Store, limit: in
     assert created == sorted(created, reverse=True)
 
 
-def test_issue_15_bbox_in_sql_gives_what_the_whole_layer_gives(many: Store) -> None:
+@pytest.mark.parametrize("dense_from", [5, 20_000], ids=["dense-box", "sparse-box"])
+def test_issue_15_bbox_in_sql_gives_what_the_whole_layer_gives(
+    many: Store, dense_from: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Both SQLite plans (along created_at for a box holding many reports, along lon/lat otherwise)
+    monkeypatch.setattr(importlib.import_module("geo.store.reports"), "DENSE_BOX", dense_from)
     expected = whole_layer(many)
     minx, miny, maxx, maxy = BOX
     inside = expected[expected["lon"].between(minx, maxx) & expected["lat"].between(miny, maxy)]

@@ -551,7 +551,8 @@ def layer_geojson(store: Store, name: str, bbox: Box | None = None) -> dict[str,
 
 def _report_feature(row: Mapping[str, Any]) -> dict[str, Any]:
     properties = {key: row[key] for key in PUBLIC_COLUMNS}
-    properties["created_at"] = row["created_at"].isoformat()
+    for moment in ("created_at", "updated_at"):
+        properties[moment] = row[moment].isoformat()
     properties["supporters"] = int(row["supporters"])
     coordinates = [float(row["lon"]), float(row["lat"])]
     return {"type": "Feature", "geometry": {"type": "Point", "coordinates": coordinates}, "properties": properties}

@@ -27,22 +27,14 @@ import pandas as pd
 
 from geo.layers import ReportFilter, report_conditions, zone_filter_mask
 from geo.model import Role
-from geo.privacy import PUBLIC_GRID_M, coarsen_points, scrub_text
+from geo.privacy import PUBLIC_GRID_M
+from geo.public import PUBLIC_REPORT_COLUMNS, public_reports
+from geo.registry import REPORTS
 from geo.store import Store
 
-PUBLIC_COLUMNS = (
-    "ref_code",
-    "category",
-    "feeling",
-    "time_of_day",
-    "status",
-    "created_at",
-    "text",
-    "supporters",
-    "public_comment",
-)
-"""What a report shows on a public page (besides its snapped position); Open311 adds
-``updated_at``, the time of its last change of status."""
+PUBLIC_COLUMNS: tuple[str, ...] = tuple(c for c in PUBLIC_REPORT_COLUMNS if c not in REPORTS.export_drop)
+"""What a report shows on a public page besides its snapped position: its public face
+(`geo.public`) without what public exports drop (its internal id)."""
 SNAP_MARGIN_M = PUBLIC_GRID_M * math.sqrt(2) / 2 + 1.0
 """How far snapping to the 50 m grid can move a point (half the cell's diagonal), and a metre."""
 METRES_PER_DEGREE_LAT = 110_570.0
@@ -95,16 +87,11 @@ def widened(bbox: Box, metres: float = SNAP_MARGIN_M) -> Box:
 
 
 def public_rows(frame: pd.DataFrame) -> pd.DataFrame:
-    """Reports (``lon``/``lat`` exact, EPSG:4326; published ones only, as
-    `report_conditions` for the public selects them) as the public sees them: snapped to
-    the 50 m grid, free text and comment scrubbed, only `PUBLIC_COLUMNS`."""
-    out = frame[[c for c in (*PUBLIC_COLUMNS, "updated_at") if c in frame.columns]].copy()
-    for column in ("text", "public_comment"):
-        if column in out:
-            out[column] = [scrub_text(v if isinstance(v, str) else "").text for v in out[column]]
-    lon, lat = coarsen_points(frame["lon"].to_numpy(dtype=float), frame["lat"].to_numpy(dtype=float))
-    out["lon"], out["lat"] = lon, lat
-    return out.reset_index(drop=True)
+    """Reports (``lon``/``lat`` exact, EPSG:4326) as the public sees them on a public page:
+    `geo.public.public_reports` (published only, snapped to the 50 m grid, text scrubbed,
+    only the public face's columns) without what public exports drop (the internal id)."""
+    rows = public_reports(frame)
+    return rows.drop(columns=[c for c in REPORTS.export_drop if c in rows.columns])
 
 
 def public_reports_page(
@@ -128,7 +115,7 @@ def public_reports_page(
         if zone is None:
             return Page(public_rows(_empty()), None)
     box = None if bbox is None else widened(bbox)
-    columns = (*PUBLIC_COLUMNS, "lon", "lat")
+    columns = (*PUBLIC_COLUMNS, "id", "lon", "lat")
     found: list[pd.DataFrame] = []
     wanted = limit
     cursor = after
@@ -167,4 +154,4 @@ def _joined(parts: list[pd.DataFrame]) -> pd.DataFrame:
 
 
 def _empty() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype=object) for c in (*PUBLIC_COLUMNS, "lon", "lat")})
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in (*PUBLIC_COLUMNS, "id", "lon", "lat")})

@@ -59,7 +59,11 @@ def test_issue_16_the_geojson_api_serves_no_layer_without_a_public_face(
 
 def get_layer(name: str) -> api.Response:
     """``GET /api/layers/<name>.geojson`` through the route's handler."""
-    scope = {"type": "http", "method": "GET", "path_params": {"name": name}, "query_string": b"", "headers": []}
+    path = f"/api/layers/{name}.geojson"
+    scope = {
+        "type": "http", "method": "GET", "path": path, "path_params": {"name": name}, "query_string": b"",
+        "headers": [], "scheme": "http", "server": ("testserver", 80),
+    }  # fmt: skip
     return asyncio.run(api.geojson_layer(Request(scope)))
 
 

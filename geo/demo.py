@@ -25,6 +25,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -42,6 +43,8 @@ from geo.model import (
     MeetingPlace,
     MeetingPlaceKind,
     Moderation,
+    PlaceKind,
+    PlaceName,
     Source,
     Status,
     TimeOfDay,
@@ -1307,6 +1310,33 @@ def demo_now(day: dt.date | None = None) -> dt.datetime:
     return pd.Timestamp(day).tz_localize(LOCAL_TZ).tz_convert("UTC").to_pydatetime()
 
 
+def demo_place_names() -> list[PlaceName]:
+    """The demo's gazetteer (EPSG:4326): its towns as localities, and the streets and
+    addresses of its meeting places (``Storgatan 16, 285 31 Markaryd`` gives the street
+    Storgatan and the address Storgatan 16, both in Markaryd, at the meeting place)."""
+    names = [PlaceName(t.name, PlaceKind.LOCALITY, t.lon, t.lat, id=_stable_id("ort", t.name)) for t in TOWNS]
+    streets: set[tuple[str, str]] = set()
+    addresses: set[tuple[str, str]] = set()
+    for place in demo_meeting_places():
+        found = re.match(r"\s*(?P<street>[^\d,]+?)\s+(?P<number>\d+\w?)\s*,.*?(?P<town>[^\d,]+)$", place.address)
+        if not found:
+            continue
+        street, number = found["street"].strip(), found["number"]
+        town = re.sub(r"\s*\(.*\)$", "", found["town"]).strip()  # "Markaryd (Lärcentrums café)"
+        if (street, town) not in streets and street not in {t.name for t in TOWNS}:  # "Hinneryd 101": a farm
+            streets.add((street, town))
+            names.append(
+                PlaceName(street, PlaceKind.STREET, place.lon, place.lat, town, _stable_id("gata", street, town))
+            )
+        address = f"{street} {number}"
+        if (address, town) not in addresses:
+            addresses.add((address, town))
+            names.append(
+                PlaceName(address, PlaceKind.ADDRESS, place.lon, place.lat, town, _stable_id("adress", address, town))
+            )
+    return names
+
+
 def seed_demo(
     store: Store,
     *,
@@ -1329,6 +1359,7 @@ def seed_demo(
     today = pd.Timestamp(now).tz_convert(LOCAL_TZ).date()
     places = demo_meeting_places()
     zones = demo_zones(today)
+    place_names = demo_place_names()
     if replace:
         store.clear()
     store.upsert_categories(DEFAULT_CATEGORIES)
@@ -1336,16 +1367,20 @@ def seed_demo(
     if not replace:
         known_places = {p.id for p in store.meeting_places()}
         known_zones = {z.id for z in store.zones()}
+        known_names = {p.id for p in store.place_names()}
         places = [p for p in places if p.id not in known_places]
         zones = [z for z in zones if z.id not in known_zones]
+        place_names = [p for p in place_names if p.id not in known_names]
     store.add_meeting_places(places)
     store.add_zones(zones)
+    store.add_place_names(place_names)
     added = store.add_reports_frame(frame)
     return {
         "categories": len(DEFAULT_CATEGORIES),
         "boundaries": 1,
         "meeting_places": len(places),
         "zones": len(zones),
+        "place_names": len(place_names),
         "reports": added,
     }
 

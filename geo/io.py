@@ -1,7 +1,8 @@
 """Import and export of the map's layers: GeoJSON, GeoPackage, zipped Shapefile and CSV.
 
 Layers (`geo.registry`): ``reports``, ``meeting_places``, ``zones`` (platssamverkan and
-medborgarlöften) and ``boundary`` (the municipality).
+medborgarlöften), ``boundary`` (the municipality) and ``place_names`` (the gazetteer that
+Rapportera's place search uses: villages, places, streets and addresses as points).
 
 **Import** (admins only): `read_source` reads a file into a GeoDataFrame and transforms
 whatever CRS the file declares to EPSG:4326 (WGS84 lon/lat degrees). A file that declares
@@ -60,6 +61,8 @@ from geo.model import (
     MeetingPlace,
     MeetingPlaceKind,
     Moderation,
+    PlaceKind,
+    PlaceName,
     Role,
     Source,
     Status,
@@ -637,6 +640,27 @@ def _meeting_places(
     return places
 
 
+def _place_names(rows: list[_Row], geoms: Sequence[shapely.Geometry | None]) -> list[PlaceName]:
+    """Gazetteer entries; a row without a kind is a place (``plats``)."""
+    lookup = _enum_lookup("place_kind", [k.value for k in PlaceKind])
+    names = []
+    for row, geom in zip(rows, geoms, strict=True):
+        name = row.text("name")
+        if not name:
+            row.problems.append(FeatureProblem(row.n, "io.problem.missing", {"field": "name"}))
+        kind = row.enum("kind", lookup, PlaceKind.PLACE.value)
+        names.append(
+            PlaceName(
+                name=name,
+                kind=PlaceKind(kind) if kind else PlaceKind.PLACE,
+                lon=geom.x if geom is not None else 0.0,
+                lat=geom.y if geom is not None else 0.0,
+                detail=row.text("detail"),
+            )
+        )
+    return names
+
+
 def _reports(
     store: Store, rows: list[_Row], geoms: Sequence[shapely.Geometry | None], now: dt.datetime
 ) -> pd.DataFrame:
@@ -733,6 +757,8 @@ def import_layer(
         items = _meeting_places(rows, geoms, default_kind)
     elif layer == "reports":
         items = _reports(store, rows, geoms, now)
+    elif layer == "place_names":
+        items = _place_names(rows, geoms)
     else:
         names = [row.text("name") for row in rows]
         items = (next((n for n in names if n), Path(source.name).stem), geoms)
@@ -749,6 +775,8 @@ def import_layer(
         store.add_meeting_places(items)
     elif layer == "reports":
         store.add_reports_frame(items)
+    elif layer == "place_names":
+        store.add_place_names(items)
     else:
         name, polygons = items
         merged = shapely.union_all([g for g in polygons if g is not None])

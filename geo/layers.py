@@ -206,6 +206,17 @@ def meeting_places_layer(store: Store) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(frame.drop(columns=["lon", "lat"]), geometry=geometry, crs=WGS84)
 
 
+def place_names_layer(store: Store) -> gpd.GeoDataFrame:
+    """The gazetteer (villages, places, streets, addresses) as points in EPSG:4326."""
+    items = store.place_names()
+    frame = pd.DataFrame(
+        [{"id": p.id, "name": p.name, "kind": str(p.kind), "detail": p.detail} for p in items],
+        columns=["id", "name", "kind", "detail"],
+    )
+    geometry = gpd.points_from_xy([p.lon for p in items], [p.lat for p in items], crs=WGS84)
+    return gpd.GeoDataFrame(frame, geometry=geometry, crs=WGS84)
+
+
 def zones_layer(store: Store, kind: ZoneKind | None = None) -> gpd.GeoDataFrame:
     """Platssamverkan zones and medborgarlöften areas as polygons in EPSG:4326."""
     items = store.zones(kind)

@@ -100,6 +100,15 @@ class MeetingPlaceKind(enum.StrEnum):
     OTHER = "annat"
 
 
+class PlaceKind(enum.StrEnum):
+    """What a gazetteer entry names."""
+
+    LOCALITY = "ort"
+    PLACE = "plats"
+    STREET = "gata"
+    ADDRESS = "adress"
+
+
 class Role(enum.StrEnum):
     """Who is looking. Anonymous residents are the public."""
 
@@ -153,6 +162,20 @@ class MeetingPlace:
     accessibility: str = ""
     contact: str = ""
     description: str = ""
+    id: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+
+@dataclass(frozen=True)
+class PlaceName:
+    """A gazetteer entry: a village, place, street or address as one point (``lon``/``lat``,
+    EPSG:4326 degrees; a street's point is one along it). ``detail`` tells entries of one
+    name apart (a street's locality)."""
+
+    name: str
+    kind: PlaceKind
+    lon: float
+    lat: float
+    detail: str = ""
     id: str = field(default_factory=lambda: str(uuid.uuid4()))
 
 

@@ -34,7 +34,8 @@ class Place:
 
 def known_places(store: Store) -> list[Place]:
     """Every named place of the gazetteer, the meeting places and the zones, by name."""
-    places = [Place(m.name, "meeting_place", m.lon, m.lat, m.address) for m in store.meeting_places()]
+    places = [Place(p.name, str(p.kind), p.lon, p.lat, p.detail) for p in store.place_names()]
+    places += [Place(m.name, "meeting_place", m.lon, m.lat, m.address) for m in store.meeting_places()]
     for zone in store.zones():
         point = shapely.from_wkt(zone.geometry_wkt).representative_point()
         places.append(Place(zone.name, "zone", point.x, point.y))

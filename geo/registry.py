@@ -179,6 +179,12 @@ def _load_boundary(store: Store) -> gpd.GeoDataFrame:
     return boundary_layer(store)
 
 
+def _load_place_names(store: Store) -> gpd.GeoDataFrame:
+    from geo.layers import place_names_layer
+
+    return place_names_layer(store)
+
+
 def _public_reports(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     from geo.public import public_reports
 
@@ -401,7 +407,23 @@ BOUNDARY = Layer(
     export_drop=(),
 )
 
-_REGISTRY: dict[str, Layer] = {layer.name: layer for layer in (REPORTS, MEETING_PLACES, ZONES, BOUNDARY)}
+PLACE_NAMES = Layer(
+    name="place_names",
+    table="place_names",
+    geometry=POINT,
+    fields=(
+        Field("name", True, ("name", "namn", "ortnamn", "gatunamn", "adress", "address", "beladress")),
+        Field("kind", False, ("kind", "typ", "type", "slag", "objekttyp"), labels="place_kind", kind="enum"),
+        Field("detail", False, ("detail", "ort", "postort", "kommundel", "locality", "tatort")),
+    ),
+    load=_load_place_names,
+    public=PublicFace(columns=("id", "name", "kind", "detail")),
+    title="name",
+)
+"""The gazetteer: names of villages, places, streets and addresses, each a point, which
+Rapportera's place search offers (`geo.places`). Imported by an admin; not drawn on the map."""
+
+_REGISTRY: dict[str, Layer] = {layer.name: layer for layer in (REPORTS, MEETING_PLACES, ZONES, BOUNDARY, PLACE_NAMES)}
 _MAP_ORDER = ("reports", "meeting_places", ZoneKind.PLATSSAMVERKAN.value, ZoneKind.MEDBORGARLOFTE.value, "boundary")
 """The order of the toggles and of the legend."""
 

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from geo.model import Category, Feeling, MeetingPlace, MeetingPlaceKind, Zone, ZoneKind
+from geo.model import Category, Feeling, MeetingPlace, MeetingPlaceKind, PlaceKind, PlaceName, Zone, ZoneKind
 from geo.store import Store
 from tests.postgis import PostgisServer, start_server
 
@@ -122,6 +122,12 @@ def filled_store(store: Store) -> Store:
         ]
     )
     store.add_meeting_places([MeetingPlace("Biblioteket", MeetingPlaceKind.LIBRARY, 13.601, 56.461)])
+    store.add_place_names(
+        [
+            PlaceName("Testby", PlaceKind.LOCALITY, 13.62, 56.47),
+            PlaceName("Storgatan", PlaceKind.STREET, 13.6005, 56.4605, "Testby"),
+        ]
+    )
     store.add_reports_frame(small_reports())
     return store
 

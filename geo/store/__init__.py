@@ -16,7 +16,7 @@ The modules, by what they hold:
 - `geo.store.base`: opening, schema check, transactions, emptying (`StoreBase`);
 - `geo.store.reports`: one report in, reports out, spatial conditions;
 - `geo.store.bulk`: many reports at once (``executemany``/``COPY``);
-- `geo.store.places`: categories, meeting places, zones, the boundary;
+- `geo.store.places`: categories, meeting places, zones, the boundary, the gazetteer;
 - `geo.store.codes`: reference codes.
 
 `Store` joins the parts; ``from geo.store import Store`` is all a caller needs.
@@ -35,6 +35,7 @@ from geo.store.tables import (
     meeting_places,
     meta,
     metadata,
+    place_names,
     report_contacts,
     report_events,
     reports,
@@ -54,6 +55,7 @@ __all__ = [
     "meta",
     "metadata",
     "new_ref_code",
+    "place_names",
     "report_contacts",
     "report_events",
     "reports",

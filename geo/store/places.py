@@ -9,9 +9,9 @@ from dataclasses import asdict
 import shapely
 import sqlalchemy as sa
 
-from geo.model import Category, Feeling, MeetingPlace, MeetingPlaceKind, Zone, ZoneKind
+from geo.model import Category, Feeling, MeetingPlace, MeetingPlaceKind, PlaceKind, PlaceName, Zone, ZoneKind
 from geo.store.base import StoreBase
-from geo.store.tables import boundaries, categories, meeting_places, zones
+from geo.store.tables import boundaries, categories, meeting_places, place_names, zones
 
 
 class PlaceStore(StoreBase):
@@ -77,6 +77,22 @@ class PlaceStore(StoreBase):
             MeetingPlace(**{**dict(r), "kind": MeetingPlaceKind(r["kind"]), "languages": tuple(r["languages"] or ())})
             for r in rows
         ]
+
+    # -- the gazetteer -------------------------------------------------------
+
+    def add_place_names(self, items: Iterable[PlaceName]) -> None:
+        """Add gazetteer entries (villages, places, streets, addresses), in one transaction."""
+        rows = [{**asdict(item), "kind": str(item.kind)} for item in items]
+        if not rows:
+            return
+        with self.transaction() as conn:
+            conn.execute(place_names.insert(), rows)
+
+    def place_names(self) -> list[PlaceName]:
+        """Every gazetteer entry, by name."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(place_names).order_by(place_names.c.name)).mappings().all()
+        return [PlaceName(**{**dict(r), "kind": PlaceKind(r["kind"])}) for r in rows]
 
     # -- zones -------------------------------------------------------------
 

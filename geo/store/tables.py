@@ -94,6 +94,18 @@ zones = sa.Table(
     sa.Column("geom_wkb", sa.LargeBinary, nullable=False),
 )
 
+place_names = sa.Table(
+    "place_names",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("lon", sa.Float, nullable=False),
+    sa.Column("lat", sa.Float, nullable=False),
+    sa.Column("detail", sa.String(200), nullable=False, default=""),
+)
+"""The gazetteer: village and place names, streets and addresses, each one point (EPSG:4326)."""
+
 boundaries = sa.Table(
     "boundaries",
     metadata,

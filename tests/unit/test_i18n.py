@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from geo.i18n import LANGUAGES, is_rtl, messages, normalize_language, translate
-from geo.model import Feeling, MeetingPlaceKind, Moderation, Rejection, Status, TimeOfDay, ZoneKind
+from geo.model import Feeling, MeetingPlaceKind, Moderation, PlaceKind, Rejection, Status, TimeOfDay, ZoneKind
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -36,6 +36,7 @@ def enum_keys() -> set[str]:
         "zone_kind": ZoneKind,
         "meeting_place_kind": MeetingPlaceKind,
         "rejection": Rejection,
+        "place_kind": PlaceKind,
     }
     return {f"{kind}.{member.value}" for kind, enum in kinds.items() for member in enum}
 

@@ -36,7 +36,13 @@ from geo.store import Store
 from tests.conftest import NOW, small_categories
 
 ROOT = Path(__file__).resolve().parents[2]
-SORT_KEYS = {"reports": "created_at", "meeting_places": "name", "zones": "name", "boundary": "name"}
+SORT_KEYS = {
+    "reports": "created_at",
+    "meeting_places": "name",
+    "zones": "name",
+    "boundary": "name",
+    "place_names": "name",
+}
 
 
 def counts(store: Store) -> tuple[int, int, int, int, int]:
@@ -380,7 +386,7 @@ def test_ogrinfo_reads_every_export_with_its_crs(
             info.stdout
         )
     else:
-        if layer in ("reports", "meeting_places"):
+        if layer in ("reports", "meeting_places", "place_names"):
             assert "Geometry: Point" in info.stdout
         else:
             assert f"Geometry Column = wkt_epsg{crs}" in info.stdout

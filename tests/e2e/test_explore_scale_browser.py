@@ -12,7 +12,7 @@ from geo.layers import ReportFilter, count_reports
 from geo.model import Role
 from geo.store import Store
 from tests.support.app import RunningApp, demo_app
-from tests.support.browser import map_frame, open_context
+from tests.support.browser import map_frame, open_context, wait_for_runs
 
 pytestmark = pytest.mark.e2e
 
@@ -67,7 +67,7 @@ def test_public_first_view_loads_no_table_until_asked(app: RunningApp, browser: 
     page.on("request", lambda request: scripts.append(request.url) if request.resource_type == "script" else None)
     page.goto(app.url)
     map_frame(page)
-    page.wait_for_timeout(1500)  # st_folium reports its bounds: one more rerun
+    wait_for_runs(page, 2)  # the first run, then the one st_folium asks for with the map's bounds
     assert page.locator("[data-testid='stDataFrame']").count() == 0
     assert not [url for url in scripts if "/DataFrame." in url], "the table's grid code was loaded unasked"
     page.get_by_text("Visa tabellen").click()
@@ -93,7 +93,7 @@ def test_clicking_a_hexagon_zooms_into_it(app: RunningApp, browser: Browser) -> 
     page.goto(f"{app.url}/?z=10&layers=reports")  # only the cells: nothing else to hit
     frame = map_frame(page)
     frame.wait_for_function(HEX_DRAWN, timeout=30_000)
-    page.wait_for_timeout(1500)  # st_folium reports its bounds: one more rerun
+    wait_for_runs(page, 2)  # the first run, then the one st_folium asks for with the map's bounds
     # the fullest cell in view, where it is on the screen
     target = frame.evaluate(
         """() => { let best = null, most = -1; const view = window.map.getBounds();

@@ -17,7 +17,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from geo.store import REF_CODE_ALPHABET, REF_CODE_LENGTH, Store
 from tests.support.app import RunningApp, demo_app
-from tests.support.browser import Browsing, map_frame, open_context
+from tests.support.browser import Browsing, map_frame, open_context, script_runs, wait_for_runs
 
 pytestmark = pytest.mark.e2e
 
@@ -345,11 +345,12 @@ def test_the_whole_form_works_from_the_keyboard(app: RunningApp, phone: Browsing
         page.keyboard.press("Tab")
     else:
         raise AssertionError("Tab never focused the Leaflet map")
+    runs = script_runs(page)
     page.keyboard.press("ArrowDown")
     frame.wait_for_function(
         "(lat) => window.map.getCenter().lat < lat - 1e-4", arg=centre_before["lat"], timeout=TIMEOUT_MS
     )
-    page.wait_for_timeout(600)  # the pan animates; st_folium reports it 250 ms after it ends, then the app reruns
+    wait_for_runs(page, runs + 1)  # the pan animates; st_folium reports it when it ends, and the app reruns
     wait_until_idle(page)
     centre_after = frame.evaluate("() => window.map.getCenter()")
     assert centre_after["lat"] < centre_before["lat"] - 0.01, (centre_before, centre_after)
@@ -407,7 +408,7 @@ def test_the_whole_form_works_from_the_keyboard(app: RunningApp, phone: Browsing
 
 
 @pytest.mark.xfail(
-    reason="Streamlit #8860: the first deep link after the server starts shows 'Page not found'", strict=False
+    reason="Streamlit #8860: the first deep link after the server starts shows 'Page not found'", strict=True
 )
 def test_the_first_visit_after_start_opens_the_linked_page_cleanly(first_visit: dict[str, object]) -> None:
     assert not first_visit["page_not_found"], first_visit

@@ -29,8 +29,22 @@ class Browsing:
     console_errors: list[str] = field(default_factory=list)
 
 
+COUNT_RUNS = """
+window.__tryggRuns = 0;
+new MutationObserver((changes) => {
+  for (const change of changes) if (change.oldValue === "running") window.__tryggRuns += 1;
+}).observe(document, {
+  subtree: true, attributes: true, attributeOldValue: true, attributeFilter: ["data-test-script-state"],
+});
+"""
+"""Counts the app's finished script runs: Streamlit marks its root ``data-test-script-state``
+"running" while one runs, and each change away from "running" is a run that ended (the
+first run too, though the root appears already marked). Every page of a context gets it."""
+
+
 def open_context(browser: Browser, **options: object) -> Browsing:
     context = browser.new_context(**options)
+    context.add_init_script(COUNT_RUNS)
     browsing = Browsing(context, context.new_page())
 
     def count(request: object) -> None:
@@ -63,7 +77,8 @@ RUNNING = "[data-testid='stStatusWidgetRunningIcon'], [data-testid='stStatusWidg
 
 def settle(page: Page, timeout_s: float = 20.0) -> None:
     """Wait until Streamlit has shown no "running" indicator for a second, so a click
-    is not swallowed by a rerun still in flight (best effort: returns at the timeout)."""
+    is not swallowed by a rerun still in flight; `AssertionError` if it never rests
+    within ``timeout_s``."""
     deadline = time.monotonic() + timeout_s
     quiet_since = time.monotonic()
     while time.monotonic() < deadline:
@@ -72,6 +87,25 @@ def settle(page: Page, timeout_s: float = 20.0) -> None:
         elif time.monotonic() - quiet_since >= 1.0:
             return
         page.wait_for_timeout(200)
+    raise AssertionError(f"Streamlit was still running after {timeout_s:g} s")
+
+
+IDLE = "() => document.querySelector('[data-testid=stApp]')?.getAttribute('data-test-script-state') === 'notRunning'"
+
+
+def script_runs(page: Page) -> int:
+    """How many runs of the app's script have ended in this page so far."""
+    return int(page.evaluate("() => window.__tryggRuns || 0"))
+
+
+def wait_for_runs(page: Page, at_least: int, timeout_s: float = 30.0) -> None:
+    """Wait until ``at_least`` runs of the script have ended in this page and none runs:
+    "one more rerun" (st_folium reporting the map's bounds, a widget's change) has happened
+    and finished. Read `script_runs` before the action that causes the rerun, and wait for
+    one more. Playwright's `TimeoutError` when it does not come."""
+    page.wait_for_function(
+        f"(n) => (window.__tryggRuns || 0) >= n && ({IDLE})()", arg=at_least, timeout=timeout_s * 1000
+    )
 
 
 SCREENSHOTS = ROOT / "docs" / "screenshots"

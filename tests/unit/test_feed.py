@@ -133,3 +133,23 @@ def test_widened_box_covers_the_snapping_everywhere_in_sweden() -> None:
         assert grown[0] < box[0] and grown[2] > box[2] and grown[1] < box[1] and grown[3] > box[3]
         assert (box[0] - grown[0]) * 111_320 * np.cos(np.radians(lat)) >= 36.3
         assert (box[1] - grown[1]) * 111_320 >= 36.3
+
+
+def test_issue_15_a_bulk_insert_on_postgis_leaves_the_planner_its_statistics(postgis_url: str) -> None:
+    # Without them the first page of 1,000,000 reports took 2.1 s (a full scan and a sort), not 0.02 s.
+    store = Store.open(postgis_url)
+    try:
+        store.upsert_categories(small_categories())
+        frame = pd.DataFrame(
+            {
+                "lon": np.linspace(13.5, 13.7, 300), "lat": 56.46, "category": "trafik", "feeling": "otrygg",
+                "time_of_day": "dag", "status": "ny", "moderation": "published",
+                "created_at": [NOW - dt.timedelta(hours=i) for i in range(300)], "text": "", "source": "web",
+            }
+        )  # fmt: skip
+        store.add_reports_frame(frame)
+        with store.engine.connect() as conn:
+            estimate = conn.exec_driver_sql("SELECT reltuples FROM pg_class WHERE relname = 'reports'").scalar()
+        assert estimate == 300
+    finally:
+        store.close()

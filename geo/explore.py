@@ -1,6 +1,6 @@
 """The explore page ("Karta") without Streamlit: what to draw, list and detail.
 
-`build_map` turns a `ViewState` into a base map plus one FeatureGroup per layer
+`build_map` turns an `ExploreView` into a base map plus one FeatureGroup per layer
 (EPSG:4326); `report_table` and `details` give the rows and fields a person reads,
 in their language. The page only wires widgets to these functions.
 
@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 import folium
 import geopandas as gpd
@@ -22,8 +23,8 @@ import shapely
 
 from geo import mapview, registry
 from geo.config import TileSource
-from geo.hexagons import PUBLIC_MIN_COUNT, ReportsView
-from geo.i18n import format_day, label, translator
+from geo.hexagons import PUBLIC_MIN_COUNT, ReportPoints, ReportsView
+from geo.i18n import format_day, is_rtl, label, translator
 from geo.layers import (
     REPORT_COLUMNS,
     ReportFilter,
@@ -37,6 +38,7 @@ from geo.store import Store
 from geo.store import reports as reports_table
 from geo.viewstate import ExploreView
 
+PENDING_LEGEND_KEY = "legend.pending"
 TABLE_LIMIT = 1000
 """Rows shown in the table; the count above it says how many matched."""
 REPORT_COLUMNS_WITH_LOCATION = (*REPORT_COLUMNS, "lon", "lat")
@@ -113,34 +115,58 @@ def build_map(
     origin: tuple[tuple[float, float], int] | None = None,
     reports_view: ReportsView | None = None,
     highlight: shapely.Point | None = None,
+    viewer: Role = Role.TEAM,
+    ringed: tuple[str, str] | None = None,
+    zone_counts: Mapping[str, int] | None = None,
 ) -> tuple[folium.Map, list[folium.FeatureGroup]]:
-    """The base map (tiles, legend) and the layers to add to it.
+    """The base map and the groups to add to it (all EPSG:4326).
 
-    The base map does not depend on the data, so filtering or panning swaps the
-    feature groups without reloading the map. It opens at ``origin`` ((lat, lon)
-    in EPSG:4326, zoom), by default the view's own centre and zoom. The reports
-    layer shows ``reports_view`` (hexagons or the points in view, `geo.hexagons`);
-    without it, the reports of ``layers``. ``highlight`` (EPSG:4326) rings the
-    selected feature; by default it is looked up in ``layers``.
+    The base map holds only the tiles and the place it opens at (``origin``: (lat, lon), zoom;
+    by default the view's): `st_folium` re-creates a map whose base changes, so everything that
+    changes with the view (layers, legend, ring, the frame's words) is in the groups, which it
+    swaps in the map the user has. The reports layer shows ``reports_view`` (hexagons or the
+    points in view, `geo.hexagons`); without it, the reports of ``layers``. Every selectable
+    feature carries its details for a popup drawn by the browser (``zone_counts``: the reports
+    of the view's filter inside each zone). ``highlight`` (EPSG:4326) rings ``ringed``, the
+    selection from a link or the table; by default it is looked up in ``layers``.
     """
     t = translator(lang)
     labels = category_labels(categories, lang)
     center, zoom = origin or (view.center, view.zoom)
     m = mapview.base_map(tiles, center=center, zoom=zoom)
     hexagons = reports_view is not None and reports_view.mode == "hexagons"
-    mapview.legend(legend_entries(view, lang, hexagons=hexagons), t("legend.title")).add_to(m)
+    direction = "rtl" if is_rtl(lang) else "ltr"
+    counts = zone_counts or {}
     groups: list[folium.FeatureGroup] = []
     for group in registry.draw_order():  # from the bottom of the map to the top
         if group.name not in view.layers:
             continue
         if group.symbol != "reports":
-            groups.append(mapview.layer_group(group, layers.frame(group.layer)))
+            layer = registry.get(group.layer)
+            popups = None
+            if layer.selectable:
+                popups = mapview.Popups(
+                    lambda row, layer=layer: layer_details(layer, row, lang, counts.get(row["id"]), viewer), direction
+                )
+            groups.append(mapview.layer_group(group, layers.frame(group.layer), popups))
         elif hexagons:
             groups.append(mapview.hexagons_group(reports_view.cells, lambda n: hex_label(n, lang)))  # type: ignore[union-attr]
         else:
             points = layers.reports if reports_view is None else reports_view.points
-            groups.append(mapview.reports_group(points, lambda code: labels.get(code, code)))
-    groups.append(mapview.highlight_group(highlight if highlight is not None else selected_point(layers, view)))
+            popups = mapview.Popups(lambda row: report_details(row, lang, labels, popup=True), direction)
+            groups.append(mapview.reports_group(points, lambda code: labels.get(code, code), popups))
+    if highlight is None and ringed is not None:
+        highlight = selected_point(layers, replace(view, selected=ringed))
+    texts = mapview.MapTexts(
+        legend_title=t("legend.title"),
+        frame_title=t("map.frame_title"),
+        zoom_in=t("map.zoom_in"),
+        zoom_out=t("map.zoom_out"),
+        lang=lang,
+        direction=direction,
+    )
+    entries = legend_entries(view, lang, hexagons=hexagons, viewer=viewer)
+    groups.append(mapview.controls_group(entries, texts, ring=highlight, selected=ringed))
     mapview.localized(m, *groups)
     return m, groups
 
@@ -151,9 +177,11 @@ def hex_label(count: int | None, lang: str) -> str:
     return t("hex.few", k=PUBLIC_MIN_COUNT) if count is None else t("hex.count", n=count)
 
 
-def legend_entries(view: ExploreView, lang: str, *, hexagons: bool = False) -> list[mapview.LegendEntry]:
+def legend_entries(
+    view: ExploreView, lang: str, *, hexagons: bool = False, viewer: Role = Role.TEAM
+) -> list[mapview.LegendEntry]:
     """The legend of the map groups shown in ``view`` (`geo.registry`), in ``lang``; the reports
-    as hexagons when ``hexagons``."""
+    as hexagons when ``hexagons``. Pending reports only for staff: the public never sees them."""
     t = translator(lang)
     entries = []
     for group in registry.map_groups():
@@ -166,7 +194,8 @@ def legend_entries(view: ExploreView, lang: str, *, hexagons: bool = False) -> l
                 mapview.LegendEntry(mapview.HEX_FEW, t("hex.few", k=PUBLIC_MIN_COUNT), "area"),
             ]
         else:
-            entries += [mapview.LegendEntry(item.color, t(item.key), item.shape) for item in group.legend]
+            items = [item for item in group.legend if viewer.is_staff or item.key != PENDING_LEGEND_KEY]
+            entries += [mapview.LegendEntry(item.color, t(item.key), item.shape) for item in items]
     return entries
 
 
@@ -228,72 +257,101 @@ def details(
     *,
     store: Store | None = None,
     viewer: Role = Role.TEAM,
+    zone_counts: Mapping[str, int] | None = None,
 ) -> tuple[str, list[tuple[str, str]]] | None:
     """A title and (field, value) pairs for the selected feature, in ``lang``.
 
     A report not among ``layers.reports`` is read from ``store`` by its id (as ``viewer``
-    may see it); a zone's report count too comes from ``store`` when given.
+    may see it). A zone's "reports inside" is ``zone_counts[id]`` (the view's filter), else
+    counted in ``store`` without filter, else among ``layers.reports``.
     Values are plain text; the page must show them as text, never as HTML.
     """
     if selected is None:
         return None
     kind, ident = selected
-    t = translator(lang)
     if kind == registry.REPORTS.selectable:
-        return _report_details(layers, ident, categories, lang, store=store, viewer=viewer)
+        row = _row(layers.reports, ident)
+        if row is None and store is not None:
+            row = _row(report_by_id(store, ident, viewer), ident)
+        return None if row is None else report_details(row, lang, category_labels(categories, lang))
     layer = registry.by_selection(kind)
     if layer is None or layer is registry.REPORTS:
         return None
     row = _row(layers.frame(layer.name), ident)
     if row is None:
         return None
+    count = None
+    if layer is registry.ZONES:
+        if zone_counts is not None:
+            count = zone_counts.get(ident, 0)
+        elif store is not None:  # the border counts as inside
+            count = count_reports(store, ReportFilter(zone_id=ident), viewer=viewer)
+        else:
+            count = int(layers.reports.intersects(row.geometry).sum())
+    return layer_details(layer, row, lang, count, viewer)
+
+
+def layer_details(
+    layer: registry.Layer, row: Mapping[str, Any], lang: str, count: int | None = None, viewer: Role = Role.TEAM
+) -> mapview.Details:
+    """A feature's title and fields in ``lang``, as its layer's registry entry says (``row`` a
+    feature of the layer, EPSG:4326; areas measured in EPSG:3006). ``count``: the reports inside
+    (zones; None: not said); the public is never told a count under `PUBLIC_MIN_COUNT` but zero."""
+    t = translator(lang)
     fields = [(t(f.detail), _detail_value(row[f.name], f, lang)) for f in layer.fields if f.detail]
     if len(layer.date_columns) == 2:
         fields.append((t("details.period"), _period(*(row[c] for c in layer.date_columns), lang)))
     if not layer.points:
-        area_km2 = gpd.GeoSeries([row.geometry], crs=WGS84).to_crs(SWEREF99TM).area.iloc[0] / 1e6
+        area_km2 = gpd.GeoSeries([row["geometry"]], crs=WGS84).to_crs(SWEREF99TM).area.iloc[0] / 1e6
         fields.append((t("details.area"), t("details.area_value", km2=f"{area_km2:.2f}")))
-    if layer is registry.ZONES:
-        if store is not None:  # the border counts as inside
-            count = count_reports(store, ReportFilter(zone_id=ident), viewer=viewer)
-        else:
-            count = int(layers.reports.intersects(row.geometry).sum())
-        fields.append((t("details.reports_inside"), str(count)))
+    if count is not None:
+        few = not viewer.is_staff and 0 < count < PUBLIC_MIN_COUNT
+        fields.append((t("details.reports_inside"), t("hex.few", k=PUBLIC_MIN_COUNT) if few else str(count)))
     title = row[layer.title] if layer.title else t(f"io.layer.{layer.name}")
-    return title, [(k, v) for k, v in fields if v]
+    return str(title), [(k, str(v)) for k, v in fields if v]
 
 
-def _report_details(
-    layers: ExploreLayers,
-    ident: str,
-    categories: list[Category],
-    lang: str,
-    *,
-    store: Store | None,
-    viewer: Role,
-) -> tuple[str, list[tuple[str, str]]] | None:
+POPUP_TEXT_LIMIT = 300
+"""A report's text in its popup is cut to this many characters (the table and the list have it whole)."""
+
+
+def report_details(
+    row: Mapping[str, Any], lang: str, labels: Mapping[str, str], *, popup: bool = False
+) -> mapview.Details:
+    """A report's title (its category in ``lang``) and fields; ``row`` as `geo.layers.reports_layer` gives it."""
     t = translator(lang)
-    row = _row(layers.reports, ident)
-    if row is None and store is not None:
-        row = _row(report_by_id(store, ident, viewer), ident)
-    if row is None:
-        return None
-    labels = category_labels(categories, lang)
+    text = str(row["text"] or "–")
+    if popup and len(text) > POPUP_TEXT_LIMIT:
+        text = text[: POPUP_TEXT_LIMIT - 1] + "…"
     fields = [
-        (t("details.ref"), row["ref_code"]),
+        (t("details.ref"), str(row["ref_code"])),
         (t("details.feeling"), label("feeling", row["feeling"], lang)),
         (t("details.time_of_day"), label("time_of_day", row["time_of_day"], lang)),
         (t("details.status"), label("status", row["status"], lang)),
         (t("details.moderation"), label("moderation", row["moderation"], lang)),
-        (t("details.reported"), format_day(row["created_at"].to_pydatetime(), lang)),
+        (t("details.reported"), format_day(pd.Timestamp(row["created_at"]).to_pydatetime(), lang)),
         (t("details.supporters"), str(int(row["supporters"]))),
-        (t("details.text"), row["text"] or "–"),
+        (t("details.text"), text),
     ]
     if row["public_comment"]:
-        fields.append((t("details.public_comment"), row["public_comment"]))
+        fields.append((t("details.public_comment"), str(row["public_comment"])))
     if row["moderation"] == Moderation.PENDING.value:
         fields.append((t("details.note"), t("details.pending_note")))
     return labels.get(row["category"], row["category"]), fields
+
+
+def zone_report_counts(zones: gpd.GeoDataFrame, points: ReportPoints) -> dict[str, int]:
+    """How many of ``points`` (one filter's reports as a viewer sees them, EPSG:4326) lie in each
+    zone (EPSG:4326; the border counts as inside), by zone id."""
+    counts: dict[str, int] = {}
+    if zones.empty:
+        return counts
+    for ident, geometry in zip(zones["id"], zones.geometry, strict=True):
+        minx, miny, maxx, maxy = geometry.bounds
+        near = (points.lon >= minx) & (points.lon <= maxx) & (points.lat >= miny) & (points.lat <= maxy)
+        lon, lat = points.lon[near], points.lat[near]
+        counts[str(ident)] = int(shapely.intersects_xy(geometry, lon, lat).sum()) if lon.size else 0
+    return counts
 
 
 def _detail_value(value: object, spec: registry.Field, lang: str) -> str:
@@ -324,3 +382,68 @@ def _period(start: dt.date | None, end: dt.date | None, lang: str) -> str:
 def _shorten(text: str, limit: int = 80) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def features_in_view(
+    layers: ExploreLayers,
+    shown: ReportsView | None,
+    view: ExploreView,
+    bbox: tuple[float, float, float, float],
+    lang: str,
+    categories: list[Category],
+    *,
+    viewer: Role = Role.TEAM,
+    zone_counts: Mapping[str, int] | None = None,
+    limit: int = 50,
+) -> tuple[list[str], list[mapview.Details]]:
+    """The map's content inside ``bbox`` (EPSG:4326) as text, for keyboard and screen-reader users:
+    notes (how many reports, when they are counted per cell or more than ``limit``) and the details
+    of the selectable features in view (areas, places, single reports), as their popups give them."""
+    t = translator(lang)
+    box = shapely.box(*bbox)
+    notes: list[str] = []
+    items: list[mapview.Details] = []
+    counts = zone_counts or {}
+    for group in reversed(registry.draw_order()):  # from the top of the map: what people look for first
+        layer = registry.get(group.layer)
+        if group.name not in view.layers or not layer.selectable:
+            continue
+        if group.symbol == "reports":
+            notes += _reports_in_view(shown, box, lang, categories, viewer, limit, items)
+            continue
+        frame = layers.frame(layer.name)
+        if frame.empty:
+            continue
+        if group.where is not None:
+            frame = frame[frame[group.where[0]] == group.where[1]]
+        frame = frame[frame.intersects(box)]
+        items += [
+            layer_details(layer, row, lang, counts.get(row["id"]) if layer is registry.ZONES else None, viewer)
+            for _, row in frame.iterrows()
+        ]
+    if not items and not notes:
+        notes.append(t("map.list_none"))
+    return notes, items
+
+
+def _reports_in_view(
+    shown: ReportsView | None,
+    box: shapely.Polygon,
+    lang: str,
+    categories: list[Category],
+    viewer: Role,
+    limit: int,
+    items: list[mapview.Details],
+) -> list[str]:
+    """Adds the single reports in ``box`` to ``items``; the notes to say about them."""
+    t = translator(lang)
+    if shown is None:
+        return []
+    if shown.mode == "hexagons":
+        if not viewer.is_staff and shown.in_window < PUBLIC_MIN_COUNT:
+            return [t("map.list_hex_few", k=PUBLIC_MIN_COUNT)]
+        return [t("map.list_hex", n=shown.in_window)]
+    points = shown.points[shown.points.intersects(box)] if not shown.points.empty else shown.points
+    labels = category_labels(categories, lang)
+    items += [report_details(row, lang, labels) for _, row in points.head(limit).iterrows()]
+    return [t("map.list_more", shown=limit, n=len(points))] if len(points) > limit else []

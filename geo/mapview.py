@@ -15,7 +15,7 @@ import html
 import json
 import math
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import folium
@@ -34,6 +34,18 @@ from geo.viewstate import DEFAULT_CENTER, DEFAULT_ZOOM, MAX_ZOOM
 COLORS = registry.colors() | {"highlight": "#f1c40f", "pin": "#d35400"}
 """Colours by map group (`geo.registry`) and feeling, and of the highlight ring and the resident's pin."""
 NO_TILES_BACKGROUND = "#eef0ea"
+MAP_CSS = (
+    ".leaflet-container:focus-visible,.leaflet-container a:focus-visible,.leaflet-container button:focus-visible,"
+    ".leaflet-popup-close-button:focus-visible{outline:3px solid #0b57d0;outline-offset:2px}"
+    ".leaflet-container a.leaflet-popup-close-button{width:32px;height:32px;font-size:22px;line-height:32px}"
+    ".trygg-popup{font:13px/1.4 sans-serif;max-height:260px;overflow:auto}"
+    ".trygg-popup .title{font-weight:bold;font-size:14px;margin:0 24px 4px 0}"
+    ".trygg-popup[dir=rtl] .title{margin:0 0 4px 24px}"
+    ".trygg-popup dl{margin:0}.trygg-popup dt{color:#4a4f55;font-size:12px;margin-top:4px}"
+    ".trygg-popup dd{margin:0;white-space:pre-wrap;overflow-wrap:anywhere}"
+)
+"""The map frame's own style: a clear focus ring (WCAG 2.4.7), a close button big enough for a finger,
+and the details popup."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +78,7 @@ def base_map(
         attribution_control=tiles.url is not None,
     )
     m.options["maxZoom"] = MAX_ZOOM  # folium gives it only to tile layers; Leaflet needs it on the map
+    m.get_root().header.add_child(folium.Element(f"<style>{MAP_CSS}</style>"))
     if tiles.url:
         folium.TileLayer(tiles=tiles.url, attr=tiles.attribution, max_zoom=MAX_ZOOM, name="tiles").add_to(m)
     else:
@@ -81,9 +94,60 @@ def localized(*elements: Any) -> None:
         assets.localize(element, drop=assets.LIGHT_MAP_DROP)
 
 
-def layer_group(group: registry.MapGroup, frame: gpd.GeoDataFrame) -> folium.FeatureGroup:
+Details = tuple[str, list[tuple[str, str]]]
+"""A feature's title and (field, value) pairs, plain text in the viewer's language."""
+DetailsOf = Callable[[dict[str, Any]], Details]
+
+
+class Popups:
+    """Details of every feature, carried in its GeoJSON properties (``t`` title, ``d`` pairs of
+    field number and value) and shown by the browser in a popup on click, with no server round
+    trip. Field names are sent once per layer. The popup is built from DOM text nodes, so no
+    value is ever read as HTML."""
+
+    def __init__(self, details_of: DetailsOf, direction: str = "ltr") -> None:
+        self.details_of = details_of
+        self.direction = direction
+        self.labels: list[str] = []
+        self._numbers: dict[str, int] = {}
+
+    def properties(self, row: dict[str, Any]) -> dict[str, Any]:
+        title, fields = self.details_of(row)
+        pairs = []
+        for name, value in fields:
+            if name not in self._numbers:
+                self._numbers[name] = len(self.labels)
+                self.labels.append(name)
+            pairs.append([self._numbers[name], str(value)])
+        return {"t": str(title), "d": pairs}
+
+    def bind(self, layer: folium.GeoJson) -> None:
+        _DetailPopups(self).add_to(layer)
+
+
+def details_list_html(notes: Sequence[str], items: Sequence[Details], direction: str = "ltr") -> str:
+    """The map's content as an HTML list (every text escaped): ``notes`` as paragraphs, then one
+    entry per feature with its title and fields, for keyboard and screen-reader users."""
+    parts = [f'<div class="trygg-map-list" dir="{_esc(direction)}">']
+    parts += [f"<p>{_esc(note)}</p>" for note in notes]
+    if items:
+        parts.append("<ul>")
+        for title, fields in items:
+            rows = "".join(f"<dt>{_esc(name)}</dt><dd>{_esc(value)}</dd>" for name, value in fields)
+            parts.append(f"<li><strong>{_esc(title)}</strong><dl>{rows}</dl></li>")
+        parts.append("</ul>")
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def _popup(popups: Popups | None, row: dict[str, Any]) -> dict[str, Any]:
+    return {} if popups is None else popups.properties(row)
+
+
+def layer_group(group: registry.MapGroup, frame: gpd.GeoDataFrame, popups: Popups | None = None) -> folium.FeatureGroup:
     """The features of ``frame`` (EPSG:4326) that ``group`` shows, drawn as its symbol says
-    (``outline``, ``area`` or ``marker``; the reports have `reports_group` and `hexagons_group`)."""
+    (``outline``, ``area`` or ``marker``; the reports have `reports_group` and `hexagons_group`),
+    with ``popups`` giving a selectable feature's details on click."""
     if group.where is not None and not frame.empty:
         column, value = group.where
         frame = frame[frame[column] == value]
@@ -91,15 +155,16 @@ def layer_group(group: registry.MapGroup, frame: gpd.GeoDataFrame) -> folium.Fea
     if group.symbol == "outline":
         return _outline_group(frame, group)
     if group.symbol == "area":
-        return _area_group(frame, group, selectable)
+        return _area_group(frame, group, selectable, popups)
     if group.symbol == "marker":
-        return _marker_group(frame, group, selectable)
+        return _marker_group(frame, group, selectable, popups)
     raise ValueError(f"symbol must be one of ('outline', 'area', 'marker'), got {group.symbol!r}")
 
 
-def _properties(selectable: str | None) -> Callable[[dict[str, Any]], dict[str, Any]]:
-    """What a feature tells the page when clicked: its kind and id, and its name for the tooltip."""
-    return lambda row: {"layer": selectable, "id": row["id"], "label": _esc(row["name"])}
+def _properties(selectable: str | None, popups: Popups | None = None) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """What a feature tells the page when clicked: its kind and id, its name for the tooltip, and
+    the details its popup shows."""
+    return lambda row: {"layer": selectable, "id": row["id"], "label": _esc(row["name"]), **_popup(popups, row)}
 
 
 def boundary_group(boundary: gpd.GeoDataFrame) -> folium.FeatureGroup:
@@ -131,17 +196,21 @@ def zones_group(zones: gpd.GeoDataFrame, kind: ZoneKind) -> folium.FeatureGroup:
     return layer_group(spec, zones)
 
 
-def _area_group(frame: gpd.GeoDataFrame, spec: registry.MapGroup, selectable: str | None) -> folium.FeatureGroup:
+def _area_group(
+    frame: gpd.GeoDataFrame, spec: registry.MapGroup, selectable: str | None, popups: Popups | None = None
+) -> folium.FeatureGroup:
     """Polygons filled in the group's colour, the name as tooltip."""
     group = folium.FeatureGroup(name=spec.name)
     if not frame.empty:
         color = spec.color
-        folium.GeoJson(
-            _feature_collection(frame, _properties(selectable)),
+        layer = folium.GeoJson(
+            _feature_collection(frame, _properties(selectable, popups)),
             style_function=lambda _f: {"color": color, "weight": 2, "fillColor": color, "fillOpacity": 0.12},
             highlight_function=lambda _f: {"weight": 4, "fillOpacity": 0.25},
             tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
         ).add_to(group)
+        if popups is not None:
+            popups.bind(layer)
     return group
 
 
@@ -149,13 +218,15 @@ def meeting_places_group(places: gpd.GeoDataFrame) -> folium.FeatureGroup:
     return layer_group(registry.MEETING_PLACES.groups[0], places)
 
 
-def _marker_group(frame: gpd.GeoDataFrame, spec: registry.MapGroup, selectable: str | None) -> folium.FeatureGroup:
+def _marker_group(
+    frame: gpd.GeoDataFrame, spec: registry.MapGroup, selectable: str | None, popups: Popups | None = None
+) -> folium.FeatureGroup:
     """Points as round markers in the group's colour, the name as tooltip."""
     group = folium.FeatureGroup(name=spec.name)
     if not frame.empty:
         color = spec.color
-        folium.GeoJson(
-            _feature_collection(frame, _properties(selectable)),
+        layer = folium.GeoJson(
+            _feature_collection(frame, _properties(selectable, popups)),
             marker=folium.CircleMarker(radius=8, fill=True),
             style_function=lambda _f: {
                 "color": "#ffffff",
@@ -166,13 +237,18 @@ def _marker_group(frame: gpd.GeoDataFrame, spec: registry.MapGroup, selectable: 
             },
             tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
         ).add_to(group)
+        if popups is not None:
+            popups.bind(layer)
     return group
 
 
-def reports_group(reports: gpd.GeoDataFrame, label_of: Callable[[str], str]) -> folium.FeatureGroup:
+def reports_group(
+    reports: gpd.GeoDataFrame, label_of: Callable[[str], str], popups: Popups | None = None
+) -> folium.FeatureGroup:
     """Reports as circle markers on canvas: red unsafe, green safe, hollow pending.
 
-    ``label_of`` turns a category code into the viewer's words for the tooltip.
+    ``label_of`` turns a category code into the viewer's words for the tooltip; ``popups``
+    gives each report's details on click.
     """
     group = folium.FeatureGroup(name="reports")
     if not reports.empty:
@@ -184,14 +260,18 @@ def reports_group(reports: gpd.GeoDataFrame, label_of: Callable[[str], str]) -> 
                 "label": _esc(label_of(row["category"])),
                 "feeling": row["feeling"],
                 "pending": row["moderation"] == Moderation.PENDING.value,
+                **_popup(popups, row),
             },
         )
-        folium.GeoJson(
+        layer = folium.GeoJson(
             data,
             marker=folium.CircleMarker(radius=6, fill=True),
             style_function=_report_style,
             tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
-        ).add_to(group)
+        )
+        layer.add_to(group)
+        if popups is not None:
+            popups.bind(layer)
     return group
 
 
@@ -263,7 +343,42 @@ def highlight_group(point: shapely.Point | None) -> folium.FeatureGroup:
             weight=4,
             fill=False,
             interactive=False,
+            trygg_ring=True,
         ).add_to(group)
+    return group
+
+
+@dataclass(frozen=True)
+class MapTexts:
+    """The map frame's words in the viewer's language: the legend's title, the frame's title
+    (what a screen reader announces for the iframe), the zoom buttons, the document language."""
+
+    legend_title: str
+    frame_title: str
+    zoom_in: str
+    zoom_out: str
+    lang: str
+    direction: str = "ltr"
+
+
+def controls_group(
+    entries: Sequence[LegendEntry],
+    texts: MapTexts,
+    *,
+    ring: shapely.Point | None = None,
+    selected: tuple[str, str] | None = None,
+) -> folium.FeatureGroup:
+    """What changes with the view but is not data: the legend, the ring around a selection
+    (``ring``, EPSG:4326) that came from a link or the table, and the map's behaviour in the
+    browser: the feature whose popup is open is highlighted (the ring then goes), ``selected``
+    (kind, id) has its popup opened when drawn, and the frame gets its title and language.
+
+    Sent as a feature group beside the layers, so that a change of legend (hexagons and single
+    reports, a layer switched off) swaps groups in the map the user has, never re-creates it.
+    """
+    group = highlight_group(ring)
+    group.tile_name = "controls"
+    _Controls(entries, texts, selected).add_to(group)
     return group
 
 
@@ -324,11 +439,180 @@ def _feature_collection(
         frame = frame.to_crs(WGS84)
     geometries = shapely.to_geojson(frame.geometry.to_numpy())
     rows = frame.drop(columns=frame.geometry.name).to_dict("records")
+    for row, shape in zip(rows, frame.geometry.to_numpy(), strict=True):
+        row["geometry"] = shape  # for ``properties`` to measure; never sent as it is
     features = [
         {"type": "Feature", "geometry": json.loads(geom), "properties": properties(row)}
         for geom, row in zip(geometries, rows, strict=True)
     ]
     return {"type": "FeatureCollection", "features": features}
+
+
+class _Controls(MacroElement):
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function() {
+            var group = {{ this._parent.get_name() }};
+            var data = {{ this.data_json }};
+            var legend = L.control({position: "bottomleft"});
+            legend.onAdd = function() {
+                var box = L.DomUtil.create("div", "trygg-legend");
+                box.dir = data.texts.direction;
+                box.setAttribute("role", "group");
+                box.setAttribute("aria-label", data.texts.legend_title);
+                box.style.cssText = "background:rgba(255,255,255,.92);padding:6px 8px;border-radius:4px;"
+                    + "font:12px/1.4 sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3);max-width:220px;color:#1d1f21";
+                var head = L.DomUtil.create("div", "", box);
+                head.style.fontWeight = "bold";
+                head.textContent = data.texts.legend_title;
+                data.entries.forEach(function(entry) {
+                    var row = L.DomUtil.create("div", "", box);
+                    var swatch = L.DomUtil.create("span", "", row);
+                    var css = "display:inline-block;width:12px;height:12px;margin-inline-end:6px;"
+                        + "vertical-align:middle;";
+                    if (entry.shape === "circle") { css += "border-radius:50%;background:" + entry.color; }
+                    else if (entry.shape === "hollow") {
+                        css += "border-radius:50%;border:2px dashed " + entry.color + ";background:#fff"; }
+                    else if (entry.shape === "line") { css += "height:0;border-top:3px dashed " + entry.color; }
+                    else { css += "background:" + entry.color + "33;border:2px solid " + entry.color; }
+                    swatch.style.cssText = css;
+                    var text = L.DomUtil.create("span", "", row);
+                    text.textContent = entry.text;
+                });
+                L.DomEvent.disableClickPropagation(box);
+                return box;
+            };
+            var marked = null;
+            function unmark() {
+                if (marked) { marked.layer.setStyle(marked.style); marked = null; }
+            }
+            function mark(layer) {
+                unmark();
+                if (!layer.setStyle) { return; }
+                var o = layer.options;
+                marked = {layer: layer, style: {color: o.color, weight: o.weight, fillOpacity: o.fillOpacity,
+                                                dashArray: o.dashArray}};
+                var zone = layer.feature.properties.layer === "zone";
+                layer.setStyle({color: data.highlight, weight: zone ? 5 : 4,
+                                fillOpacity: zone ? 0.3 : o.fillOpacity, dashArray: null});
+                if (!zone && layer.bringToFront) { layer.bringToFront(); }
+            }
+            function opened(e) {
+                var source = e.popup && e.popup._source;
+                if (!source || !source.feature) { return; }
+                mark(source);
+                group.eachLayer(function(l) { if (l.options && l.options.tryggRing) { group.removeLayer(l); } });
+            }
+            function closed() { unmark(); }
+            function openSelected(map) {
+                if (!data.selected) { return; }
+                var found = null;
+                map.eachLayer(function(l) {
+                    var p = l.feature && l.feature.properties;
+                    if (!found && p && p.layer === data.selected[0] && p.id === data.selected[1] && p.t) { found = l; }
+                });
+                if (found) {
+                    var at = found.getLatLng ? found.getLatLng() : found.getBounds().getCenter();
+                    found.fire("click", {latlng: at}, true);
+                }
+            }
+            function texts(map) {
+                var t = data.texts;
+                document.documentElement.lang = t.lang;
+                try { if (window.frameElement) { window.frameElement.title = t.frame_title; } } catch (e) {}
+                map.getContainer().setAttribute("aria-label", t.frame_title);
+                var zoom = map.zoomControl;
+                if (zoom && zoom._zoomInButton) {
+                    zoom._zoomInButton.title = t.zoom_in;
+                    zoom._zoomInButton.setAttribute("aria-label", t.zoom_in);
+                    zoom._zoomOutButton.title = t.zoom_out;
+                    zoom._zoomOutButton.setAttribute("aria-label", t.zoom_out);
+                }
+            }
+            var map = null;
+            function added() {
+                if (map) { return; }
+                map = group._map;
+                legend.addTo(map);
+                map.on("popupopen", opened);
+                map.on("popupclose", closed);
+                texts(map);
+                setTimeout(function() { if (map) { openSelected(map); } }, 0);
+            }
+            group.on("add", added);
+            group.on("remove", function() {
+                if (!map) { return; }
+                map.off("popupopen", opened);
+                map.off("popupclose", closed);
+                unmark();
+                legend.remove();
+                map = null;
+            });
+            if (group._map) { added(); }
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, entries: Iterable[LegendEntry], texts: MapTexts, selected: tuple[str, str] | None) -> None:
+        super().__init__()
+        self._name = "Controls"
+        payload = {
+            "texts": asdict(texts),
+            "entries": [{"color": e.color, "text": e.text, "shape": e.shape} for e in entries],
+            "selected": list(selected) if selected else None,
+            "highlight": COLORS["highlight"],
+        }
+        self.data_json = _script_json(payload)
+
+
+class _DetailPopups(MacroElement):
+    """Binds a details popup to every feature of its parent GeoJson layer (see `Popups`)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function() {
+            var data = {{ this.data_json }};
+            {{ this._parent.get_name() }}.bindPopup(function(layer) {
+                var p = (layer.feature && layer.feature.properties) || {};
+                var box = document.createElement("div");
+                box.className = "trygg-popup";
+                box.dir = data.direction;
+                var title = document.createElement("p");
+                title.className = "title";
+                title.textContent = p.t || "";
+                box.appendChild(title);
+                var list = document.createElement("dl");
+                (p.d || []).forEach(function(pair) {
+                    var name = document.createElement("dt"), value = document.createElement("dd");
+                    name.textContent = data.labels[pair[0]];
+                    value.textContent = pair[1];
+                    list.appendChild(name);
+                    list.appendChild(value);
+                });
+                box.appendChild(list);
+                return box;
+            }, {maxWidth: 300, minWidth: 180, autoPanPadding: [16, 16]});
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, popups: Popups) -> None:
+        super().__init__()
+        self._name = "DetailPopups"
+        self.popups = popups
+
+    @property
+    def data_json(self) -> str:  # read at render time, when every feature's fields are known
+        return _script_json({"labels": self.popups.labels, "direction": self.popups.direction})
+
+
+def _script_json(payload: object) -> str:
+    """JSON to put inside a script: valid JavaScript, and "</" escaped so no text can close the script."""
+    return json.dumps(payload, ensure_ascii=False).replace("</", "<\\/")
 
 
 class _Legend(MacroElement):
@@ -376,7 +660,7 @@ class _Legend(MacroElement):
             "entries": [{"color": e.color, "text": e.text, "shape": e.shape} for e in entries],
         }
         # JSON is valid JavaScript; "</" is escaped so no text can close the script.
-        self.data_json = json.dumps(payload, ensure_ascii=False).replace("</", "<\\/")
+        self.data_json = _script_json(payload)
 
 
 class _Crosshair(MacroElement):

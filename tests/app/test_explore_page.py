@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from geo.i18n import translate
+from geo.layers import ReportFilter, count_reports
+from geo.model import Role
 from geo.store import Store
 from tests.app.conftest import app_on_demo
 
@@ -207,8 +210,34 @@ def test_html_in_names_and_texts_is_shown_as_text(demo_db: str) -> None:
     place = MeetingPlace(hostile, MeetingPlaceKind.YOUTH_CENTRE, 13.6, 56.46)
     store.add_meeting_places([place])
     at = run_app(sel=f"meeting_place:{place.id}")
-    assert hostile in [element.value for element in at.text]
+    lists = [element.value for element in at.get("html") if "trygg-map-list" in element.value]
+    assert lists, "the map's content as a list"
+    assert html.escape(hostile) in lists[0] and hostile not in lists[0]
     assert not any(hostile in markdown.value for markdown in at.markdown)
+
+
+def test_issue_15_a_zones_reports_inside_follow_the_filters(demo_db: str) -> None:
+    from geo.auth import add_user
+
+    store = Store.open(demo_db)
+    add_user(store, "kommun.zoe", "ett långt lösenord", "team")
+    zone = store.zones()[0]
+    at = run_app(sel=f"zone:{zone.id}")
+    log_in(at, "kommun.zoe", "ett långt lösenord")
+    inside = translate("details.reports_inside", "sv")
+
+    everything = _after(at, inside)
+    at.multiselect(key="explore_feeling").set_value(["trygg"]).run()
+    safe = _after(at, inside)
+    expected = count_reports(store, ReportFilter(zone_id=zone.id, feelings=("trygg",)), viewer=Role.TEAM)
+    assert safe == expected < everything
+
+
+def _after(at: AppTest, caption: str) -> int:
+    """The number shown under ``caption`` in the staff side panel."""
+    panel = [(e.type, e.value) for e in at.main if e.type in ("caption", "text")]
+    position = panel.index(("caption", caption))
+    return int(panel[position + 1][1])
 
 
 class TestWhoSeesWhat:

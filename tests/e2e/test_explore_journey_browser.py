@@ -1,0 +1,174 @@
+"""A visitor's journey on Karta in Debian's Chromium, network cut, on a desktop and a phone, in
+Swedish and Arabic: from the whole municipality (H3 cells) to single reports and back, with +,
+- and a click on a cell; a click on a report opens its popup at once; the link reproduces the view.
+
+The map must keep the user's place across every rerun (issue #14.1): a map that `st_folium`
+re-created would be a new document in the frame, so each step marks the frame's document and
+checks the mark is still there once Streamlit has settled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Frame, Page
+
+from tests.e2e.conftest import DESKTOP, PHONE, RunningApp, demo_app, map_frame, open_context, settle, snap
+
+pytestmark = pytest.mark.e2e
+
+KINDS = """() => { const kinds = {}; window.map.eachLayer(l => { const p = l.feature && l.feature.properties;
+    if (p && p.layer) kinds[p.layer] = (kinds[p.layer] || 0) + 1; }); return kinds; }"""
+MARK = "() => { window.__tryggSameMap = true; }"
+SAME_MAP = "() => window.__tryggSameMap === true"
+VIEWPORTS = {"desktop": DESKTOP, "phone": PHONE}
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
+    tmp = tmp_path_factory.mktemp("e2e-journey")
+    with demo_app(tmp, f"sqlite:///{tmp / 'journey.db'}", reports=3000) as running:
+        yield running
+
+
+def zoom_of(frame: Frame) -> int:
+    return int(frame.evaluate("() => window.map.getZoom()"))
+
+
+def kinds(frame: Frame) -> dict[str, int]:
+    return frame.evaluate(KINDS)
+
+
+def wait_for_kind(frame: Frame, kind: str) -> None:
+    frame.wait_for_function(
+        f"""() => {{ let n = 0; window.map.eachLayer(l => {{ const p = l.feature && l.feature.properties;
+        if (p && p.layer === '{kind}') n++; }}); return n > 0; }}""",
+        timeout=30_000,
+    )
+
+
+def tap(page: Page, frame: Frame, selector: str) -> None:
+    box = frame.locator(selector).bounding_box()
+    assert box is not None, selector
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    press(page, x, y)
+
+
+def press(page: Page, x: float, y: float) -> None:
+    """A tap on a touch screen, else a click, at (x, y) in the page."""
+    if page.evaluate("() => navigator.maxTouchPoints > 0"):
+        page.touchscreen.tap(x, y)
+    else:
+        page.mouse.click(x, y)
+
+
+def press_zoom(page: Page, frame: Frame, direction: str) -> int:
+    """Press + or - on the map and wait until Streamlit has answered; the zoom the map then shows."""
+    before = zoom_of(frame)
+    tap(page, frame, ".leaflet-control-zoom-in" if direction == "+" else ".leaflet-control-zoom-out")
+    wanted = before + (1 if direction == "+" else -1)
+    frame.wait_for_function(f"() => window.map.getZoom() === {wanted}", timeout=10_000)
+    settle(page)
+    return zoom_of(frame)
+
+
+def assert_kept(frame: Frame, zoom: int) -> None:
+    assert frame.evaluate(SAME_MAP), "the map was re-created"
+    assert zoom_of(frame) == zoom, f"the map bounced from {zoom} to {zoom_of(frame)}"
+    wait_for_kind(frame, "report" if zoom >= 13 else "hex")
+
+
+def click_fullest_cell(page: Page, frame: Frame) -> None:
+    target = frame.evaluate(
+        """() => { let best = null, most = -1; const view = window.map.getBounds().pad(-0.2);
+        window.map.eachLayer(l => { const p = l.feature && l.feature.properties;
+            if (p && p.layer === 'hex' && view.contains(l.getCenter()) && p.shade > most) {
+                most = p.shade; best = l; } });
+        const at = window.map.latLngToContainerPoint(best.getCenter());
+        const r = window.map.getContainer().getBoundingClientRect();
+        return {x: r.x + at.x, y: r.y + at.y}; }"""
+    )
+    box = frame.frame_element().bounding_box()
+    x, y = box["x"] + target["x"], box["y"] + target["y"]
+    press(page, x, y)
+
+
+def open_a_report(page: Page, frame: Frame) -> str:
+    """Click (or tap) the report marker nearest the map's centre; the popup's title."""
+    target = frame.evaluate(
+        """() => { const map = window.map, c = map.getSize().divideBy(2); let best = null, dist = 1e9;
+        map.eachLayer(l => { const p = l.feature && l.feature.properties;
+            if (p && p.layer === 'report' && l.getLatLng) { const at = map.latLngToContainerPoint(l.getLatLng());
+                const d = at.distanceTo(c); if (d < dist) { dist = d; best = at; } } });
+        const r = map.getContainer().getBoundingClientRect(); return {x: r.x + best.x, y: r.y + best.y}; }"""
+    )
+    box = frame.frame_element().bounding_box()
+    x, y = box["x"] + target["x"], box["y"] + target["y"]
+    press(page, x, y)
+    popup = frame.locator(".leaflet-popup .trygg-popup")
+    popup.wait_for(timeout=3_000)  # drawn by the browser: no server round trip
+    return popup.locator(".title").inner_text()
+
+
+@pytest.mark.parametrize(("viewport", "lang"), [("desktop", "sv"), ("phone", "sv"), ("phone", "ar"), ("desktop", "ar")])
+def test_issue_14_a_visitor_zooms_to_single_reports_and_back_clicks_one_and_shares_the_link(
+    app: RunningApp, browser: Browser, viewport: str, lang: str
+) -> None:
+    browsing = open_context(browser, **VIEWPORTS[viewport])
+    page = browsing.page
+    name = f"explore-{viewport}-{lang}"
+    page.goto(f"{app.url}/?z=11&lat=56.462&lon=13.598&lang={lang}")
+    frame = map_frame(page)
+    wait_for_kind(frame, "hex")
+    settle(page)
+    frame.evaluate(MARK)
+    snap(page, f"{name}-municipality")
+    title = page.locator("iframe").evaluate_all("els => els.map(e => e.title)")
+    assert "streamlit_folium.st_folium" not in title
+
+    for direction in ("+", "+", "+"):  # 11 -> 14: over the hexagon threshold at 13
+        zoom = press_zoom(page, frame, direction)
+        assert_kept(frame, zoom)
+    assert zoom_of(frame) == 14 and kinds(frame).get("report", 0) > 0
+    snap(page, f"{name}-reports")
+    for _direction in ("-", "-"):  # 14 -> 12: back to cells
+        zoom = press_zoom(page, frame, "-")
+        assert_kept(frame, zoom)
+    assert zoom_of(frame) == 12
+
+    click_fullest_cell(page, frame)  # a cell zooms the map into it: to single reports
+    frame.wait_for_function("() => window.map.getZoom() >= 13", timeout=10_000)
+    settle(page)
+    zoomed = zoom_of(frame)
+    assert_kept(frame, zoomed)
+    while zoom_of(frame) < 15:
+        assert_kept(frame, press_zoom(page, frame, "+"))
+
+    title = open_a_report(page, frame)
+    assert title
+    settle(page)
+    assert frame.locator(".leaflet-popup .trygg-popup").count() == 1, "the popup stays after the rerun"
+    assert frame.evaluate(SAME_MAP)
+    snap(page, f"{name}-popup")
+    if lang == "ar":
+        assert frame.locator(".trygg-popup").get_attribute("dir") == "rtl"
+
+    # The link: opened anew, the same place and zoom, with single reports
+    page.wait_for_function(
+        "() => /[?&]z=15/.test(location.search) && /[?&]sel=report/.test(location.search)", timeout=15_000
+    )
+    link = page.url
+    center = frame.evaluate("() => { const c = window.map.getCenter(); return [c.lat, c.lng]; }")
+    shared = open_context(browser, **VIEWPORTS[viewport])
+    shared.page.goto(link)
+    again = map_frame(shared.page)
+    wait_for_kind(again, "report")
+    assert zoom_of(again) == 15
+    there = again.evaluate("() => { const c = window.map.getCenter(); return [c.lat, c.lng]; }")
+    assert abs(there[0] - center[0]) < 1e-3 and abs(there[1] - center[1]) < 1e-3, (there, center)
+    again.locator(".leaflet-popup .trygg-popup").wait_for(timeout=10_000)  # the shared selection is open
+    snap(shared.page, f"{name}-shared")
+    assert browsing.external_requests == [] and shared.external_requests == []
+    shared.context.close()
+    browsing.context.close()

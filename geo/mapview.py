@@ -504,18 +504,32 @@ class _Controls(MacroElement):
                 mark(source);
                 group.eachLayer(function(l) { if (l.options && l.options.tryggRing) { group.removeLayer(l); } });
             }
-            function closed() { unmark(); }
-            function openSelected(map) {
-                if (!data.selected) { return; }
+            function closed(e) {
+                unmark();
+                var source = e.popup && e.popup._source, p = source && source.feature && source.feature.properties;
+                // a popup closed because its layer was swapped for a new one (st_folium swaps the groups
+                // when the view's window changes) is opened again on the new feature, in the same task
+                window.__tryggClosed = p ? {kind: p.layer, id: p.id, at: Date.now()} : null;
+            }
+            function open(map, kind, id) {
                 var found = null;
                 map.eachLayer(function(l) {
                     var p = l.feature && l.feature.properties;
-                    if (!found && p && p.layer === data.selected[0] && p.id === data.selected[1] && p.t) { found = l; }
+                    if (!found && p && p.layer === kind && p.id === id && p.t) { found = l; }
                 });
                 if (found) {
                     var at = found.getLatLng ? found.getLatLng() : found.getBounds().getCenter();
                     found.fire("click", {latlng: at}, true);
                 }
+            }
+            function openSelected(map) {
+                var gone = window.__tryggClosed;
+                window.__tryggClosed = null;
+                if (gone && Date.now() - gone.at < 200) { open(map, gone.kind, gone.id); }
+                else if (data.selected && window.__tryggShown !== data.selected.join(":")) {
+                    open(map, data.selected[0], data.selected[1]);  // a link's or the table's choice, once
+                }
+                window.__tryggShown = data.selected ? data.selected.join(":") : null;
             }
             function texts(map) {
                 var t = data.texts;
@@ -538,7 +552,7 @@ class _Controls(MacroElement):
                 map.on("popupopen", opened);
                 map.on("popupclose", closed);
                 texts(map);
-                setTimeout(function() { if (map) { openSelected(map); } }, 0);
+                openSelected(map);
             }
             group.on("add", added);
             group.on("remove", function() {

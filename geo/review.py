@@ -10,6 +10,7 @@ else gets `PermissionError`.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 import folium
@@ -22,7 +23,7 @@ from geo.analysis import LOCAL_TIME_ZONE, BeforeAfter, before_after, counts_by, 
 from geo.auth import STAFF_ROLES, User
 from geo.config import TileSource
 from geo.explore import report_table
-from geo.i18n import label, translator
+from geo.i18n import format_day, label, translator
 from geo.io import neutralise_formula
 from geo.layers import ReportFilter, reports_layer, zones_layer
 from geo.model import WGS84, Category, Feeling, Moderation, Role, ZoneKind, category_labels
@@ -207,6 +208,40 @@ def area_map(review: AreaReview, *, lang: str, tiles: TileSource, categories: li
     ).add_to(m)
     mapview.localized(m, *groups)
     return m
+
+
+BULLETS = ("•", "-", "*", "–", "·")
+"""Characters that start a list item in a promise text typed by the team."""
+
+
+def promise_markdown(text: str) -> str:
+    """A promise text as Markdown that shows what its author typed: lines that start with a
+    bullet (`BULLETS`) become a list, other lines paragraphs; every character of the text is
+    escaped, so nothing in it is read as Markdown or HTML."""
+    blocks: list[list[str]] = []  # a paragraph is one line; a list holds "- item" lines
+    for raw in text.replace("\r\n", "\n").split("\n"):
+        line = raw.strip()
+        if line[:1] in BULLETS and line[1:2] in (" ", "\t"):
+            item = f"- {_escape_markdown(line[1:].strip())}"
+            if blocks and blocks[-1][0].startswith("- "):
+                blocks[-1].append(item)
+            else:
+                blocks.append([item])
+        elif line:
+            blocks.append([_escape_markdown(line)])
+    return "\n\n".join("\n".join(block) for block in blocks)
+
+
+def _escape_markdown(text: str) -> str:
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!<>|~$:])", r"\\\1", text)
+
+
+def report_choice_label(review: AreaReview, report_id: str, categories: list[Category], lang: str) -> str:
+    """How the report picker names a report: its code, category and day (``AB12CD34 · 🔦 Dålig
+    belysning · 3 nov. 2026``), not a bare code."""
+    row = review.reports.set_index("id").loc[report_id]
+    labels = category_labels(categories, lang)
+    return f"{row['ref_code']} · {labels.get(row['category'], row['category'])} · {format_day(row['created_at'], lang)}"
 
 
 def report_rows(review: AreaReview, categories: list[Category], lang: str) -> pd.DataFrame:

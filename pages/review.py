@@ -7,11 +7,12 @@ panel.
 
 from __future__ import annotations
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo.i18n import format_day, format_number, label
+from geo.i18n import format_day, format_month, format_number, label
 from geo.model import Feeling, category_labels
 from geo.review import (
     Counted,
@@ -20,6 +21,8 @@ from geo.review import (
     export_csv,
     export_geojson,
     export_name,
+    promise_markdown,
+    report_choice_label,
     report_rows,
     review_area,
     review_areas,
@@ -53,6 +56,19 @@ if AREA_KEY not in st.session_state:
     st.session_state[AREA_KEY] = wanted if wanted in area_ids else area_ids[0]
 if st.session_state[AREA_KEY] not in area_ids:
     st.session_state[AREA_KEY] = area_ids[0]
+
+
+def bars(counts: pd.Series, *, horizontal: bool) -> None:
+    """Counts as bars with every label written out in full (Streamlit's bar chart cut long
+    category names); in the given order, which for months is the calendar's."""
+    frame = pd.DataFrame({"label": [str(i) for i in counts.index], "n": counts.to_numpy()})
+    order = list(frame["label"])
+    axis = alt.Axis(labelLimit=0, title=None, labelAngle=0 if horizontal else -40)
+    label_enc = (alt.Y if horizontal else alt.X)("label:N", sort=order, axis=axis)
+    count_enc = (alt.X if horizontal else alt.Y)("n:Q", axis=alt.Axis(title=None, tickMinStep=1))
+    chart = alt.Chart(frame).mark_bar(color="#c0392b").encode(label_enc, count_enc, tooltip=["label", "n"])
+    height = max(120, 28 * len(frame) + 40) if horizontal else 300
+    st.altair_chart(chart.properties(height=height), use_container_width=True)
 
 
 def choose_report_from_table() -> None:
@@ -99,7 +115,7 @@ if area["police_contact"]:
     facts.append(t("review.police_contact", contact=area["police_contact"]))
 st.caption(" · ".join(facts))
 if area["promise_text"]:
-    st.info(area["promise_text"])
+    st.info(promise_markdown(area["promise_text"]))
 
 map_column, numbers_column = st.columns([3, 2])
 with map_column:
@@ -172,11 +188,11 @@ with numbers_column:
 labels = category_labels(categories, lang)
 by_category, by_month, by_time = st.tabs([t("review.by_category"), t("review.by_month"), t("review.by_time")])
 with by_category:
-    st.bar_chart(review.by_category.rename(index=lambda c: labels.get(c, c)), horizontal=True)
+    bars(review.by_category.rename(index=lambda c: labels.get(c, c)), horizontal=True)
 with by_month:
-    st.bar_chart(review.by_month)
+    bars(review.by_month.rename(index=lambda m: format_month(pd.Timestamp(m).date(), lang)), horizontal=False)
 with by_time:
-    st.bar_chart(review.by_time_of_day.rename(index=lambda v: label("time_of_day", v, lang)))
+    bars(review.by_time_of_day.rename(index=lambda v: label("time_of_day", v, lang)), horizontal=True)
 
 st.subheader(t("review.reports"))
 if review.reports.empty:
@@ -205,10 +221,14 @@ download_geojson.download_button(
 )
 
 report_ids = list(review.reports["id"])
-codes = dict(zip(review.reports["id"], review.reports["ref_code"], strict=True))
 if st.session_state.get(REPORT_KEY) not in report_ids:
     st.session_state[REPORT_KEY] = report_ids[0]
-st.selectbox(t("review.report"), options=report_ids, format_func=codes.__getitem__, key=REPORT_KEY)
+st.selectbox(
+    t("review.report"),
+    options=report_ids,
+    format_func=lambda i: report_choice_label(review, i, categories, lang),
+    key=REPORT_KEY,
+)
 chosen = review.reports.set_index("id").loc[st.session_state[REPORT_KEY]]
 with st.container(border=True):
     st.markdown(

@@ -134,6 +134,16 @@ class TestReviewPage:
         assert {f["properties"]["ref_code"] for f in geojson["features"]} == set(area.reports["ref_code"])
 
 
+class TestReviewPresentation:
+    def test_issue_14_the_promise_bullets_are_a_list_and_the_picker_names_more_than_codes(self, app_db: Store) -> None:
+        zone = next(z for z in app_db.zones() if z.name == "Centrum")
+        app_db.update_zone(replace(zone, promise_text="Vi lovar att:\n• synas i centrum,\n• laga [lampor] *snabbt*"))
+        at = page("review.py", POLICE)
+        assert at.info[0].value == "Vi lovar att\\:\n\n- synas i centrum,\n- laga \\[lampor\\] \\*snabbt\\*"
+        picker = at.selectbox(key="review_report")
+        assert all(option.count(" · ") == 2 for option in picker.options), picker.options
+
+
 class TestModerationPage:
     def test_issue_14_publish_then_reject_two_in_a_row_leaves_a_clean_form(self, app_db: Store) -> None:
         for lat in (56.4601, 56.4622):

@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 
 import streamlit as st
 
-from geo.api import routes
+from geo.api import middleware
 from geo.config import load_settings
 from geo.startup import start_warm_up
 
@@ -34,4 +34,5 @@ if not log.handlers:
     log.addHandler(handler)
     log.setLevel(logging.INFO)
 
-app = st.App("app.py", routes=routes(), lifespan=lifespan)
+# The API answers its paths ahead of Streamlit's middleware (geo.api.ApiFirst): its own errors, gzip.
+app = st.App("app.py", middleware=middleware(), lifespan=lifespan)

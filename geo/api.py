@@ -1,7 +1,8 @@
 """HTTP routes served by the app's own process: Open311 GeoReport v2 and GeoJSON layers.
 
-`routes()` returns Starlette routes; ``serve.py`` mounts them with Streamlit's
-``st.App(routes=...)``, so ``streamlit run serve.py`` serves the app and these together.
+`routes()` returns Starlette routes and `middleware()` serves them ahead of Streamlit's
+own middleware (`ApiFirst`); ``serve.py`` mounts it with Streamlit's
+``st.App(middleware=...)``, so ``streamlit run serve.py`` serves the app and these together.
 
 **Open311 GeoReport v2** under ``/open311/v2/`` (http://wiki.open311.org/GeoReport_v2),
 every resource as ``.json`` or ``.xml``:
@@ -58,9 +59,12 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Match, Route
+from starlette.routing import BaseRoute, Match, Route, Router
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from geo import registry
 from geo.config import Settings, load_settings
@@ -618,7 +622,7 @@ async def geojson_layer(request: Request) -> Response:
         version = await run_in_threadpool(lambda: _db().data_version())
         etag = _etag(version)
         validators = {"ETag": etag, "Last-Modified": format_datetime(_last_modified(version), usegmt=True)}
-        validators |= {"Cache-Control": "public, no-cache", "Vary": "Accept-Encoding"}
+        validators["Cache-Control"] = "public, no-cache"
         if _matches(request.headers.get("if-none-match"), etag):
             return Response(status_code=304, headers=validators)
         data = await run_in_threadpool(lambda: _layer_data(request, name, wanted, lang))
@@ -770,8 +774,49 @@ async def api_fallback(request: Request) -> Response:
     return response
 
 
+API_PREFIXES = (OPEN311, "/api")
+GZIP_MINIMUM_BYTES = 1000
+"""Answers at least this long are gzipped for clients that accept it (Streamlit's own threshold)."""
+
+
+class ApiFirst:
+    """ASGI middleware that answers every request under ``/open311/v2`` and ``/api`` from the
+    API's own router (`routes`, gzipped when the client accepts it) before Streamlit's
+    middleware sees it; everything else goes on to the app.
+
+    Streamlit's path-security middleware answers a path it finds unsafe (a NUL byte, a
+    backslash, ``..``) with a plain-text 400 and no content type, which is not the API's
+    documented error format. The API serves no files, so its paths need not pass that check;
+    its fallbacks answer every path under its prefixes in the API's own form."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.api = GZipMiddleware(Router(routes(), default=_fallback), minimum_size=GZIP_MINIMUM_BYTES)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        if any(path == prefix or path.startswith(prefix + "/") for prefix in API_PREFIXES):
+            await self.api(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+
+async def _fallback(scope: Scope, receive: Receive, send: Send) -> None:
+    """What no route matched (a path holding a line break escapes ``{path:path}``): the
+    fallback of its prefix."""
+    request = Request(scope, receive)
+    handler = open311_fallback if scope["path"].startswith(OPEN311) else api_fallback
+    response = await handler(request)
+    await response(scope, receive, send)
+
+
+def middleware() -> list[Middleware]:
+    """The API as middleware, to mount with ``st.App(middleware=middleware())``."""
+    return [Middleware(ApiFirst)]
+
+
 def routes() -> list[BaseRoute]:
-    """Every HTTP route of the API, to mount with ``st.App(routes=routes())``: the
+    """Every HTTP route of the API (served by `ApiFirst`): the
     resources, then a fallback for each prefix so that no path under ``/open311/v2/`` or
     ``/api/`` reaches the app's HTML page."""
     return [

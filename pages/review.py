@@ -144,6 +144,7 @@ with numbers_column:
             t("review.count_categories"),
             options=[c.code for c in categories if c.code in of_feelings],
             format_func=lambda code: category_labels(categories, lang).get(code, code),
+            placeholder=t("review.all_categories"),
             key=CATEGORIES_KEY,
         )
         st.checkbox(t("review.count_pending"), key=PENDING_KEY)

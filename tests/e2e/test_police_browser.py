@@ -15,7 +15,7 @@ from geo.auth import add_user
 from geo.privacy import coarsen_points
 from geo.store import Store
 from tests.support.app import RunningApp, demo_app
-from tests.support.browser import map_frame, open_context, settle
+from tests.support.browser import DESKTOP, PHONE, map_frame, open_context, settle, snap
 
 pytestmark = pytest.mark.e2e
 TIMEOUT_MS = 45_000
@@ -187,5 +187,63 @@ def test_draw_tools_for_areas_come_from_the_app(app: RunningApp, browser: Browse
     assert found is not None, "the polygon tool of Leaflet.draw did not appear"
     icon = found.evaluate("() => getComputedStyle(document.querySelector('.leaflet-draw-toolbar a')).backgroundImage")
     assert app.url in icon or icon.startswith('url("/'), icon  # the sprite is served by the app
+    assert browsing.external_requests == []
+    browsing.context.close()
+
+
+def open_sidebar(page: Page) -> None:
+    """On a phone the sidebar starts folded (and folds again after a page change): unfold it."""
+    expand = page.locator("[data-testid='stExpandSidebarButton']")
+    if expand.is_visible():
+        expand.click()
+        sidebar = page.locator("[data-testid='stSidebar']")
+        sidebar.get_by_role("combobox", name="Språk").or_(sidebar.get_by_role("combobox", name="اللغة")).first.wait_for(
+            timeout=TIMEOUT_MS
+        )
+
+
+def close_sidebar(page: Page, viewport: str) -> None:
+    """On a phone the open sidebar covers the page: fold it to reach the page."""
+    if viewport == "phone" and page.locator("[data-testid='stSidebar'][data-collapsed='false']").count():
+        page.locator("[data-testid='stSidebarCollapseButton'] button").or_(
+            page.locator("[data-testid='stSidebarCollapseButton']")
+        ).first.click(force=True)
+        page.locator("[data-testid='stExpandSidebarButton']").wait_for(timeout=TIMEOUT_MS)
+
+
+@pytest.mark.parametrize(("viewport", "lang"), [("desktop", "sv"), ("phone", "ar")], ids=["desktop-sv", "phone-ar"])
+def test_issue_15_the_police_choose_what_the_rate_ratio_counts(
+    app: RunningApp, browser: Browser, viewport: str, lang: str
+) -> None:
+    browsing = open_context(browser, **(DESKTOP if viewport == "desktop" else PHONE))
+    page = browsing.page
+    page.goto(app.url)
+    map_frame(page)
+    open_sidebar(page)
+    log_in(page)
+    open_sidebar(page)
+    open_page(page, "Medborgarlöften", "Medborgarlöften och platssamverkan")
+    map_frame(page)
+    close_sidebar(page, viewport)
+    choose(page, "Område", f"{AREA} · Medborgarlöfte")
+    page.get_by_role("heading", name=AREA).wait_for(timeout=TIMEOUT_MS)
+    settle(page)
+    counted = page.get_by_text("Räknat: Otrygg; alla kategorier; endast publicerade")
+    counted.wait_for(timeout=TIMEOUT_MS)
+    counted.scroll_into_view_if_needed()
+    snap(page, f"review-{viewport}-sv-counted")
+    page.get_by_role("checkbox", name="Räkna även rapporter som väntar på granskning").check(force=True)
+    page.get_by_text("publicerade och väntande på granskning").wait_for(timeout=TIMEOUT_MS)
+    assert page.get_by_text("Kvot efter/före:").count() == 1  # the interval stays
+    if lang == "ar":
+        settle(page)
+        open_sidebar(page)
+        choose(page, "Språk", "العربية")
+        page.get_by_text("المحسوب:").wait_for(timeout=TIMEOUT_MS)
+        close_sidebar(page, viewport)
+        direction = page.get_by_text("المحسوب:").evaluate("e => getComputedStyle(e).direction")
+        assert direction == "rtl", direction
+        page.get_by_text("المحسوب:").scroll_into_view_if_needed()
+        snap(page, f"review-{viewport}-ar-counted")
     assert browsing.external_requests == []
     browsing.context.close()

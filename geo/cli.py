@@ -15,6 +15,7 @@ import os
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -22,8 +23,18 @@ from geo import registry
 from geo.auth import STAFF_ROLES, AuthError, add_user
 from geo.config import DEFAULT_DEMO_REPORTS, load_settings
 from geo.demo import demo_now, seed_demo
-from geo.i18n import normalize_language
-from geo.io import FORMATS, SUFFIXES, ImportRefused, ImportSource, export_layer, import_layer, parse_crs
+from geo.i18n import normalize_language, translate
+from geo.io import (
+    FORMATS,
+    MODES,
+    SUFFIXES,
+    ImportRefused,
+    ImportResult,
+    ImportSource,
+    export_layer,
+    import_layer,
+    parse_crs,
+)
 from geo.model import Role
 from geo.store import Store, StoreError, make_engine, safe_url
 from geo.store.schema import head_revision, schema_state, upgrade
@@ -80,6 +91,8 @@ def _import(args: argparse.Namespace) -> int:
             default_kind=args.kind,
             repair=not args.no_repair,
             dry_run=args.dry_run,
+            mode=args.mode,
+            key=args.key,
         )
     except ImportRefused as error:
         print(f"error: {error.text(lang)}", file=sys.stderr)
@@ -89,9 +102,28 @@ def _import(args: argparse.Namespace) -> int:
         return 1
     for problem in result.repaired:
         print(problem.text(lang))
+    _print_plan(result, lang, args.dry_run)
     verb = "would import" if args.dry_run else "imported"
-    print(f"{verb} {result.count} features into {result.layer} from {args.file}")
+    print(f"{verb} {result.count} features into {result.layer} from {args.file} ({result.mode})")
     return 0
+
+
+def _print_plan(result: ImportResult, lang: str, dry_run: bool) -> None:
+    """What the import added, changed and removed (or would, on a dry run), by name."""
+    counts = {"added": len(result.added), "changed": len(result.changed), "removed": len(result.removed)}
+    if dry_run:
+        print(translate("io.import.plan", lang, **counts))
+    else:
+        print(translate("io.import.done_plan", lang, layer=result.layer, **counts))
+    if result.layer == "reports":
+        return  # reports are counted, not named
+    for key, names in (
+        ("io.import.plan_added", result.added),
+        ("io.import.plan_changed", result.changed),
+        ("io.import.plan_removed", result.removed),
+    ):
+        if names:
+            print(translate(key, lang, names=", ".join(names)))
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -104,6 +136,11 @@ def _export(args: argparse.Namespace) -> int:
         print(f"error: {error.text(_cli_language())}", file=sys.stderr)
         return 1
     output = args.output or f"{args.layer}{SUFFIXES[args.format]}"
+    if not output.lower().endswith(SUFFIXES[args.format]):
+        # A zipped Shapefile under a .shp name (or a GeoPackage under .csv) is a broken file for the reader.
+        stem = output[: -len(Path(output).suffix)] if Path(output).suffix else output
+        print(f"note: a {args.format} export is a {SUFFIXES[args.format]} file: writing {stem}{SUFFIXES[args.format]}")
+        output = f"{stem}{SUFFIXES[args.format]}"
     try:
         with open(output, "wb") as handle:
             handle.write(exported.data)
@@ -198,7 +235,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--map", action="append", metavar="FIELD=COLUMN", help="take FIELD from COLUMN (repeatable; default: by name)"
     )
     imp.add_argument("--no-repair", action="store_true", help="refuse invalid geometries instead of repairing them")
-    imp.add_argument("--dry-run", action="store_true", help="check everything, write nothing")
+    imp.add_argument("--dry-run", action="store_true", help="check all, list what would change, write nothing")
+    imp.add_argument(
+        "--mode",
+        choices=MODES,
+        default="append",
+        help="append (default), replace the whole layer, or update features matched by --key (reports: append only)",
+    )
+    imp.add_argument("--key", help="with --mode update: the file's key column (id, or the column of a field like name)")
     imp.set_defaults(handler=_import)
     exp = commands.add_parser("export", help="export a layer (public by default: published, coarsened, scrubbed)")
     exp.add_argument("--layer", required=True, choices=registry.layer_names())

@@ -30,6 +30,7 @@ viewer's language and the command line in Swedish.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import math
@@ -71,9 +72,12 @@ from geo.model import (
     ZoneKind,
 )
 from geo.privacy import scrub_text
+from geo.reporting import check_pin
 from geo.store import Store
 
 FORMATS: tuple[str, ...] = ("gpkg", "geojson", "shp", "csv")
+MODES: tuple[str, ...] = ("append", "replace", "update")
+"""How an import meets what is stored: add to it, replace the whole layer, or update by a key column."""
 IMPORT_SUFFIXES: tuple[str, ...] = (".geojson", ".json", ".gpkg", ".zip", ".csv", ".txt")
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 """Largest file `import_layer` accepts (20 MiB); a larger one is refused before parsing."""
@@ -147,10 +151,17 @@ class ImportSource:
 
 @dataclass(frozen=True)
 class ImportResult:
+    """What an import did (``written``) or would do (a dry run): the features ``added``,
+    ``changed`` and ``removed``, each by its name (or reference, for reports)."""
+
     layer: str
     count: int
     repaired: list[FeatureProblem]
     written: bool
+    mode: str = "append"
+    added: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
 
 
 Progress = Callable[[float, str], None]
@@ -166,6 +177,16 @@ def _no_progress(_fraction: float, _stage: str) -> None:
 
 def check_layer(layer: str) -> str:
     return registry.get(layer).name
+
+
+def check_mode(mode: str, layer: str) -> str:
+    """``mode`` if ``layer`` takes it: residents' reports are only ever added to, never replaced
+    or changed by a file (`ImportRefused` ``io.mode_reports``)."""
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+    if layer == registry.REPORTS.name and mode != "append":
+        raise ImportRefused("io.mode_reports", mode=mode)
+    return mode
 
 
 def check_format(fmt: str) -> str:
@@ -441,6 +462,10 @@ def check_geometries(
             problems.append(FeatureProblem(n, "io.problem.empty"))
             out.append(None)
             continue
+        if not np.isfinite(shapely.get_coordinates(geom)).all():  # NaN or Infinity: GEOS cannot test these
+            problems.append(FeatureProblem(n, "io.problem.not_finite"))
+            out.append(None)
+            continue
         if geom.geom_type == "MultiPoint" and allowed == ("Point",) and len(geom.geoms) == 1:
             geom = geom.geoms[0]
         if geom.geom_type not in allowed:
@@ -665,6 +690,9 @@ def _reports(
     store: Store, rows: list[_Row], geoms: Sequence[shapely.Geometry | None], now: dt.datetime
 ) -> pd.DataFrame:
     categories = store.categories(include_inactive=True)
+    retired = {c.code for c in categories if not c.active}
+    found = store.boundary()
+    boundary = found[1] if found else None
     category_lookup: dict[str, str] = {}
     for cat in categories:
         category_lookup[_fold(cat.code)] = cat.code
@@ -683,6 +711,7 @@ def _reports(
             row.problems.append(
                 FeatureProblem(row.n, "io.problem.feeling_mismatch", {"category": category, "feeling": feeling})
             )
+        _check_report(row, geom, category, retired, boundary)
         created = row.convert("created_at", _parse_moment) or now
         supporters = row.convert("supporters", lambda v: int(parse_number(v)) if _cell(v) else 0) or 0
         records.append(
@@ -706,6 +735,22 @@ def _reports(
     return pd.DataFrame.from_records(records)
 
 
+def _check_report(
+    row: _Row, geom: shapely.Geometry | None, category: str | None, retired: set[str], boundary: shapely.Geometry | None
+) -> None:
+    """The form's rules (`geo.reporting`) for one imported report: inside the municipality
+    (border included), an active category, text that fits once scrubbed."""
+    if geom is not None and (refused := check_pin(geom.x, geom.y, boundary)) is not None:
+        row.problems.append(FeatureProblem(row.n, refused.key))
+    if category in retired:
+        row.problems.append(FeatureProblem(row.n, "report.error.category"))
+    raw = _cell(row.values.get("text"))
+    limit = row.layer.max_length("text") or MAX_FREE_LENGTH
+    stored = len(scrub_text(raw).text)
+    if len(raw) <= limit < stored:  # a scrubbed e-mail address can grow; too long as given is reported already
+        row.problems.append(FeatureProblem(row.n, "io.problem.too_long", {"field": "text", "max": limit}))
+
+
 def import_layer(
     store: Store,
     viewer: Role,
@@ -717,10 +762,19 @@ def import_layer(
     default_kind: str | None = None,
     repair: bool = True,
     dry_run: bool = False,
+    mode: str = "append",
+    key: str | None = None,
     progress: Progress = _no_progress,
     now: dt.datetime | None = None,
 ) -> ImportResult:
     """Import every feature of ``source`` into ``layer``, all or nothing.
+
+    ``mode`` (`MODES`): ``append`` adds every feature; ``replace`` removes every stored
+    feature of the layer and adds the file's; ``update`` matches the file's ``key`` column
+    (``id``, as staff exports carry it, or the column of a field such as the name) to the
+    stored features: a match is changed, a feature without one is added, nothing is removed.
+    Reports are only appended; the boundary is always replaced. ``dry_run`` checks
+    everything and says what would be added, changed and removed, writing nothing.
 
     Only an admin may import (`PermissionError` otherwise). The file's CRS is transformed
     to EPSG:4326 (``crs`` names one for a file that declares none; see `read_source`).
@@ -737,6 +791,7 @@ def import_layer(
     if viewer is not Role.ADMIN:
         raise PermissionError(f"only an admin may import, not {viewer.value!r}")
     check_layer(layer)
+    check_mode(mode, layer)
     progress(0.05, "io.stage.read")
     frame = read_source(source, crs=crs)
     if frame.empty:
@@ -762,27 +817,124 @@ def import_layer(
     else:
         names = [row.text("name") for row in rows]
         items = (next((n for n in names if n), Path(source.name).stem), geoms)
+    keys = _key_values(frame, key, mapping, layer, mode)
+    plan = _plan(store, layer, items, mode, keys, rows, problems) if not problems else _Plan()
     if problems:
         problems.sort(key=lambda p: p.feature)
         raise ImportRefused("io.refused", problems=problems, n=len({p.feature for p in problems}))
+    result = ImportResult(
+        layer, len(frame), repaired, not dry_run, mode, plan.added_names, plan.changed_names, plan.removed_names
+    )
     if dry_run:
         progress(1.0, "io.stage.done")
-        return ImportResult(layer, len(frame), repaired, written=False)
+        return result
     progress(0.7, "io.stage.write")
-    if layer == "zones":
-        store.add_zones(items)
-    elif layer == "meeting_places":
-        store.add_meeting_places(items)
-    elif layer == "reports":
+    if layer == "reports":
         store.add_reports_frame(items)
-    elif layer == "place_names":
-        store.add_place_names(items)
-    else:
+    elif layer == "boundary":
         name, polygons = items
-        merged = shapely.union_all([g for g in polygons if g is not None])
-        store.set_boundary(name, merged)
+        store.set_boundary(name, shapely.union_all([g for g in polygons if g is not None]))
+    else:
+        store.import_places(registry.get(layer).table, add=plan.add, update=plan.update, replace=plan.replace)
     progress(1.0, "io.stage.done")
-    return ImportResult(layer, len(frame), repaired, written=True)
+    return result
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What an import writes: the items to add and to update, whether the layer is emptied first,
+    and the names of what is added, changed and removed."""
+
+    add: Sequence[Any] = ()
+    update: Sequence[Any] = ()
+    replace: bool = False
+    added_names: tuple[str, ...] = ()
+    changed_names: tuple[str, ...] = ()
+    removed_names: tuple[str, ...] = ()
+
+
+def _key_values(
+    frame: gpd.GeoDataFrame, key: str | None, mapping: Mapping[str, str | None], layer: str, mode: str
+) -> tuple[str, list[str]] | None:
+    """``(field, the key of each feature)`` for an update: the field is ``id`` or the one ``key`` feeds."""
+    if mode != "update":
+        return None
+    columns = [str(c) for c in frame.columns if c != frame.geometry.name]
+    if not key:
+        raise ImportRefused("io.key_needed")
+    if key not in columns:
+        raise ImportRefused("io.no_such_column", column=key, columns=", ".join(columns))
+    fed = next((name for name, column in mapping.items() if column == key), None)
+    field_name = "id" if _fold(key) == "id" else fed
+    if field_name is None:
+        fields = ", ".join(f.name for f in registry.get(layer).fields)
+        raise ImportRefused("io.key_not_field", column=key, fields=fields)
+    return field_name, [_cell(v) for v in frame[key]]
+
+
+def _plan(
+    store: Store,
+    layer: str,
+    items: Any,
+    mode: str,
+    keys: tuple[str, list[str]] | None,
+    rows: Sequence[_Row],
+    problems: list[FeatureProblem],
+) -> _Plan:
+    if layer == "reports":
+        return _Plan(added_names=tuple(f"{row.n}" for row in rows))
+    if layer == "boundary":
+        stored = store.boundary()
+        return _Plan(replace=True, added_names=(items[0],), removed_names=(stored[0],) if stored else ())
+    added = tuple(item.name for item in items)
+    if mode == "append":
+        return _Plan(add=items, added_names=added)
+    stored = {"zones": store.zones, "meeting_places": store.meeting_places, "place_names": store.place_names}[layer]()
+    if mode == "replace":
+        return _Plan(add=items, replace=True, added_names=added, removed_names=tuple(s.name for s in stored))
+    assert keys is not None
+    return _update_plan(stored, items, keys, rows, problems)
+
+
+def _update_plan(
+    stored: Sequence[Any],
+    items: Sequence[Any],
+    keys: tuple[str, list[str]],
+    rows: Sequence[_Row],
+    problems: list[FeatureProblem],
+) -> _Plan:
+    """Match each item's key to a stored feature's ``field``: changed where found, added where not."""
+    field_name, values = keys
+    by_key: dict[str, Any] = {}
+    for old in stored:
+        value = str(getattr(old, field_name))
+        if value in by_key:
+            raise ImportRefused("io.key_not_unique", field=field_name, value=value)
+        by_key[value] = old
+    add, update, seen = [], [], set()
+    for item, value, row in zip(items, values, rows, strict=True):
+        if value and value in seen:
+            problems.append(FeatureProblem(row.n, "io.problem.duplicate_key", {"value": value}))
+        seen.add(value)
+        old = by_key.get(value) if value else None
+        if old is None:
+            add.append(dataclasses.replace(item, id=value[:36]) if field_name == "id" and value else item)
+        elif not _same(dataclasses.replace(item, id=old.id), old):
+            update.append(dataclasses.replace(item, id=old.id))
+    return _Plan(
+        add=add,
+        update=update,
+        added_names=tuple(i.name for i in add),
+        changed_names=tuple(i.name for i in update),
+    )
+
+
+def _same(new: Any, old: Any) -> bool:
+    """Whether an imported zone or meeting place equals the stored one (geometry to 1e-9 degrees)."""
+    if isinstance(new, Zone):
+        same_shape = shapely.from_wkt(new.geometry_wkt).equals_exact(shapely.from_wkt(old.geometry_wkt), 1e-9)
+        return same_shape and dataclasses.replace(new, geometry_wkt="") == dataclasses.replace(old, geometry_wkt="")
+    return bool(new == old)
 
 
 # -- export --------------------------------------------------------------------------------
@@ -805,7 +957,7 @@ def layer_frame(store: Store, viewer: Role, layer: str) -> gpd.GeoDataFrame:
         frame = _staff_reports(store) if spec is registry.REPORTS else spec.load(store)
     else:
         frame = registry.public_frame(store, layer)
-    drop = () if viewer.is_staff and spec is registry.REPORTS else spec.export_drop  # staff exports keep report ids
+    drop = () if viewer.is_staff else spec.export_drop  # staff exports keep ids: an update by id finds them again
     frame = frame.drop(columns=[c for c in drop if c in frame.columns])
     if "created_at" in frame.columns:
         frame = frame.sort_values("created_at", kind="stable").reset_index(drop=True)

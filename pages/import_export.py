@@ -8,7 +8,9 @@ from geo import registry
 from geo.io import (
     FORMATS,
     IMPORT_SUFFIXES,
+    MODES,
     ImportRefused,
+    ImportResult,
     ImportSource,
     check_size,
     export_layer,
@@ -116,12 +118,40 @@ if layer in ("zones", "meeting_places"):
         key=f"io_import_kind_{layer}",
     )
 repair = st.checkbox(t("io.import.repair"), value=True, key="io_import_repair")
+modes = MODES if layer != "reports" else ("append",)  # reports are only ever added to
+mode_column, key_column = st.columns(2)
+mode = mode_column.selectbox(t("io.import.mode"), modes, format_func=lambda m: t(f"io.mode.{m}"), key="io_import_mode")
+key = None
+if mode == "update":
+    key_options = sorted(columns, key=lambda c: c.lower() != "id")  # id first: staff exports carry it
+    key = key_column.selectbox(t("io.import.key"), key_options, key=f"io_import_key_{layer}")
 
 st.subheader(t("io.import.preview"))
 st.caption(t("io.import.rows", n=len(frame)))
 st.dataframe(preview(frame, layer, mapping), hide_index=True)
 
-if st.button(t("io.import.button"), type="primary", key="io_import_button"):
+
+def show_plan(result: ImportResult, done: bool) -> None:
+    """What the import added, changed and removed, or would on a check."""
+    counts = {"added": len(result.added), "changed": len(result.changed), "removed": len(result.removed)}
+    if done and result.mode == "append":
+        st.success(t("io.import.done", n=result.count, layer=layer_name(layer)))
+    elif done:
+        st.success(t("io.import.done_plan", layer=layer_name(layer), **counts))
+    else:
+        st.info(t("io.import.plan", **counts))
+    if layer == "reports":
+        return
+    for key, names in (
+        ("io.import.plan_added", result.added),
+        ("io.import.plan_changed", result.changed),
+        ("io.import.plan_removed", result.removed),
+    ):
+        if names:
+            st.caption(t(key, names=", ".join(names)))
+
+
+def run_import(dry_run: bool) -> None:
     bar = st.progress(0.0)
     try:
         result = import_layer(
@@ -133,11 +163,21 @@ if st.button(t("io.import.button"), type="primary", key="io_import_button"):
             mapping=mapping,
             default_kind=default_kind,
             repair=repair,
+            dry_run=dry_run,
+            mode=mode,
+            key=key,
             progress=lambda fraction, stage: bar.progress(fraction, text=t(stage)),
         )
     except ImportRefused as refused:
         st.error(refused.text(lang))
     else:
-        st.success(t("io.import.done", n=result.count, layer=layer_name(layer)))
+        show_plan(result, done=not dry_run)
         if result.repaired:
             st.warning("\n".join(problem.text(lang) for problem in result.repaired))
+
+
+check_column, import_column = st.columns(2)
+if check_column.button(t("io.import.check"), key="io_import_check"):
+    run_import(dry_run=True)
+if import_column.button(t("io.import.button"), type="primary", key="io_import_button"):
+    run_import(dry_run=False)

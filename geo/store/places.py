@@ -3,7 +3,7 @@ municipality boundary: the small tables, read and written as `geo.model` objects
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 
 import shapely
@@ -59,12 +59,7 @@ class PlaceStore(StoreBase):
     # -- meeting places ----------------------------------------------------
 
     def add_meeting_places(self, items: Iterable[MeetingPlace]) -> None:
-        rows = []
-        for place in items:
-            row = asdict(place)
-            row["kind"] = str(place.kind)
-            row["languages"] = list(place.languages)
-            rows.append(row)
+        rows = [_place_row(place) for place in items]
         if not rows:
             return
         with self.transaction() as conn:
@@ -97,14 +92,7 @@ class PlaceStore(StoreBase):
     # -- zones -------------------------------------------------------------
 
     def add_zones(self, items: Iterable[Zone]) -> None:
-        rows = []
-        for zone in items:
-            geometry = _check_polygonal(shapely.from_wkt(zone.geometry_wkt), "geometry_wkt")
-            row = asdict(zone)
-            row.pop("geometry_wkt")
-            row["kind"] = str(zone.kind)
-            row["geom_wkb"] = shapely.to_wkb(geometry)
-            rows.append(row)
+        rows = [_zone_row(zone) for zone in items]
         if not rows:
             return
         with self.transaction() as conn:
@@ -156,6 +144,31 @@ class PlaceStore(StoreBase):
             wkb = conn.execute(sa.select(zones.c.geom_wkb).where(zones.c.id == zone_id)).scalar()
         return shapely.from_wkb(wkb) if wkb is not None else None
 
+    # -- imports ------------------------------------------------------------
+
+    def import_places(
+        self,
+        table: str,
+        *,
+        add: Sequence[Zone | MeetingPlace | PlaceName] = (),
+        update: Sequence[Zone | MeetingPlace | PlaceName] = (),
+        replace: bool = False,
+    ) -> None:
+        """Write an import into ``table`` (``zones``, ``meeting_places``, ``place_names``) in one transaction:
+        with ``replace`` every stored row is deleted first; each of ``update`` replaces the
+        stored row with its id; ``add`` is inserted. All or nothing."""
+        target = {"zones": zones, "meeting_places": meeting_places, "place_names": place_names}[table]
+        with self.transaction() as conn:
+            if replace:
+                conn.execute(target.delete())
+            for item in update:
+                row = _row(item)
+                ident = row.pop("id")
+                if not conn.execute(target.update().where(target.c.id == ident).values(**row)).rowcount:
+                    raise KeyError(ident)
+            if add:
+                conn.execute(target.insert(), [_row(item) for item in add])
+
     # -- municipality boundary --------------------------------------------
 
     def set_boundary(self, name: str, geometry: shapely.Geometry) -> None:
@@ -171,6 +184,28 @@ class PlaceStore(StoreBase):
         if row is None:
             return None
         return row.name, shapely.from_wkb(row.geom_wkb)
+
+
+def _place_row(place: MeetingPlace) -> dict[str, object]:
+    row = asdict(place)
+    row["kind"] = str(place.kind)
+    row["languages"] = list(place.languages)
+    return row
+
+
+def _zone_row(zone: Zone) -> dict[str, object]:
+    geometry = _check_polygonal(shapely.from_wkt(zone.geometry_wkt), "geometry_wkt")
+    row = asdict(zone)
+    row.pop("geometry_wkt")
+    row["kind"] = str(zone.kind)
+    row["geom_wkb"] = shapely.to_wkb(geometry)
+    return row
+
+
+def _row(item: Zone | MeetingPlace | PlaceName) -> dict[str, object]:
+    if isinstance(item, PlaceName):
+        return {**asdict(item), "kind": str(item.kind)}
+    return _zone_row(item) if isinstance(item, Zone) else _place_row(item)
 
 
 def _check_polygonal(geometry: shapely.Geometry | None, name: str) -> shapely.Geometry:

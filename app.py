@@ -8,22 +8,27 @@ from __future__ import annotations
 
 import streamlit as st
 
-from geo.i18n import LANGUAGES, is_rtl
+from geo.i18n import LANGUAGES
 from geo.model import Role
-from pages._shared import LANGUAGE_KEY, language, login_box, map_sent, sso_session, store_opens, tr, viewer
+from pages._shared import (
+    LANGUAGE_KEY,
+    accessibility_link,
+    language,
+    login_box,
+    map_sent,
+    page_shell,
+    sso_session,
+    store_opens,
+    tr,
+    viewer,
+)
 
 st.set_page_config(page_title="Trygghetskartan", page_icon="🗺️", layout="wide")
 
 lang = language()
 t = tr()
 
-if is_rtl(lang):
-    st.html(
-        "<style>"
-        ".stApp, section[data-testid='stSidebar'] {direction: rtl; text-align: right;}"
-        "iframe {direction: ltr;}"
-        "</style>"
-    )
+page_shell(lang)
 
 role = viewer()
 staff = "visible" if role.is_staff else "hidden"
@@ -42,6 +47,7 @@ pages = [
         "pages/import_export.py", title=t("nav.import_export"), icon="🗂️", url_path="import-export", visibility=staff
     ),
     st.Page("pages/admin.py", title=t("nav.admin"), icon="⚙️", url_path="administration", visibility=admin),
+    st.Page("pages/accessibility.py", title=t("nav.accessibility"), icon="♿", url_path="tillganglighet"),
 ]
 page = st.navigation(pages)
 sso_session()
@@ -57,6 +63,7 @@ def sidebar_shell() -> None:
         )
         login_box()
         st.caption(t("app.tagline"))
+        accessibility_link()
 
 
 # The map's first view in a session is sent alone (see pages/explore.py): the language picker

@@ -14,6 +14,7 @@ import logging
 from collections.abc import AsyncIterator
 
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from geo.api import middleware
 from geo.config import load_settings
@@ -33,6 +34,14 @@ if not log.handlers:
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     log.addHandler(handler)
     log.setLevel(logging.INFO)
+
+# Streamlit #8860: with a `pages/` folder beside app.py, Streamlit (1.67) guesses the app uses
+# the old pages-folder navigation (`PagesManager.__init__` sets `uses_pages_directory` only while
+# it is None), so the server's first run of a session resolves the address among the files of
+# `pages/` and answers /rapportera with "Page not found" (`_mpa_v1` in script_runner.py); the
+# guess is corrected only when app.py calls `st.navigation`. The app navigates with
+# `st.navigation` alone, so the guess is made here, before any session starts.
+PagesManager.uses_pages_directory = False
 
 # The API answers its paths ahead of Streamlit's middleware (geo.api.ApiFirst): its own errors, gzip.
 app = st.App("app.py", middleware=middleware(), lifespan=lifespan)

@@ -9,6 +9,7 @@
 | ``TRYGG_DEMO_REPORTS`` | ``600`` | how many demo reports the first start seeds |
 | ``TRYGG_OPEN311_API_KEYS`` | (unset) | comma-separated keys; when set, an Open311 POST needs one |
 | ``TRYGG_OPEN311_RATE_LIMIT`` | ``60`` | Open311 POSTs per 10 minutes, all clients together |
+| ``TRYGG_ACCESSIBILITY_CONTACT`` | (unset) | where to report an accessibility barrier (shown on /tillganglighet) |
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ class Settings:
     demo_reports: int
     open311_api_keys: tuple[str, ...] = ()
     open311_rate_limit: int = DEFAULT_OPEN311_RATE_LIMIT
+    accessibility_contact: str | None = None
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -66,4 +68,5 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         demo_reports=demo_reports,
         open311_api_keys=tuple(k.strip() for k in env.get("TRYGG_OPEN311_API_KEYS", "").split(",") if k.strip()),
         open311_rate_limit=open311_rate_limit,
+        accessibility_contact=env.get("TRYGG_ACCESSIBILITY_CONTACT", "").strip() or None,
     )

@@ -6,13 +6,16 @@ pages import it. It holds no logic of its own: that lives in `geo/`.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
 
 import streamlit as st
 
 from geo.auth import StaffSession, User, authenticate, user_for_sso
 from geo.config import Settings, load_settings
-from geo.i18n import Translator, label, normalize_language, translator
+from geo.i18n import Translator, is_rtl, label, normalize_language, translator
 from geo.model import Role
 from geo.startup import app_store
 from geo.store import Store, StoreError, utcnow
@@ -22,6 +25,98 @@ LANGUAGE_KEY = "lang"
 SESSION_KEY = "staff_session"
 MAP_SENT_KEY = "explore_map_sent"
 """Set once the explore page has sent its map in this session (it sends the first one alone)."""
+
+
+SHELL_CSS = Path(__file__).with_name("_shell.css")
+SHELL_RTL_CSS = Path(__file__).with_name("_shell_rtl.css")
+PHONE_WIDTH_PX = 640
+"""Below this width Streamlit draws the sidebar over the page (a phone): it folds after a choice."""
+REPORT_PAGE = "pages/report.py"
+ACCESSIBILITY_PAGE = "pages/accessibility.py"
+
+# Runs in the page's own document (st.html is not in a frame): the document's language and
+# direction (screen readers choose their voice by `lang`; issue 14.6), Streamlit's own English
+# button names in the reader's language, and on a phone the menu folds after a choice (14.4;
+# Streamlit does that itself only for a browser that names itself "mobile").
+_DOCUMENT_SCRIPT = """<div class="trygg-document" hidden></div><script>
+(() => {
+  const shell = %s;
+  const root = document.documentElement;
+  root.lang = shell.lang;
+  root.dir = shell.dir;
+  window.tryggShell = shell;
+  const name = () => {
+    const s = window.tryggShell;
+    for (const [selector, text] of Object.entries(s.labels)) {
+      document.querySelectorAll(selector).forEach((e) => {
+        if (e.getAttribute("aria-label") !== text) e.setAttribute("aria-label", text);
+      });
+    }
+    if (root.lang !== s.lang) root.lang = s.lang;
+    if (root.dir !== s.dir) root.dir = s.dir;
+  };
+  name();
+  if (window.tryggShellInstalled) return;
+  window.tryggShellInstalled = true;
+  let pending = false;
+  new MutationObserver(() => {
+    if (pending) return;
+    pending = true;
+    requestAnimationFrame(() => { pending = false; name(); });
+  }).observe(document.body, {childList: true, subtree: true});
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest && event.target.closest(
+      '[data-testid="stSidebarNavLink"], [data-testid="stSidebar"] [data-testid="stPageLink-NavLink"]');
+    if (!link || window.innerWidth >= window.tryggShell.phoneWidth) return;
+    // The new page re-renders the sidebar: fold it once the page has changed (up to 3 s).
+    const started = Date.now();
+    const fold = () => {
+      const sidebar = document.querySelector('[data-testid="stSidebar"]');
+      const button = document.querySelector('[data-testid="stSidebarCollapseButton"] button');
+      const open = sidebar && sidebar.getAttribute("data-collapsed") !== "true";
+      if (open && button && location.href !== before) button.click();
+      if ((open || location.href === before) && Date.now() - started < 3000) setTimeout(fold, 100);
+    };
+    const before = location.href;
+    setTimeout(fold, 100);
+  }, true);
+})();
+</script>"""
+
+
+@cache
+def _css(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+def page_shell(lang: str) -> None:
+    """What every page has: the app's styles (contrast, focus ring, a folded sidebar hidden,
+    right to left) and the document's ``lang`` and ``dir`` for the chosen language."""
+    t = translator(lang)
+    css = _css(SHELL_CSS) + (_css(SHELL_RTL_CSS) if is_rtl(lang) else "")
+    st.html(f"<style>{css}</style>")
+    shell = {
+        "lang": normalize_language(lang),
+        "dir": "rtl" if is_rtl(lang) else "ltr",
+        "phoneWidth": PHONE_WIDTH_PX,
+        "labels": {
+            '[data-testid="stSidebarCollapseButton"] button': t("app.menu_close"),
+            '[data-testid="stExpandSidebarButton"]': t("app.menu_open"),
+        },
+    }
+    # json.dumps escapes nothing HTML-special in these catalogue strings; `</` is escaped anyway.
+    st.html(_DOCUMENT_SCRIPT % json.dumps(shell).replace("</", "<\\/"), unsafe_allow_javascript=True)
+
+
+def report_call_to_action() -> None:
+    """The big link "Rapportera en plats" to Rapportera: the first thing a resident sees on Karta."""
+    with st.container(key="report_cta"):
+        st.page_link(REPORT_PAGE, label=tr()("app.report_cta"), icon="📍", width="stretch")
+
+
+def accessibility_link() -> None:
+    """The link to the accessibility statement that every page has (in the sidebar)."""
+    st.page_link(ACCESSIBILITY_PAGE, label=tr()("nav.accessibility"), icon="♿")
 
 
 def settings() -> Settings:

@@ -41,7 +41,18 @@ from geo.viewstate import (
     step,
     view_to_params,
 )
-from pages._shared import MAP_SENT_KEY, current_user, language, map_sent, set_query_params, settings, store, tr, viewer
+from pages._shared import (
+    MAP_SENT_KEY,
+    current_user,
+    language,
+    map_sent,
+    report_call_to_action,
+    set_query_params,
+    settings,
+    store,
+    tr,
+    viewer,
+)
 
 VIEW_KEY = "explore_view"
 MEMORY_KEY = "explore_memory"
@@ -257,6 +268,8 @@ view = st.session_state[VIEW_KEY] = now.view
 st.session_state[MEMORY_KEY] = now.memory
 flt = view.filter
 
+if not role.is_staff:
+    report_call_to_action()  # a resident's first thing on the map, on a phone too (issue 14.4)
 st.title(t("explore.title"))
 if not role.is_staff:
     st.caption(t("explore.public_note"))

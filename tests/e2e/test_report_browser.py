@@ -78,9 +78,10 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
 def first_visit(app: RunningApp, browser: Browser) -> dict[str, object]:
     """The server's first session opens /rapportera directly, as a shared link would.
 
-    Streamlit (issue #8860) answers the first deep link after start with a "Page not
-    found" dialog; later sessions are fine. Doing it once here keeps the other tests
-    independent of which runs first, and records what was seen.
+    Streamlit (issue #8860) answered the first deep link after start with a "Page not
+    found" dialog (serve.py now tells it the app navigates with st.navigation alone).
+    Doing it once here keeps the other tests independent of which runs first, and
+    records what was seen.
     """
     browsing = open_context(browser, **PHONE)
     page = browsing.page
@@ -407,9 +408,6 @@ def test_the_whole_form_works_from_the_keyboard(app: RunningApp, phone: Browsing
     assert phone.external_requests == []
 
 
-@pytest.mark.xfail(
-    reason="Streamlit #8860: the first deep link after the server starts shows 'Page not found'", strict=True
-)
-def test_the_first_visit_after_start_opens_the_linked_page_cleanly(first_visit: dict[str, object]) -> None:
+def test_issue_14_the_first_visit_after_start_opens_the_linked_page_cleanly(first_visit: dict[str, object]) -> None:
     assert not first_visit["page_not_found"], first_visit
     assert str(first_visit["url"]).endswith("/rapportera"), first_visit

@@ -47,7 +47,14 @@ pages = [
         "pages/import_export.py", title=t("nav.import_export"), icon="🗂️", url_path="import-export", visibility=staff
     ),
     st.Page("pages/admin.py", title=t("nav.admin"), icon="⚙️", url_path="administration", visibility=admin),
-    st.Page("pages/accessibility.py", title=t("nav.accessibility"), icon="♿", url_path="tillganglighet"),
+    # the accessibility statement: linked at the foot of every page's sidebar (accessibility_link)
+    st.Page(
+        "pages/accessibility.py",
+        title=t("nav.accessibility"),
+        icon="♿",
+        url_path="tillganglighet",
+        visibility="hidden",
+    ),
 ]
 page = st.navigation(pages)
 sso_session()

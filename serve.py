@@ -3,7 +3,9 @@
 Streamlit (1.67) finds the module-level ``app = st.App(...)`` below and serves, in one
 process, the Streamlit app of ``app.py`` (pages, websocket, ``/app/static/...``) and
 the routes of `geo.api`: Open311 GeoReport v2 under ``/open311/v2/`` and GeoJSON
-layers under ``/api/layers/``. When the server starts, the database is opened and the
+layers under ``/api/layers/``, and ``/staff-session`` (`geo.session_routes`: the cookie that
+keeps a staff member logged in across reloads; ``streamlit run app.py`` lacks it, so there a
+staff session ends with the page). When the server starts, the database is opened and the
 explore map's default view warmed in the background (`geo.startup.start_warm_up`), so the
 first visitor after a restart does not wait for it. ``streamlit run app.py`` still serves
 the app alone, without the warm-up.
@@ -18,6 +20,7 @@ from streamlit.runtime.pages_manager import PagesManager
 
 from geo.api import middleware
 from geo.config import load_settings
+from geo.session_routes import session_routes
 from geo.startup import start_warm_up
 
 
@@ -44,4 +47,4 @@ if not log.handlers:
 PagesManager.uses_pages_directory = False
 
 # The API answers its paths ahead of Streamlit's middleware (geo.api.ApiFirst): its own errors, gzip.
-app = st.App("app.py", middleware=middleware(), lifespan=lifespan)
+app = st.App("app.py", routes=session_routes(), middleware=middleware(), lifespan=lifespan)

@@ -6,12 +6,22 @@ passwords in a row an account is locked for `LOCKOUT`; a wrong password and an
 unknown user give the same answer, in about the same time, so a login form does
 not tell whether a user exists. A staff session ends after `SESSION_IDLE_LIMIT`
 without activity.
+
+Sessions live in the database (`geo.store.sessions`), so a staff member stays logged in
+across a reload, a bookmark or a typed address, and whichever process serves them: the
+log-in makes a row and a one-time hand-off code; the browser trades the code (once,
+within `HANDOFF_LIFETIME`) for a random token in an HTTP-only cookie
+(`geo.session_routes`); on a new page load the token finds the row again. Only SHA-256
+hashes of codes and tokens are stored. The idle limit is checked on the row, so it holds
+for every tab and process; logging out deletes the row.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
+import secrets
 from dataclasses import dataclass
 from functools import cache
 
@@ -21,6 +31,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 from geo.model import Role
 from geo.store import Store, users, utcnow
+from geo.store import sessions as session_rows
 
 MAX_FAILED_ATTEMPTS = 5
 LOCKOUT = dt.timedelta(minutes=15)
@@ -28,6 +39,13 @@ SESSION_IDLE_LIMIT = dt.timedelta(minutes=30)
 MIN_PASSWORD_LENGTH = 10
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,62}$")
 STAFF_ROLES = (Role.TEAM, Role.POLICE, Role.ADMIN)
+SESSION_COOKIE = "trygg_staff"
+"""The HTTP-only cookie that carries a staff session's token."""
+HANDOFF_LIFETIME = dt.timedelta(minutes=2)
+"""How long after logging in the browser may trade its one-time code for the cookie."""
+TOUCH_EVERY = dt.timedelta(minutes=1)
+"""A session's row records activity at most this often (each page run reads it)."""
+MAX_SECRET_LENGTH = 128
 
 
 class AuthError(ValueError):
@@ -46,16 +64,94 @@ class User:
 
 @dataclass(frozen=True)
 class StaffSession:
-    """Who is logged in and when they were last active (UTC)."""
+    """Who is logged in and when they were last active (UTC); ``session_id`` names the
+    session's row in the database (None: a session held by this page's state alone)."""
 
     user: User
     last_seen: dt.datetime
+    session_id: str | None = None
 
     def expired(self, now: dt.datetime | None = None) -> bool:
         return (now or utcnow()) - self.last_seen > SESSION_IDLE_LIMIT
 
     def touched(self, now: dt.datetime | None = None) -> StaffSession:
-        return StaffSession(self.user, now or utcnow())
+        return StaffSession(self.user, now or utcnow(), self.session_id)
+
+
+@dataclass(frozen=True)
+class NewSession:
+    """A session just started, and the one-time code its browser trades for the cookie."""
+
+    session: StaffSession
+    handoff: str
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def _as_utc(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def start_session(store: Store, user: User, *, now: dt.datetime | None = None) -> NewSession:
+    """A database session for ``user`` (just authenticated) and its hand-off code."""
+    now = now or utcnow()
+    session_id, handoff = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    session_rows.insert_session(store.engine, session_id, _digest(handoff), user.username, now)
+    return NewSession(StaffSession(user, now, session_id), handoff)
+
+
+def issue_cookie_token(store: Store, handoff: str, *, now: dt.datetime | None = None) -> str | None:
+    """The token for the session's cookie, in exchange for its hand-off code (once, within
+    `HANDOFF_LIFETIME` of logging in); None for any other code."""
+    if not handoff or len(handoff) > MAX_SECRET_LENGTH:
+        return None
+    token = secrets.token_urlsafe(32)
+    since = (now or utcnow()) - HANDOFF_LIFETIME
+    return token if session_rows.trade_handoff(store.engine, _digest(handoff), _digest(token), since) else None
+
+
+def _live(store: Store, row: object | None, now: dt.datetime, last_seen: dt.datetime | None) -> StaffSession | None:
+    """The session of ``row`` if its account is active and it has not been idle too long
+    (a session found idle is deleted); its row records activity at most every `TOUCH_EVERY`."""
+    if row is None:
+        return None
+    seen = max(_as_utc(row.last_seen), last_seen or _as_utc(row.last_seen))  # type: ignore[attr-defined]
+    if now - seen > SESSION_IDLE_LIMIT or not row.active:  # type: ignore[attr-defined]
+        session_rows.delete_session(store.engine, row.id)  # type: ignore[attr-defined]
+        return None
+    if now - _as_utc(row.last_seen) >= TOUCH_EVERY:  # type: ignore[attr-defined]
+        session_rows.touch_session(store.engine, row.id, now)  # type: ignore[attr-defined]
+    return StaffSession(User(row.username, Role(row.role)), now, row.id)  # type: ignore[attr-defined]
+
+
+def resume_session(store: Store, token: str | None, *, now: dt.datetime | None = None) -> StaffSession | None:
+    """The session whose cookie holds ``token`` (a reload, a bookmark, a typed address),
+    unless it was idle longer than `SESSION_IDLE_LIMIT`, ended, or its account was deactivated."""
+    if not token or len(token) > MAX_SECRET_LENGTH:
+        return None
+    row = session_rows.session_by_token(store.engine, _digest(token))
+    return _live(store, row, _as_utc(now or utcnow()), None)
+
+
+def keep_session(store: Store, session: StaffSession, *, now: dt.datetime | None = None) -> StaffSession | None:
+    """``session`` marked active now, or None once it has ended: idle too long (here or in
+    another tab), logged out, or its account deactivated. A session without a row (held by
+    the page's state alone) only has its idle limit checked."""
+    now = _as_utc(now or utcnow())
+    if session.session_id is None:
+        return None if session.expired(now) else session.touched(now)
+    row = session_rows.session_by_id(store.engine, session.session_id)
+    return _live(store, row, now, _as_utc(session.last_seen))
+
+
+def end_session(store: Store, session: StaffSession | None = None, *, token: str | None = None) -> None:
+    """Log out: delete the session's row (by the page's session, or by the cookie's token)."""
+    if session is not None and session.session_id is not None:
+        session_rows.delete_session(store.engine, session.session_id)
+    if token and len(token) <= MAX_SECRET_LENGTH:
+        session_rows.delete_session_by_token(store.engine, _digest(token))
 
 
 @cache

@@ -13,7 +13,17 @@ from pathlib import Path
 
 import streamlit as st
 
-from geo.auth import StaffSession, User, authenticate, user_for_sso
+from geo.auth import (
+    SESSION_COOKIE,
+    StaffSession,
+    User,
+    authenticate,
+    end_session,
+    keep_session,
+    resume_session,
+    start_session,
+    user_for_sso,
+)
 from geo.config import Settings, load_settings
 from geo.i18n import Translator, is_rtl, label, normalize_language, translator
 from geo.model import Role
@@ -23,6 +33,8 @@ from geo.store.schema import UPGRADE_COMMAND
 
 LANGUAGE_KEY = "lang"
 SESSION_KEY = "staff_session"
+HANDOFF_KEY = "staff_session_handoff"
+END_COOKIE_KEY = "staff_session_end_cookie"
 MAP_SENT_KEY = "explore_map_sent"
 """Set once the explore page has sent its map in this session (it sends the first one alone)."""
 
@@ -106,6 +118,21 @@ def page_shell(lang: str) -> None:
     }
     # json.dumps escapes nothing HTML-special in these catalogue strings; `</` is escaped anyway.
     st.html(_DOCUMENT_SCRIPT % json.dumps(shell).replace("</", "<\\/"), unsafe_allow_javascript=True)
+    _session_cookie_script()
+
+
+def _session_cookie_script() -> None:
+    """After logging in, the browser trades the one-time code for the session's HTTP-only
+    cookie (`geo.session_routes`); after logging out, the cookie is cleared."""
+    handoff = st.session_state.pop(HANDOFF_KEY, None)
+    if handoff:
+        body = f"new URLSearchParams({{handoff: {json.dumps(handoff)}}})"  # URL-safe base64: nothing to escape
+        call = f'fetch("/staff-session", {{method: "POST", credentials: "same-origin", body: {body}}})'
+    elif st.session_state.pop(END_COOKIE_KEY, False):
+        call = 'fetch("/staff-session", {method: "DELETE", credentials: "same-origin"})'
+    else:
+        return
+    st.html(f'<div class="trygg-document" hidden></div><script>{call};</script>', unsafe_allow_javascript=True)
 
 
 def report_call_to_action() -> None:
@@ -167,16 +194,41 @@ def set_query_params(params: Mapping[str, str]) -> None:
         st.query_params.from_dict(wanted)
 
 
+def _cookie_token() -> str | None:
+    try:
+        return st.context.cookies.get(SESSION_COOKIE)
+    except (AttributeError, KeyError, RuntimeError):
+        return None
+
+
+def _session_store() -> Store | None:
+    try:
+        return app_store(settings())
+    except StoreError:
+        return None
+
+
 def viewer() -> Role:
-    """The role of whoever looks: staff while their session lasts, else the public."""
+    """The role of whoever looks: staff while their session lasts, else the public.
+
+    A session made by logging in lives in the database, so a reload, a bookmark or a typed
+    address finds it again by the browser's cookie; it ends after 30 minutes without activity
+    (in any tab), on logging out, or when the account is deactivated."""
     session: StaffSession | None = st.session_state.get(SESSION_KEY)
+    db = _session_store()
     if session is None:
-        return Role.PUBLIC
-    if session.expired():
-        del st.session_state[SESSION_KEY]
-        st.session_state["auth_expired"] = True
-        return Role.PUBLIC
-    st.session_state[SESSION_KEY] = session.touched()
+        token = _cookie_token()
+        session = resume_session(db, token) if db is not None and token else None
+        if session is None:
+            return Role.PUBLIC
+    else:
+        kept = keep_session(db, session) if db is not None else (None if session.expired() else session.touched())
+        if kept is None:
+            del st.session_state[SESSION_KEY]
+            st.session_state["auth_expired"] = True
+            return Role.PUBLIC
+        session = kept
+    st.session_state[SESSION_KEY] = session
     return session.user.role
 
 
@@ -201,13 +253,18 @@ def _log_in() -> None:
     if user is None:
         st.session_state["auth_failed"] = True
     else:
-        st.session_state[SESSION_KEY] = StaffSession(user, utcnow())
+        started = start_session(store(), user)
+        st.session_state[SESSION_KEY] = started.session
+        st.session_state[HANDOFF_KEY] = started.handoff
         st.session_state.pop("auth_failed", None)
         st.session_state.pop("auth_expired", None)
 
 
 def _log_out() -> None:
-    st.session_state.pop(SESSION_KEY, None)
+    session = st.session_state.pop(SESSION_KEY, None)
+    if session is not None:
+        end_session(store(), session, token=_cookie_token())
+        st.session_state[END_COOKIE_KEY] = True
 
 
 def sso_configured() -> bool:

@@ -17,7 +17,8 @@ The modules, by what they hold:
 - `geo.store.reports`: one report in, reports out, spatial conditions;
 - `geo.store.bulk`: many reports at once (``executemany``/``COPY``);
 - `geo.store.places`: categories, meeting places, zones, the boundary, the gazetteer;
-- `geo.store.codes`: reference codes.
+- `geo.store.codes`: reference codes;
+- `geo.store.sessions`: staff sessions (rows only; the rules are `geo.auth`'s).
 
 `Store` joins the parts; ``from geo.store import Store`` is all a caller needs.
 """
@@ -39,6 +40,7 @@ from geo.store.tables import (
     report_contacts,
     report_events,
     reports,
+    staff_sessions,
     users,
     zones,
 )
@@ -60,6 +62,7 @@ __all__ = [
     "report_events",
     "reports",
     "safe_url",
+    "staff_sessions",
     "users",
     "utcnow",
     "zones",

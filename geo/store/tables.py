@@ -134,3 +134,20 @@ users = sa.Table(
     sa.Column("sso_email", sa.String(254), nullable=True),
     sa.Index("ux_users_sso_email", "sso_email", unique=True),
 )
+
+staff_sessions = sa.Table(
+    "staff_sessions",
+    metadata,
+    # a random id known only to the server (the app's session state refers to the row by it)
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("username", sa.String(64), sa.ForeignKey("users.username", ondelete="CASCADE"), nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("last_seen", sa.DateTime, nullable=False),
+    # SHA-256 of the one-time code the browser trades for its cookie; None once traded
+    sa.Column("handoff_hash", sa.String(64), nullable=True),
+    # SHA-256 of the token in the browser's HTTP-only cookie (the token itself is never stored)
+    sa.Column("token_hash", sa.String(64), nullable=True),
+    sa.Index("ix_staff_sessions_last_seen", "last_seen"),
+    sa.Index("ux_staff_sessions_handoff_hash", "handoff_hash", unique=True),
+    sa.Index("ux_staff_sessions_token_hash", "token_hash", unique=True),
+)

@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 
 from geo.auth import (
+    HANDOFF_LIFETIME,
     LOCKOUT,
     MAX_FAILED_ATTEMPTS,
     SESSION_IDLE_LIMIT,
@@ -13,12 +14,17 @@ from geo.auth import (
     User,
     add_user,
     authenticate,
+    end_session,
     ensure_first_admin,
+    issue_cookie_token,
+    keep_session,
     list_users,
+    resume_session,
+    start_session,
     users,
 )
 from geo.model import Role
-from geo.store import Store
+from geo.store import Store, staff_sessions
 
 PASSWORD = "rätt häst batteri"
 NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
@@ -95,3 +101,54 @@ def test_session_ends_after_inactivity() -> None:
     assert not session.expired(NOW + SESSION_IDLE_LIMIT)
     assert session.expired(NOW + SESSION_IDLE_LIMIT + dt.timedelta(seconds=1))
     assert not session.touched(NOW + SESSION_IDLE_LIMIT).expired(NOW + SESSION_IDLE_LIMIT * 1.5)
+
+
+def test_issue_14_a_session_survives_a_new_page_load_through_its_cookie_only(store: Store) -> None:
+    user = add_user(store, "polis.anna", PASSWORD, Role.POLICE)
+    started = start_session(store, user, now=NOW)
+    token = issue_cookie_token(store, started.handoff, now=NOW + dt.timedelta(seconds=2))
+    assert token is not None
+    # a reload, a bookmark or a typed address: only the cookie's token comes with it
+    resumed = resume_session(store, token, now=NOW + dt.timedelta(minutes=29))
+    assert resumed is not None and resumed.user == user and resumed.session_id == started.session.session_id
+    with store.engine.connect() as conn:
+        row = conn.execute(staff_sessions.select()).mappings().one()
+    assert token not in row.values() and started.handoff not in row.values(), "a secret is stored in clear"
+
+
+def test_issue_14_a_hand_off_code_gives_one_cookie_once_and_only_soon_after_logging_in(store: Store) -> None:
+    user = add_user(store, "polis.anna", PASSWORD, Role.POLICE)
+    late = start_session(store, user, now=NOW)
+    assert issue_cookie_token(store, late.handoff, now=NOW + HANDOFF_LIFETIME + dt.timedelta(seconds=1)) is None
+    started = start_session(store, user, now=NOW)
+    assert issue_cookie_token(store, "made-up", now=NOW) is None
+    assert issue_cookie_token(store, started.handoff, now=NOW) is not None
+    assert issue_cookie_token(store, started.handoff, now=NOW) is None, "a code was traded twice"
+    assert resume_session(store, "made-up", now=NOW) is None and resume_session(store, None, now=NOW) is None
+
+
+def test_issue_14_the_stored_session_ends_after_30_idle_minutes_in_any_tab(store: Store) -> None:
+    user = add_user(store, "polis.anna", PASSWORD, Role.POLICE)
+    started = start_session(store, user, now=NOW)
+    token = issue_cookie_token(store, started.handoff, now=NOW)
+    # activity in one tab keeps the session alive for a reload elsewhere
+    kept = keep_session(store, started.session, now=NOW + dt.timedelta(minutes=25))
+    assert kept is not None
+    assert resume_session(store, token, now=NOW + dt.timedelta(minutes=50)) is not None
+    # then nothing for longer than the limit: over, for the page and for the cookie
+    idle = NOW + dt.timedelta(minutes=50) + SESSION_IDLE_LIMIT + dt.timedelta(seconds=1)
+    assert keep_session(store, kept, now=idle) is None
+    assert resume_session(store, token, now=idle) is None
+
+
+def test_issue_14_logging_out_or_deactivating_the_account_ends_the_stored_session(store: Store) -> None:
+    user = add_user(store, "polis.anna", PASSWORD, Role.POLICE)
+    started = start_session(store, user, now=NOW)
+    token = issue_cookie_token(store, started.handoff, now=NOW)
+    end_session(store, started.session)
+    assert resume_session(store, token, now=NOW) is None
+    assert keep_session(store, started.session, now=NOW) is None
+    again = start_session(store, user, now=NOW)
+    with store.engine.begin() as conn:
+        conn.execute(users.update().values(active=False))
+    assert keep_session(store, again.session, now=NOW) is None

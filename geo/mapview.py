@@ -14,6 +14,7 @@ from __future__ import annotations
 import html
 import json
 import math
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -56,6 +57,21 @@ class LegendEntry:
     """``circle``, ``hollow`` (pending), ``area`` or ``line``."""
 
 
+_ZOOM_LOCK = re.compile(r",\s*maximum-scale=1\.0,\s*user-scalable=no")
+
+
+class ZoomableMap(folium.Map):
+    """folium's map without ``maximum-scale=1.0, user-scalable=no`` in its viewport tag: people
+    who need to enlarge the page must be able to (WCAG 1.4.4; axe-core's ``meta-viewport``)."""
+
+    def render(self, **kwargs: Any) -> None:
+        super().render(**kwargs)
+        header = self.get_root().header
+        element = header._children.get(self.get_name())
+        if element is not None:
+            header.add_child(folium.Element(_ZOOM_LOCK.sub("", element.render())), name=self.get_name())
+
+
 def base_map(
     tiles: TileSource,
     *,
@@ -67,7 +83,7 @@ def base_map(
     Without tiles the map still has a ``maxZoom`` (Leaflet needs one for
     clustering) and a plain background.
     """
-    m = folium.Map(
+    m = ZoomableMap(
         location=list(center),
         zoom_start=zoom,
         tiles=None,

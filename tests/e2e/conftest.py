@@ -14,11 +14,14 @@ from playwright.sync_api import Browser, sync_playwright
 
 from tests.support.app import RunningApp, demo_app, start_app, stop_app
 from tests.support.browser import (
+    AXE_TAGS,
     DESKTOP,
     LOCAL_HOSTS,
     PHONE,
     RUNNING,
     Browsing,
+    axe_violations,
+    component_frames,
     map_frame,
     open_context,
     settle,
@@ -27,6 +30,7 @@ from tests.support.browser import (
 from tests.support.serving import CHROMIUM, CHROMIUM_ARGS, ROOT
 
 __all__ = [
+    "AXE_TAGS",
     "DESKTOP",
     "LOCAL_HOSTS",
     "PHONE",
@@ -34,6 +38,8 @@ __all__ = [
     "RUNNING",
     "Browsing",
     "RunningApp",
+    "axe_violations",
+    "component_frames",
     "demo_app",
     "map_frame",
     "open_context",

@@ -127,3 +127,40 @@ def snap(page: Page, name: str) -> Path | None:
 DESKTOP = {"viewport": {"width": 1440, "height": 900}}
 PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True, "device_scale_factor": 2}
 """The two viewports every journey runs on (open_context(browser, **PHONE))."""
+
+
+AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+"""axe-core from the npm registry (package.json's devDependencies, installed by
+``scripts/install_vendor.py``): a test asset, never copied to static/ nor served to residents."""
+AXE_TAGS = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa")
+"""EN 301 549 asks for WCAG 2.1 levels A and AA."""
+_AXE_RUN = """async (tags) => {
+    const result = await axe.run(document, {runOnly: {type: "tag", values: tags}, iframes: false});
+    return result.violations.map((v) => ({
+        id: v.id,
+        impact: v.impact,
+        help: v.help,
+        nodes: v.nodes.slice(0, 4).map((n) => n.target.join(" ") + " :: " + (n.failureSummary || "").slice(0, 160)),
+        count: v.nodes.length,
+    }));
+}"""
+
+
+def component_frames(page: Page) -> list[Frame]:
+    """The frames of Streamlit components on the page (the maps of st_folium)."""
+    return [frame for frame in page.frames if "/component/" in frame.url and frame is not page.main_frame]
+
+
+def axe_violations(page: Page) -> list[str]:
+    """axe-core's WCAG 2.1 A and AA violations in the page's main document and in every map
+    frame, as one line each (rule, impact, how many elements, the first few of them)."""
+    if not AXE_JS.exists():
+        raise AssertionError(f"{AXE_JS} is missing: run scripts/install_vendor.py (npm ci), as make test does")
+    found: list[str] = []
+    for frame in [page.main_frame, *component_frames(page)]:
+        where = "page" if frame is page.main_frame else "map frame"
+        if not frame.evaluate("() => typeof window.axe !== 'undefined'"):
+            frame.add_script_tag(path=str(AXE_JS))
+        for v in frame.evaluate(_AXE_RUN, list(AXE_TAGS)):
+            found.append(f"{where}: {v['id']} ({v['impact']}, {v['count']}×) {v['help']}: {' | '.join(v['nodes'])}")
+    return found

@@ -24,7 +24,7 @@ import shapely
 from geo import mapview, registry
 from geo.config import TileSource
 from geo.hexagons import PUBLIC_MIN_COUNT, ReportPoints, ReportsView
-from geo.i18n import format_day, is_rtl, label, translator
+from geo.i18n import format_day, is_rtl, label, language_names, translator
 from geo.layers import (
     REPORT_COLUMNS,
     ReportFilter,
@@ -360,6 +360,8 @@ def _detail_value(value: object, spec: registry.Field, lang: str) -> str:
         return ""
     if spec.labels:
         return label(spec.labels, value, lang)
+    if spec.name == "languages":  # ISO codes, named in the reader's language (issue 14.15)
+        return language_names(value if isinstance(value, str) else [str(v) for v in value], lang)  # type: ignore[attr-defined]
     return str(value)
 
 

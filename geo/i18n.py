@@ -11,7 +11,8 @@ Placeholders use `str.format` names: ``t("explore.count", n=12)``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping
 from functools import cache
 from pathlib import Path
 
@@ -105,6 +106,16 @@ def format_month(value: dt.date, lang: str) -> str:
 def format_moment(value: dt.datetime, lang: str) -> str:
     """A UTC time shown in Swedish local time, in the reader's language."""
     return format_datetime(value, format="medium", tzinfo=_tz(), locale=_locale(lang))
+
+
+def language_names(codes: str | Iterable[str], lang: str) -> str:
+    """Languages given as ISO 639 codes (``"sv, ar, ti"`` or a sequence) named in ``lang``
+    (``svenska, arabiska, tigrinska``), from Babel's CLDR data; an unknown code stays as it is."""
+    if isinstance(codes, str):
+        codes = re.split(r"[,;]", codes)
+    names = _locale(lang).languages
+    words = [names.get(code.strip().lower().replace("-", "_"), code.strip()) for code in codes if code.strip()]
+    return ("، " if is_rtl(lang) else ", ").join(words)
 
 
 def format_number(value: float, lang: str) -> str:

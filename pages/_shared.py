@@ -196,9 +196,10 @@ def set_query_params(params: Mapping[str, str]) -> None:
 
 def _cookie_token() -> str | None:
     try:
-        return st.context.cookies.get(SESSION_COOKIE)
+        token = st.context.cookies.get(SESSION_COOKIE)
     except (AttributeError, KeyError, RuntimeError):
         return None
+    return token if isinstance(token, str) else None  # AppTest has no browser: no cookie
 
 
 def _session_store() -> Store | None:

@@ -166,6 +166,7 @@ def draw_filters(categories: list[Category], zone_names: dict[str, str], lang: s
         format_func=lambda code: cat_labels.get(code, code),
         key="explore_cat",
         placeholder=t("filter.all"),
+        select_all=False,  # Streamlit's "Select all" is English whatever the language
     )
     for kind, enum, key in (
         ("feeling", Feeling, "explore_feeling"),
@@ -178,6 +179,7 @@ def draw_filters(categories: list[Category], zone_names: dict[str, str], lang: s
             format_func=lambda v, kind=kind: label(kind, v, lang),
             key=key,
             placeholder=t("filter.all"),
+            select_all=False,
         )
     st.selectbox(
         t("filter.zone"),

@@ -8,6 +8,7 @@ from geo import registry
 from geo.io import (
     FORMATS,
     IMPORT_SUFFIXES,
+    MAX_IMPORT_BYTES,
     MODES,
     ImportRefused,
     ImportResult,
@@ -70,9 +71,16 @@ if role is not Role.ADMIN:
     st.info(t("io.import.admin_only"))
     st.stop()
 
+max_mb = MAX_IMPORT_BYTES // 1024 // 1024
 upload = st.file_uploader(
-    t("io.import.file"), type=[s.lstrip(".") for s in IMPORT_SUFFIXES], key="io_upload", help=t("io.import.file_help")
+    t("io.import.file"),
+    type=[s.lstrip(".") for s in IMPORT_SUFFIXES],
+    key="io_upload",
+    help=t("io.import.file_help"),
+    max_upload_size=max_mb,
 )
+# Streamlit's own size line ("200MB per file") is English and hidden (pages/_shell.css): the limit here.
+st.caption(t("io.import.size_limit", mb=max_mb))
 left, right = st.columns(2)
 layer = left.selectbox(t("io.import.layer"), registry.layer_names(), format_func=layer_name, key="io_import_layer")
 file_crs = right.selectbox(

@@ -69,6 +69,7 @@ st.multiselect(
     ),
     placeholder=t("moderation.choose_placeholder"),
     key=SELECTED_KEY,
+    select_all=False,  # Streamlit's "Select all" is English whatever the language
 )
 chosen = [i for i in st.session_state.get(SELECTED_KEY, []) if i in ids]
 st_folium(

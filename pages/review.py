@@ -146,6 +146,7 @@ with numbers_column:
             format_func=lambda code: category_labels(categories, lang).get(code, code),
             placeholder=t("review.all_categories"),
             key=CATEGORIES_KEY,
+            select_all=False,  # Streamlit's "Select all" is English whatever the language
         )
         st.checkbox(t("review.count_pending"), key=PENDING_KEY)
         st.caption(counted_description(review, categories, lang))

@@ -1,6 +1,7 @@
 """The police's round in Debian's Chromium, network cut: log in, open a medborgarlöfte
 area, change a report's status, see it in the history; log out and find the public
-map showing only published reports, snapped to the public grid."""
+map showing only published reports, snapped to the public grid. The journey of issue 14
+walks it on a desktop in Swedish and on a phone in Arabic, with a reload after logging in."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ import pytest
 from playwright.sync_api import Browser, Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from geo.auth import add_user
+from geo.auth import SESSION_COOKIE, add_user
+from geo.i18n import label, translator
 from geo.privacy import coarsen_points
 from geo.store import Store
 from tests.support.app import RunningApp, demo_app
@@ -246,4 +248,105 @@ def test_issue_15_the_police_choose_what_the_rate_ratio_counts(
         page.get_by_text("المحسوب:").scroll_into_view_if_needed()
         snap(page, f"review-{viewport}-ar-counted")
     assert browsing.external_requests == []
+
+
+# -- issue 14: the journey on a desktop in Swedish and on a phone in Arabic -------------------
+
+
+def open_menu(page: Page) -> None:
+    """On a phone the menu is folded away: open it (on a desktop it is open already)."""
+    expand = page.locator("[data-testid='stExpandSidebarButton']")
+    if expand.is_visible():
+        expand.click()
+        page.locator("section[data-testid='stSidebar'][data-collapsed='false']").wait_for(timeout=TIMEOUT_MS)
+
+
+def log_in_as_police(page: Page, lang: str) -> None:
+    """Log in from the sidebar, in the page's language, as a police officer would."""
+    t = translator(lang)
+    sidebar = page.locator("[data-testid='stSidebar']")
+    for _ in range(3):
+        settle(page)
+        open_menu(page)
+        if sidebar.get_by_role("button", name=t("auth.logout")).is_visible():
+            return
+        name = sidebar.get_by_role("textbox", name=t("auth.username"))
+        if not name.is_visible():
+            sidebar.get_by_text(t("auth.staff_login")).click()
+        name.fill("polis.erik")
+        sidebar.get_by_role("textbox", name=t("auth.password")).fill(PASSWORD)
+        sidebar.get_by_role("button", name=t("auth.login"), exact=True).click()
+        try:
+            sidebar.get_by_role("button", name=t("auth.logout")).wait_for(timeout=15_000)
+            return
+        except PlaywrightTimeoutError:
+            continue
+    raise AssertionError("could not log in as polis.erik")
+
+
+def wait_for_session_cookie(page: Page) -> None:
+    for _ in range(60):
+        if any(c["name"] == SESSION_COOKIE for c in page.context.cookies()):
+            return
+        page.wait_for_timeout(250)
+    raise AssertionError("the browser got no session cookie after logging in")
+
+
+@pytest.mark.parametrize(("viewport", "lang"), [("desktop", "sv"), ("phone", "ar")])
+def test_issue_14_police_log_in_reload_stay_logged_in_review_an_area_and_change_a_status(
+    app: RunningApp, browser: Browser, viewport: str, lang: str
+) -> None:
+    t = translator(lang)
+    browsing = open_context(browser, **(PHONE if viewport == "phone" else DESKTOP))
+    page = browsing.page
+    step = f"police-{viewport}-{lang}"
+    page.goto(f"{app.url}/?lang={lang}")
+    map_frame(page)
+    assert page.evaluate("() => document.documentElement.lang") == lang
+    log_in_as_police(page, lang)
+    wait_for_session_cookie(page)
+    snap(page, f"{step}-logged-in")
+
+    page.reload()  # a reload (as a bookmark or a typed address would) keeps the officer logged in
+    map_frame(page)
+    settle(page)
+    open_menu(page)
+    sidebar = page.locator("[data-testid='stSidebar']")
+    sidebar.get_by_role("button", name=t("auth.logout")).wait_for(timeout=TIMEOUT_MS)
+    snap(page, f"{step}-reloaded")
+
+    for _ in range(4):  # a rerun of the map page can swallow the click: repeat it
+        settle(page)
+        open_menu(page)
+        sidebar.locator("[data-testid='stSidebarNav']").get_by_text(t("nav.review")).click()
+        try:
+            page.get_by_role("heading", name=t("review.title")).wait_for(timeout=12_000)
+            break
+        except PlaywrightTimeoutError:
+            continue
+    if viewport == "phone":  # the menu folds after the choice, the page is in view
+        page.locator("section[data-testid='stSidebar'][data-collapsed='true']").wait_for(
+            state="attached", timeout=TIMEOUT_MS
+        )
+    map_frame(page)
+    choose(page, t("review.area"), f"{AREA} · {label('zone_kind', 'medborgarlofte', lang)}")
+    page.get_by_role("heading", name=AREA).wait_for(timeout=TIMEOUT_MS)
+    map_frame(page)
+    settle(page)
+    snap(page, f"{step}-area")
+
+    store = Store.open(app.database_url)
+    ref_code = page.get_by_role("combobox", name=t("review.report"), exact=True).input_value()
+    before = store.reports_frame().set_index("ref_code").loc[ref_code, "status"]
+    target = "atgard_planerad" if before != "atgard_planerad" else "bekraftad"
+    choose(page, t("moderation.status"), label("status", target, lang))
+    page.get_by_role("textbox", name=t("moderation.public_comment")).fill("Belysningen byts i januari.")
+    page.get_by_role("button", name=t("moderation.save_status")).click()
+    saved = page.get_by_text(t("actions.status_saved"))
+    saved.wait_for(timeout=TIMEOUT_MS)
+    saved.scroll_into_view_if_needed()
+    snap(page, f"{step}-status-saved")
+    assert store.reports_frame().set_index("ref_code").loc[ref_code, "status"] == target
+    assert browsing.external_requests == []
+    store.close()
     browsing.context.close()

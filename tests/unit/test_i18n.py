@@ -5,8 +5,10 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from geo.i18n import LANGUAGES, is_rtl, messages, normalize_language, translate
+from geo.i18n import LANGUAGES, is_rtl, language_names, messages, normalize_language, translate
 from geo.model import Feeling, MeetingPlaceKind, Moderation, PlaceKind, Rejection, Status, TimeOfDay, ZoneKind
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -84,3 +86,24 @@ def test_enum_labels_are_words_not_sentences() -> None:
     """A page message must never take an enum's key (``moderation.published`` is the state's name)."""
     for key in enum_keys():
         assert "{" not in messages("sv")[key], key
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("sv", "svenska, arabiska, tigrinja, somaliska"),
+        ("en", "Swedish, Arabic, Tigrinya, Somali"),
+        ("ar", "السويدية، العربية، التغرينية، الصومالية"),
+    ],
+)
+def test_issue_14_meeting_place_languages_are_named_in_the_readers_language(lang: str, expected: str) -> None:
+    assert language_names("sv, ar; ti,so", lang) == expected
+    assert language_names(("sv", "ar", "ti", "so"), lang) == expected
+
+
+@given(st.text(max_size=60), st.sampled_from(list(LANGUAGES)))
+def test_language_names_take_any_text_and_keep_what_they_do_not_know(codes: str, lang: str) -> None:
+    named = language_names(codes, lang)
+    assert isinstance(named, str)
+    parts = [p.strip() for p in re.split(r"[,;]", codes) if p.strip()]
+    assert (named == "") == (not parts)

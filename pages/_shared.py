@@ -6,12 +6,14 @@ pages import it. It holds no logic of its own: that lives in `geo/`.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 
 import streamlit as st
+from streamlit.errors import StreamlitPageNotFoundError
 
 from geo.auth import (
     SESSION_COOKIE,
@@ -137,7 +139,8 @@ def _session_cookie_script() -> None:
 
 def report_call_to_action() -> None:
     """The big link "Rapportera en plats" to Rapportera: the first thing a resident sees on Karta."""
-    with st.container(key="report_cta"):
+    # suppressed: the page file run on its own, without app.py's navigation (a page test)
+    with st.container(key="report_cta"), contextlib.suppress(StreamlitPageNotFoundError):
         st.page_link(REPORT_PAGE, label=tr()("app.report_cta"), icon="📍", width="stretch")
 
 

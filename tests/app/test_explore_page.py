@@ -135,9 +135,10 @@ class TestLanguages:
         assert at.title[0].value == title
 
     def test_arabic_turns_the_page_right_to_left(self, demo_db: str) -> None:
+        # the document itself gets lang and dir (pages/_shared.py: page_shell), not CSS alone
         at = run_app(lang="ar")
-        assert any("direction: rtl" in h.value for h in at.get("html"))
-        assert not any("direction: rtl" in h.value for h in run_app(lang="en").get("html"))
+        assert any('"lang": "ar", "dir": "rtl"' in h.value for h in at.get("html"))
+        assert any('"lang": "en", "dir": "ltr"' in h.value for h in run_app(lang="en").get("html"))
 
     def test_language_picker_switches_language(self, demo_db: str) -> None:
         at = run_app()

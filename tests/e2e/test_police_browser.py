@@ -336,7 +336,7 @@ def test_issue_14_police_log_in_reload_stay_logged_in_review_an_area_and_change_
     snap(page, f"{step}-area")
 
     store = Store.open(app.database_url)
-    ref_code = page.get_by_role("combobox", name=t("review.report"), exact=True).input_value()
+    ref_code = page.get_by_role("combobox", name=t("review.report"), exact=True).input_value().split(" · ")[0]
     before = store.reports_frame().set_index("ref_code").loc[ref_code, "status"]
     target = "atgard_planerad" if before != "atgard_planerad" else "bekraftad"
     choose(page, t("moderation.status"), label("status", target, lang))

@@ -22,7 +22,9 @@ STRtree, and a row-by-row shapely loop timed on a sample and scaled), and the RS
 process after its views at the largest size. The HTTP API is timed against each ``ours`` server (the
 first page of ``/api/layers/reports.geojson``, a village's box with and without filters, the next page
 by its link, the first page of Open311 ``requests``: whole answers, median of five, 0.5 s each at
-1,000,000 reports).
+1,000,000 reports). What a user feels once the map is drawn (a click on a report to its popup, a
+filter click and a layer switched off to the map redrawn) is timed at the middle size against a plain
+Streamlit rerun (`benchmarks/interactions.py`).
 
 Chromium is Debian's (/usr/bin/chromium), headless, with every host but localhost unresolvable;
 every asset comes from the app's ``static/vendor``.
@@ -53,6 +55,7 @@ from typing import Any
 import numpy as np
 import shapely
 
+from benchmarks import interactions
 from tests.support.serving import CHROMIUM, CHROMIUM_ARGS, Server, start_streamlit, stop
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -516,6 +519,19 @@ def run(quick: bool, workdir: Path, log: Callable[[str], None]) -> Results:
         log(f"repeat views: {sizes['repeats']} rounds over {len(served)} pages, interleaved")
         interleaved_repeats(browser, served, int(sizes["repeats"]))
 
+        # what a user feels after the map is drawn, against a plain rerun (benchmarks/interactions.py)
+        rerun_app = interactions.write_rerun_app(peer_dir)
+        rerun_server = start_streamlit(rerun_app, peer_dir, {}, workdir / "rerun.log")
+        running.callback(stop, rerun_server)
+        mid_ours = next(p for p in served if p.name == "ours" and p.points == sizes["ours"][1])
+        results.extra.update(interactions.timings(browser, mid_ours.server.url, rerun_server.url))
+        log(
+            f"interactions at {mid_ours.points:,}: "
+            + ", ".join(
+                f"{k} {v:.2f}" for k, v in results.extra.items() if k.endswith(("_s", "_ratio")) and "click" in k
+            )
+        )
+
         for page in served:
             again = median(page.repeats)
             note = ""
@@ -614,6 +630,9 @@ def checks(results: Results) -> list[Check]:
             Check(f"HTTP API {name.replace('_', ' ')}, {big:,}", extra.get(f"{name}_{big}"), 0.5, False, "s")
             for name in (*API_REQUESTS, "api_next_page")
         ),
+        Check(f"feature click to details / rerun, {mid:,}", extra.get("feature_click_ratio"), 1.0, False),
+        Check(f"filter click to map / rerun, {mid:,}", extra.get("filter_click_ratio"), 1.5, False),
+        Check(f"layer toggle to map / rerun, {mid:,}", extra.get("layer_toggle_ratio"), 1.5, False),
     ]
 
 
@@ -669,6 +688,11 @@ def report(results: Results) -> str:
         f"app RSS after its views: {_fmt(extra.get('rss_mb'), '.0f')} MB "
         f"(peak {_fmt(extra.get('rss_peak_mb'), '.0f')} MB)",
         *api_lines(results),
+        "interactions (median of three): plain rerun "
+        + ", ".join(
+            f"{name.replace('_', ' ')} {_fmt(extra.get(f'{name}_s'), '.2f')} s"
+            for name in ("rerun", "feature_click", "filter_click", "layer_toggle")
+        ),
     ]
     return "\n".join(lines)
 

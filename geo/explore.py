@@ -162,6 +162,7 @@ def build_map(
         frame_title=t("map.frame_title"),
         zoom_in=t("map.zoom_in"),
         zoom_out=t("map.zoom_out"),
+        close=t("map.close_popup"),
         lang=lang,
         direction=direction,
     )

@@ -367,12 +367,13 @@ def highlight_group(point: shapely.Point | None) -> folium.FeatureGroup:
 @dataclass(frozen=True)
 class MapTexts:
     """The map frame's words in the viewer's language: the legend's title, the frame's title
-    (what a screen reader announces for the iframe), the zoom buttons, the document language."""
+    (what a screen reader announces for the iframe), the zoom buttons, a popup's close button, the document language."""
 
     legend_title: str
     frame_title: str
     zoom_in: str
     zoom_out: str
+    close: str
     lang: str
     direction: str = "ltr"
 
@@ -517,6 +518,8 @@ class _Controls(MacroElement):
             function opened(e) {
                 var source = e.popup && e.popup._source;
                 if (!source || !source.feature) { return; }
+                var close = e.popup._closeButton;
+                if (close) { close.setAttribute("aria-label", data.texts.close); close.title = data.texts.close; }
                 mark(source);
                 group.eachLayer(function(l) { if (l.options && l.options.tryggRing) { group.removeLayer(l); } });
             }
@@ -551,6 +554,7 @@ class _Controls(MacroElement):
                 var t = data.texts;
                 document.documentElement.lang = t.lang;
                 try { if (window.frameElement) { window.frameElement.title = t.frame_title; } } catch (e) {}
+                map.getContainer().setAttribute("role", "region");
                 map.getContainer().setAttribute("aria-label", t.frame_title);
                 var zoom = map.zoomControl;
                 if (zoom && zoom._zoomInButton) {

@@ -31,9 +31,12 @@ def test_quick_benchmark_prints_every_row_and_target(tmp_path: Path) -> None:
     wanted = [("floor", "1"), ("a", "200"), ("peer", "200"), ("peer", "1,000"), ("ours", "300"), ("ours", "1,000")]
     for expected in wanted:
         assert expected in rows, (expected, table)
-    for target in ["peer 1,000 / ours 1,000", "ours 1,000 / floor", "websocket per view", "loop / join", "app RSS"]:
+    targets = ["peer 1,000 / ours 1,000", "ours 1,000 / floor", "websocket per view", "loop / join", "app RSS"]
+    targets += ["feature click to details / rerun", "filter click to map / rerun", "layer toggle to map / rerun"]
+    for target in targets:
         assert any(line.startswith(f"| {target}") for line in table.splitlines()), (target, table)
     raw = json.loads(output.with_suffix(".json").read_text(encoding="utf-8"))
     ours = [row for row in raw["rows"] if row["name"] == "ours"]
     assert all(row["ws_bytes"] > 0 and row["repeat_s"] > 0 for row in ours)
     assert raw["extra"]["join_s"] > 0 and raw["extra"]["rss_mb"] > 0
+    assert all(raw["extra"][f"{name}_ratio"] > 0 for name in ("feature_click", "filter_click", "layer_toggle"))

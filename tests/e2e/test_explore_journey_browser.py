@@ -14,6 +14,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Frame, Page
 
+from geo.i18n import translate
 from tests.e2e.conftest import DESKTOP, PHONE, RunningApp, demo_app, map_frame, open_context, settle, snap
 
 pytestmark = pytest.mark.e2e
@@ -124,8 +125,8 @@ def test_issue_14_a_visitor_zooms_to_single_reports_and_back_clicks_one_and_shar
     settle(page)
     frame.evaluate(MARK)
     snap(page, f"{name}-municipality")
-    title = page.locator("iframe").evaluate_all("els => els.map(e => e.title)")
-    assert "streamlit_folium.st_folium" not in title
+    titles = page.locator("iframe").evaluate_all("els => els.map(e => e.title)")
+    assert translate("map.frame_title", lang) in titles and "streamlit_folium.st_folium" not in titles
 
     for direction in ("+", "+", "+"):  # 11 -> 14: over the hexagon threshold at 13
         zoom = press_zoom(page, frame, direction)
@@ -153,6 +154,17 @@ def test_issue_14_a_visitor_zooms_to_single_reports_and_back_clicks_one_and_shar
     snap(page, f"{name}-popup")
     if lang == "ar":
         assert frame.locator(".trygg-popup").get_attribute("dir") == "rtl"
+    assert frame.locator(".leaflet-popup-close-button").get_attribute("aria-label") == translate(
+        "map.close_popup", lang
+    )
+
+    # the same content without the map: the list under it, opened from the keyboard
+    summary = page.locator("[data-testid='stExpander'] summary", has_text=translate("map.list_title", lang))
+    summary.focus()
+    page.keyboard.press("Enter")
+    listed = page.locator(".trygg-map-list")
+    listed.wait_for(timeout=10_000)
+    assert title in listed.inner_text(), "the clicked report's category is among the listed reports"
 
     # The link: opened anew, the same place and zoom, with single reports
     page.wait_for_function(

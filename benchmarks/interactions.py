@@ -1,0 +1,152 @@
+"""What a user feels on Karta after the map is drawn, each as a ratio to a plain Streamlit rerun.
+
+Measured in one browser, on one machine, in the same run (issue #14, "Speed a user feels"):
+
+- **rerun**: a Streamlit page with one button and a counter; from the click until the new count
+  shows (the floor of anything that asks the server);
+- **feature click**: on the explore page at a village's single reports, from a click on a report
+  until its details popup shows (drawn by the browser, no server round trip);
+- **filter click**: from choosing "Trygg" in the feeling filter until the map holds only safe reports;
+- **layer toggle**: from switching the reports layer off until the map holds no report.
+
+Each is the median of `REPEATS` tries; the clock is Python's, around Playwright's real clicks.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+REPEATS = 3
+VIEWPORT = {"width": 1400, "height": 1000}
+RERUN_APP = '''"""Benchmark baseline: a plain Streamlit rerun (one button, one counter)."""
+import streamlit as st
+
+st.session_state.setdefault("n", 0)
+if st.button("rerun"):
+    st.session_state["n"] += 1
+st.write(f"count {st.session_state['n']}")
+'''
+VILLAGE = "z=15&lat=56.462&lon=13.598"
+"""Markaryd's centre at zoom 15: single reports (EPSG:4326)."""
+REPORTS_OF = """(feeling) => { let n = 0; window.map.eachLayer(l => { const p = l.feature && l.feature.properties;
+    if (p && p.layer === 'report' && (!feeling || p.feeling === feeling)) n++; }); return n; }"""
+TIMEOUT_S = 60.0
+
+
+def write_rerun_app(directory: Path) -> Path:
+    path = directory / "rerun_app.py"
+    path.write_text(RERUN_APP, encoding="utf-8")
+    return path
+
+
+def timings(browser: Any, ours_url: str, rerun_url: str) -> dict[str, float]:
+    """Seconds (medians) for a plain rerun and the three interactions, and each one's ratio to the rerun."""
+    found = {
+        "rerun_s": _median(lambda: _rerun(browser, rerun_url)),
+        "feature_click_s": _median(lambda: _feature_click(browser, ours_url)),
+        "filter_click_s": _median(lambda: _filter_click(browser, ours_url)),
+        "layer_toggle_s": _median(lambda: _layer_toggle(browser, ours_url)),
+    }
+    for name in ("feature_click", "filter_click", "layer_toggle"):
+        found[f"{name}_ratio"] = found[f"{name}_s"] / found["rerun_s"]
+    return found
+
+
+def _median(measure: Callable[[], float]) -> float:
+    return statistics.median(measure() for _ in range(REPEATS))
+
+
+def _rerun(browser: Any, url: str) -> float:
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    page.goto(url)
+    page.get_by_text("count 0").wait_for(timeout=TIMEOUT_S * 1000)
+    started = time.perf_counter()
+    page.get_by_role("button", name="rerun").click()
+    page.get_by_text("count 1").wait_for(timeout=TIMEOUT_S * 1000)
+    elapsed = time.perf_counter() - started
+    context.close()
+    return elapsed
+
+
+def _map(page: Any) -> Any:
+    """The explore map's frame once its single reports are drawn and the page has settled."""
+    deadline = time.monotonic() + TIMEOUT_S
+    while time.monotonic() < deadline:
+        for frame in page.frames:
+            try:
+                if frame.evaluate("() => !!window.map") and frame.evaluate(REPORTS_OF, None) > 0:
+                    page.get_by_text("Kategori").first.wait_for(timeout=TIMEOUT_S * 1000)  # the rerun has come
+                    _settle(page)
+                    return frame
+            except Exception:  # frames come and go while Streamlit renders
+                continue
+        page.wait_for_timeout(100)
+    raise RuntimeError("the explore map drew no single report")
+
+
+def _settle(page: Any) -> None:
+    running = "[data-testid='stStatusWidgetRunningIcon'], [data-testid='stStatusWidgetRunningManIcon']"
+    quiet = time.monotonic()
+    while time.monotonic() - quiet < 1.0:
+        if page.locator(running).count():
+            quiet = time.monotonic()
+        page.wait_for_timeout(100)
+
+
+def _feature_click(browser: Any, url: str) -> float:
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    page.goto(f"{url}/?{VILLAGE}")
+    frame = _map(page)
+    target = frame.evaluate(
+        """() => { const map = window.map, c = map.getSize().divideBy(2); let best = null, dist = 1e9;
+        map.eachLayer(l => { const p = l.feature && l.feature.properties;
+            if (p && p.layer === 'report' && l.getLatLng) { const at = map.latLngToContainerPoint(l.getLatLng());
+                const d = at.distanceTo(c); if (d < dist) { dist = d; best = at; } } });
+        const r = map.getContainer().getBoundingClientRect(); return {x: r.x + best.x, y: r.y + best.y}; }"""
+    )
+    box = frame.frame_element().bounding_box()
+    started = time.perf_counter()
+    page.mouse.click(box["x"] + target["x"], box["y"] + target["y"])
+    frame.locator(".leaflet-popup .trygg-popup").wait_for(timeout=TIMEOUT_S * 1000)
+    elapsed = time.perf_counter() - started
+    context.close()
+    return elapsed
+
+
+def _filter_click(browser: Any, url: str) -> float:
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    page.goto(f"{url}/?{VILLAGE}")
+    frame = _map(page)
+    sidebar = page.locator("[data-testid='stSidebar']")
+    sidebar.locator("[data-testid='stMultiSelect']").nth(1).click()  # Upplevelse (feeling)
+    option = page.get_by_role("option", name="Trygg", exact=True)
+    option.wait_for(timeout=TIMEOUT_S * 1000)
+    started = time.perf_counter()
+    option.click()
+    frame.wait_for_function(
+        f"() => {{ const f = {REPORTS_OF}; return f(null) > 0 && f('otrygg') === 0; }}", timeout=TIMEOUT_S * 1000
+    )
+    elapsed = time.perf_counter() - started
+    context.close()
+    return elapsed
+
+
+def _layer_toggle(browser: Any, url: str) -> float:
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    page.goto(f"{url}/?{VILLAGE}")
+    frame = _map(page)
+    toggle = page.locator("[data-testid='stSidebar'] [data-testid='stCheckbox']").first  # Rapporter
+    started = time.perf_counter()
+    toggle.click()
+    frame.wait_for_function(f"() => ({REPORTS_OF})(null) === 0", timeout=TIMEOUT_S * 1000)
+    elapsed = time.perf_counter() - started
+    context.close()
+    return elapsed

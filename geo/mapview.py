@@ -526,9 +526,13 @@ class _Controls(MacroElement):
             function closed(e) {
                 unmark();
                 var source = e.popup && e.popup._source, p = source && source.feature && source.feature.properties;
-                // a popup closed because its layer was swapped for a new one (st_folium swaps the groups
-                // when the view's window changes) is opened again on the new feature, in the same task
-                window.__tryggClosed = p ? {kind: p.layer, id: p.id, at: Date.now()} : null;
+                // A popup closed because st_folium swapped its layer for a new one (when the view's window
+                // changes) is opened again on the new feature: the swap removes the old groups and adds the
+                // new ones in one task, so the record below is still there when the new controls arrive;
+                // a popup the user closed is forgotten when the task ends.
+                var record = p ? {kind: p.layer, id: p.id} : null;
+                window.__tryggClosed = record;
+                setTimeout(function() { if (window.__tryggClosed === record) { window.__tryggClosed = null; } }, 0);
             }
             function open(map, kind, id) {
                 var found = null;
@@ -544,7 +548,7 @@ class _Controls(MacroElement):
             function openSelected(map) {
                 var gone = window.__tryggClosed;
                 window.__tryggClosed = null;
-                if (gone && Date.now() - gone.at < 200) { open(map, gone.kind, gone.id); }
+                if (gone) { open(map, gone.kind, gone.id); }
                 else if (data.selected && window.__tryggShown !== data.selected.join(":")) {
                     open(map, data.selected[0], data.selected[1]);  // a link's or the table's choice, once
                 }

@@ -181,6 +181,15 @@ def test_issue_14_a_visitor_zooms_to_single_reports_and_back_clicks_one_and_shar
     assert abs(there[0] - center[0]) < 1e-3 and abs(there[1] - center[1]) < 1e-3, (there, center)
     again.locator(".leaflet-popup .trygg-popup").wait_for(timeout=10_000)  # the shared selection is open
     snap(shared.page, f"{name}-shared")
+    # a pan that leaves the reports' window makes st_folium swap the layers: the popup stays open
+    frame.evaluate("() => { window.feature_group.forEach(g => { g.__old = true; }); }")
+    frame.evaluate("() => { window.map.panBy([window.map.getSize().x * 0.95, 0], {animate: false}); }")
+    page.wait_for_timeout(300)  # st_folium reports a move after 250 ms
+    settle(page)
+    swapped = frame.evaluate("() => window.feature_group.every(g => !g.__old)")
+    if swapped:
+        frame.locator(".leaflet-popup .trygg-popup").wait_for(timeout=5_000)
+    assert frame.evaluate(SAME_MAP)
     assert browsing.external_requests == [] and shared.external_requests == []
     shared.context.close()
     browsing.context.close()

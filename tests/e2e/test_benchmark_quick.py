@@ -33,6 +33,7 @@ def test_quick_benchmark_prints_every_row_and_target(tmp_path: Path) -> None:
         assert expected in rows, (expected, table)
     targets = ["peer 1,000 / ours 1,000", "ours 1,000 / floor", "websocket per view", "loop / join", "app RSS"]
     targets += ["feature click to details / rerun", "filter click to map / rerun", "layer toggle to map / rerun"]
+    targets += ["HTTP API api first page", "HTTP API api village bbox", "HTTP API open311 first page"]
     for target in targets:
         assert any(line.startswith(f"| {target}") for line in table.splitlines()), (target, table)
     raw = json.loads(output.with_suffix(".json").read_text(encoding="utf-8"))
@@ -40,3 +41,4 @@ def test_quick_benchmark_prints_every_row_and_target(tmp_path: Path) -> None:
     assert all(row["ws_bytes"] > 0 and row["repeat_s"] > 0 for row in ours)
     assert raw["extra"]["join_s"] > 0 and raw["extra"]["rss_mb"] > 0
     assert all(raw["extra"][f"{name}_ratio"] > 0 for name in ("feature_click", "filter_click", "layer_toggle"))
+    assert raw["extra"]["api_first_page_1000"] > 0 and raw["extra"]["api_next_page_300"] > 0

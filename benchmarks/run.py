@@ -628,7 +628,7 @@ def checks(results: Results) -> list[Check]:
         Check(f"app RSS with {big:,} reports", extra.get("rss_mb"), 1500.0, False, "MB"),
         Check(f"seed-demo {big:,}", extra.get(f"seed_s_{big}"), 60.0, False, "s"),
         *(
-            Check(f"HTTP API {name.replace('_', ' ')}, {big:,}", extra.get(f"{name}_{big}"), 0.5, False, "s")
+            Check(f"HTTP API {_api_label(name)}, {big:,}", extra.get(f"{name}_{big}"), 0.5, False, "s")
             for name in (*API_REQUESTS, "api_next_page")
         ),
         Check(f"feature click to details / rerun, {mid:,}", extra.get("feature_click_ratio"), 1.0, False),
@@ -698,12 +698,17 @@ def report(results: Results) -> str:
     return "\n".join(lines)
 
 
+def _api_label(name: str) -> str:
+    """``api_village_bbox`` → ``layers village bbox``; ``open311_first_page`` → ``open311 first page``."""
+    return name.replace("api_", "layers_", 1).replace("_", " ")
+
+
 def api_lines(results: Results) -> list[str]:
     """One line per size: the HTTP API's times and the first page's bytes, plain and gzipped."""
     extra, lines = results.extra, []
     for n in sorted({int(k.rsplit("_", 1)[1]) for k in extra if k.startswith("api_first_page_")}):
         times = ", ".join(
-            f"{name.replace('_', ' ')} {extra[f'{name}_{n}']:.3f} s" for name in (*API_REQUESTS, "api_next_page")
+            f"{_api_label(name)} {extra[f'{name}_{n}']:.3f} s" for name in (*API_REQUESTS, "api_next_page")
         )
         plain, zipped = int(extra[f"api_first_page_bytes_{n}"]), int(extra[f"api_first_page_gzip_bytes_{n}"])
         sizes = f"{plain:,} B, gzip {zipped:,} B"

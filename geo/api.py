@@ -628,6 +628,9 @@ async def geojson_layer(request: Request) -> Response:
         data = await run_in_threadpool(lambda: _layer_data(request, name, wanted, lang))
     except ApiError as error:
         return _json({"code": error.status, "description": error.description}, error.status)
+    except StoreError:
+        LOG.exception("GeoJSON: database unavailable")
+        return _json({"code": 503, "description": translate("api.error.unavailable", lang)}, 503)
     except Exception:
         LOG.exception("GeoJSON: unexpected error")
         return _json({"code": 500, "description": translate("api.error.internal", lang)}, 500)

@@ -107,11 +107,11 @@ def test_issue_14_every_page_has_no_axe_violations_and_says_its_language(
     browsing = open_context(browser, **VIEWPORTS[viewport])
     page = browsing.page
     found: dict[str, list[str]] = {}
-    documents: dict[str, tuple[str, str]] = {}
+    documents: dict[str, tuple[str, ...]] = {}
 
     def check(path: str) -> None:
         visit(page, app.url, path, lang)
-        documents[path] = page.evaluate("() => [document.documentElement.lang, document.documentElement.dir]")
+        documents[path] = tuple(page.evaluate("() => [document.documentElement.lang, document.documentElement.dir]"))
         violations = axe_violations(page)
         if violations:
             found[f"/{path}"] = violations

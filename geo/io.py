@@ -256,7 +256,10 @@ def _read_vector(source: ImportSource, suffix: str, given: CRS | None) -> gpd.Ge
             path.write_bytes(source.data)
         try:
             layers = pyogrio.list_layers(path)
-            frame = pyogrio.read_dataframe(path, layer=str(layers[0][0]) if len(layers) else None)
+            name = str(layers[0][0]) if len(layers) else None
+            # on_invalid="fix": a geometry GEOS will not build (a ring holding NaN never closes) becomes
+            # None instead of refusing the whole file; `_mark_unbuilt` gives it its own message
+            frame = _mark_unbuilt(pyogrio.read_dataframe(path, layer=name, on_invalid="fix"), path, name)
         except Exception as error:  # pyogrio raises several kinds for a broken file
             raise ImportRefused("io.unreadable", name=source.name, detail=_short(error)) from error
     if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame:
@@ -264,6 +267,27 @@ def _read_vector(source: ImportSource, suffix: str, given: CRS | None) -> gpd.Ge
     if frame.crs is None and given is not None:
         frame = frame.set_crs(given)  # the file declares none: the caller's choice
     return frame
+
+
+UNBUILT = shapely.Point(math.inf, math.inf)
+"""Stands for a geometry the file holds but GEOS cannot build (coordinates NaN or Infinity): not finite."""
+
+
+def _mark_unbuilt(frame: gpd.GeoDataFrame, path: Path, layer: str | None) -> gpd.GeoDataFrame:
+    """Features whose geometry the file holds but could not be built get `UNBUILT`, so that the
+    geometry check lists them as not finite rather than empty."""
+    if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame or frame.empty:
+        return frame
+    missing = frame.geometry.isna().to_numpy()
+    if not missing.any():
+        return frame
+    wkb = pyogrio.raw.read(path, layer=layer, columns=[])[2]
+    held = np.array([value is not None for value in wkb], dtype=bool)
+    if len(held) != len(frame):
+        return frame
+    geometry = frame.geometry.to_numpy().copy()
+    geometry[missing & held] = UNBUILT
+    return frame.set_geometry(gpd.GeoSeries(geometry, index=frame.index, crs=frame.crs))
 
 
 def _unzip_shapefile(source: ImportSource, folder: Path) -> Path:
@@ -423,7 +447,7 @@ def preview(frame: gpd.GeoDataFrame, layer: str, mapping: Mapping[str, str | Non
     for spec in registry.get(layer).fields:
         column = mapping.get(spec.name)
         out[spec.name] = head[column].map(_cell) if column else ""
-    out["geometry"] = head.geometry.geom_type.fillna("–")
+    out["geometry"] = [_geometry_label(g) for g in head.geometry]
     return out.reset_index(drop=True)
 
 
@@ -432,11 +456,19 @@ def _is_null(value: object) -> bool:
     return value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value))
 
 
+def _geometry_label(geom: shapely.Geometry | None) -> str:
+    """The geometry type a preview shows; "–" for none, an empty one or one that is not finite."""
+    if geom is None or geom.is_empty or not np.isfinite(shapely.get_coordinates(geom)).all():
+        return "–"
+    return str(geom.geom_type)
+
+
 def _cell(value: object) -> str:
     if _is_null(value):
         return ""
-    if isinstance(value, pd.Timestamp):
-        return value.isoformat()
+    if isinstance(value, pd.Timestamp):  # a date field GDAL read as midnight stays a date
+        midnight = value.tzinfo is None and value == value.normalize()
+        return value.date().isoformat() if midnight else value.isoformat()
     return str(value).strip()
 
 

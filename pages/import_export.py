@@ -177,6 +177,7 @@ def run_import(dry_run: bool) -> None:
             progress=lambda fraction, stage: bar.progress(fraction, text=t(stage)),
         )
     except ImportRefused as refused:
+        bar.empty()  # the bar stopped where the check found the problems: the message says the rest
         st.error(refused.text(lang))
     else:
         show_plan(result, done=not dry_run)

@@ -52,6 +52,9 @@ NON_FINITE = {
     "polygon-nan.geojson": (b'{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"x",'
                             b'"kind":"platssamverkan"},"geometry":{"type":"Polygon","coordinates":'
                             b'[[[13,56],[NaN,56],[13.1,56.1],[13,56]]]}}]}', "zones"),
+    "ring-starts-nan.geojson": (b'{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"x",'
+                                b'"kind":"platssamverkan"},"geometry":{"type":"Polygon","coordinates":'
+                                b'[[[NaN,56],[13.1,56],[13.1,56.1],[13,56]]]}}]}', "zones"),  # GEOS cannot build it
     "wkt-nan.csv": (b"wkt_epsg4326;name\nPOINT (nan 56);x\n", "meeting_places"),
     "wkt-inf.csv": (b"wkt_epsg4326;name;kind\nPOLYGON ((13 56, inf 56, 13.1 56.1, 13 56));x;platssamverkan\n",
                     "zones"),

@@ -13,7 +13,7 @@ from playwright.sync_api import Browser, Frame
 from geo.model import MeetingPlace, MeetingPlaceKind, Zone, ZoneKind
 from geo.store import Store
 from tests.support.app import RunningApp, demo_app
-from tests.support.browser import map_frame, open_context, settle
+from tests.support.browser import map_frame, open_context, settle, wait_for_runs
 
 pytestmark = pytest.mark.e2e
 
@@ -186,6 +186,7 @@ def test_once_drawn_the_map_page_stays_quiet(app: RunningApp, browser: Browser) 
     page.goto(app.url)
     map_frame(page)
     page.locator("[data-testid='stSidebar']").get_by_text("Inloggning för personal").wait_for(timeout=30_000)
+    wait_for_runs(page, 2)  # the first run, then the one st_folium asks for with the map's bounds
     settle(page)
     quiet_from = time.monotonic()
     page.wait_for_timeout(10_000)

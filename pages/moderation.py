@@ -51,11 +51,11 @@ labels = category_labels(db.categories(include_inactive=True), lang)
 
 pending = pending_reports(db, user)
 if flash := st.session_state.pop(FLASH_KEY, None):
-    st.success(t(flash[0], n=flash[1]))
+    st.success(t(f"{flash[0]}_one" if flash[1] == 1 else flash[0], n=flash[1]))
 if pending.empty:
     st.success(t("moderation.empty"))
     st.stop()
-st.caption(t("moderation.count", n=len(pending)))
+st.caption(t("moderation.count_one") if len(pending) == 1 else t("moderation.count", n=len(pending)))
 
 ids = list(pending["id"])
 st.session_state[IDS_KEY] = ids

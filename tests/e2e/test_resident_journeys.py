@@ -153,14 +153,9 @@ def focused(page: Page) -> dict:
     )
 
 
-SIDEBAR_RTL = pytest.mark.xfail(
-    reason="#14.2: in Arabic on a phone the folded sidebar takes taps until the right-to-left fix lands", strict=False
-)
-
-
 @pytest.mark.parametrize(
     ("viewport", "lang"),
-    [("phone", "sv"), pytest.param("phone", "ar", marks=SIDEBAR_RTL), ("desktop", "sv"), ("desktop", "ar")],
+    [("phone", "sv"), ("phone", "ar"), ("desktop", "sv"), ("desktop", "ar")],
 )
 def test_resident_places_the_pin_by_location_and_by_search_reports_and_follows_the_code(
     app: RunningApp, browser: Browser, viewport: str, lang: str
@@ -272,8 +267,7 @@ def test_refused_location_is_explained_and_the_resident_can_go_on(app: RunningAp
     browsing.context.close()
 
 
-@pytest.mark.xfail(reason="Streamlit #8860 until the first-deep-link fix lands (app.py / serve.py)", strict=False)
-def test_the_first_visit_after_start_opens_rapportera_cleanly(app: RunningApp) -> None:
+def test_issue_14_the_first_visit_after_start_opens_rapportera_cleanly(app: RunningApp) -> None:
     assert not FIRST_VISIT["page_not_found"], FIRST_VISIT
     assert FIRST_VISIT["heading"] == t("report.title", "sv"), FIRST_VISIT
 
@@ -322,7 +316,7 @@ def chips(page: Page, lang: str) -> list[str]:
 
 @pytest.mark.parametrize(
     ("viewport", "lang"),
-    [("desktop", "sv"), pytest.param("phone", "ar", marks=SIDEBAR_RTL), ("desktop", "ar"), ("phone", "sv")],
+    [("desktop", "sv"), ("phone", "ar"), ("desktop", "ar"), ("phone", "sv")],
 )
 def test_moderator_publishes_and_rejects_two_reports_in_a_row(
     app: RunningApp, browser: Browser, viewport: str, lang: str

@@ -25,10 +25,11 @@ import shapely
 
 from geo.crs import to_sweref99tm
 from geo.i18n import normalize_language
-from geo.layers import LOCAL_TIME_ZONE, ReportFilter, public_reports, reports_layer
+from geo.layers import LOCAL_TIME_ZONE, ReportFilter, reports_layer
 from geo.model import Category, Feeling, Moderation, Role, Source, Status, TimeOfDay
 from geo.moderation import rejection_kind
 from geo.privacy import PUBLIC_GRID_M, is_valid_email, scrub_text
+from geo.public import public_reports
 from geo.store import REF_CODE_ALPHABET, REF_CODE_LENGTH, Store, utcnow
 
 MAX_TEXT_LENGTH = 1000
@@ -206,7 +207,7 @@ def nearby_reports(
     found = found[found["status"].map(lambda s: Status(s).is_open)]
     if found.empty:
         return []
-    public = public_reports(found)
+    public = public_reports(found)  # the one public face of a report: published, on the grid
     x, y = to_sweref99tm().transform(public.geometry.x.to_numpy(), public.geometry.y.to_numpy())
     x0, y0 = to_sweref99tm().transform(lon, lat)
     public = public.assign(distance_m=np.hypot(np.asarray(x) - x0, np.asarray(y) - y0))

@@ -157,7 +157,7 @@ def focused(page: Page) -> dict:
     ("viewport", "lang"),
     [("phone", "sv"), ("phone", "ar"), ("desktop", "sv"), ("desktop", "ar")],
 )
-def test_resident_places_the_pin_by_location_and_by_search_reports_and_follows_the_code(
+def test_issue_14_resident_places_the_pin_by_location_and_by_search_reports_and_follows_the_code(
     app: RunningApp, browser: Browser, viewport: str, lang: str
 ) -> None:
     touch = viewport == "phone"
@@ -255,7 +255,7 @@ def test_resident_places_the_pin_by_location_and_by_search_reports_and_follows_t
     browsing.context.close()
 
 
-def test_refused_location_is_explained_and_the_resident_can_go_on(app: RunningApp, browser: Browser) -> None:
+def test_issue_14_refused_location_is_explained_and_the_resident_can_go_on(app: RunningApp, browser: Browser) -> None:
     browsing = open_context(browser, **PHONE)  # no permission granted: the browser refuses
     page = browsing.page
     open_report(page, app.url, "ar")
@@ -318,7 +318,7 @@ def chips(page: Page, lang: str) -> list[str]:
     ("viewport", "lang"),
     [("desktop", "sv"), ("phone", "ar"), ("desktop", "ar"), ("phone", "sv")],
 )
-def test_moderator_publishes_and_rejects_two_reports_in_a_row(
+def test_issue_14_moderator_publishes_and_rejects_two_reports_in_a_row(
     app: RunningApp, browser: Browser, viewport: str, lang: str
 ) -> None:
     browsing: Browsing = open_context(browser, **VIEWPORTS[viewport])

@@ -131,7 +131,8 @@ def test_police_change_a_status_in_their_area_and_the_public_sees_only_coarse_pu
     store = Store.open(app.database_url)
     reports = store.reports_frame().set_index("ref_code")
     report_box = page.get_by_role("combobox", name="Rapport", exact=True)
-    ref_code = report_box.input_value()
+    chosen = report_box.input_value()  # "CODE · category · day"
+    ref_code = chosen.split(" · ")[0]
     before = reports.loc[ref_code, "status"]
     target, target_label = ("stangd", "Stängd") if before != "stangd" else ("bekraftad", "Bekräftad")
     choose(page, "Status", target_label)
@@ -141,7 +142,7 @@ def test_police_change_a_status_in_their_area_and_the_public_sees_only_coarse_pu
     history = page.get_by_text("polis.erik · status:")
     history.first.wait_for(timeout=TIMEOUT_MS)
     assert target_label in history.first.inner_text() and "Kontrollerat på plats" in history.first.inner_text()
-    assert report_box.input_value() == ref_code, "the report picker changed while the status was being set"
+    assert report_box.input_value() == chosen, "the report picker changed while the status was being set"
     assert store.reports_frame().set_index("ref_code").loc[ref_code, "status"] == target
 
     page.locator("[data-testid='stSidebar']").get_by_role("button", name="Logga ut").click()

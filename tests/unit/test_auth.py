@@ -3,6 +3,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from geo.auth import (
     HANDOFF_LIFETIME,
@@ -152,3 +154,12 @@ def test_issue_14_logging_out_or_deactivating_the_account_ends_the_stored_sessio
     with store.engine.begin() as conn:
         conn.execute(users.update().values(active=False))
     assert keep_session(store, again.session, now=NOW) is None
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(code=st.text(max_size=300))
+def test_issue_14_no_made_up_code_or_token_opens_a_session(store: Store, code: str) -> None:
+    """The cookie route and a page load take these from the outside world."""
+    assert issue_cookie_token(store, code) is None
+    assert resume_session(store, code) is None
+    end_session(store, token=code)  # never raises

@@ -153,7 +153,7 @@ def reset_filters() -> None:
         st.session_state[key] = value
 
 
-def draw_filters(categories: list[Category], zone_names: dict[str, str], lang: str) -> None:
+def draw_filters(categories: list[Category], zone_names: dict[str, str], lang: str, dates_reversed: bool) -> None:
     t = tr()
     st.subheader(t("explore.layers"))
     for name in LAYERS:
@@ -189,6 +189,8 @@ def draw_filters(categories: list[Category], zone_names: dict[str, str], lang: s
     )
     for key, text in (("explore_from", "filter.date_from"), ("explore_to", "filter.date_to")):
         st.date_input(t(text), key=key, format="YYYY-MM-DD", min_value=MIN_DATE, max_value=MAX_DATE)
+    if dates_reversed:
+        st.warning(t("filter.date_order"))
     st.button(t("filter.reset"), on_click=reset_filters, width="stretch", key="explore_reset")
 
 
@@ -250,6 +252,7 @@ zone_names = dict(zip(static_layers.zones["id"], static_layers.zones["name"], st
 # then have forgotten their state).
 map_new = not map_sent() or "explore_layer_reports" not in st.session_state
 st.session_state[MAP_SENT_KEY] = True
+
 if VIEW_KEY not in st.session_state:
     st.session_state[VIEW_KEY] = parse_view(
         st.query_params.to_dict(), categories=[c.code for c in categories], zone_ids=list(zone_names)
@@ -272,11 +275,13 @@ flt = view.filter
 
 if not role.is_staff:
     report_call_to_action()  # a resident's first thing on the map, on a phone too (issue 14.4)
+# Nothing above the map may come and go (a log-in, a warning): st_folium's frame would be made
+# anew at another place in the page, and the map with it, at its first view.
 st.title(t("explore.title"))
-if not role.is_staff:
+if role.is_staff:
+    st.empty()
+else:
     st.caption(t("explore.public_note"))
-if now.dates_reversed:
-    st.warning(t("filter.date_order"))
 
 layers = cached_layers(db, db_url, version, flt, role.value)
 shown_reports = cached_view(db, db_url, version, flt, role.value, now.window) if "reports" in view.layers else None
@@ -293,7 +298,7 @@ folium_map, groups = build_map(
     ringed=now.ringed,
     zone_counts=zone_counts,
 )
-map_column, details_column = st.columns([3, 1], gap="medium") if role.is_staff else (st.container(), None)
+map_column, details_column = st.columns([3, 1], gap="medium")
 with map_column:
     focus_center, focus_zoom = now.focus or (None, None)
     st_folium(
@@ -323,17 +328,19 @@ with map_column, st.expander(t("map.list_title")):
         layers, shown_reports, view, now.bounds, lang, categories, viewer=role, zone_counts=zone_counts
     )
     st.html(details_list_html(notes, items, "rtl" if is_rtl(lang) else "ltr"))
-if details_column is not None:
-    with details_column:
+with details_column:
+    if role.is_staff:
         draw_staff_details(
             details(static_layers, view.selected, categories, lang, store=db, viewer=role, zone_counts=zone_counts),
             view.selected,
         )
+    else:
+        st.caption(t("details.popup_hint"))
 
 # The filters come after the map in the script, so the map is sent (and starts loading in the
 # browser) first; their values were read from the session state above.
 with st.sidebar:
-    draw_filters(categories, zone_names, lang)
+    draw_filters(categories, zone_names, lang, now.dates_reversed)
 
 show_table = table_shown(role)
 draw_table(report_table(layers.reports, categories, lang) if show_table else None, layers.report_count)

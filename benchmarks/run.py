@@ -268,13 +268,13 @@ def seed(path: Path, reports: int) -> float:
 
 def public_latlon(path: Path) -> np.ndarray:
     """(lat, lon) of the reports the public sees (published), EPSG:4326, as an (n, 2) array."""
-    from geo.layers import ReportFilter, report_conditions
+    from geo.layers import ReportFilter, report_query
     from geo.model import Role
     from geo.store import Store
 
     # the baselines draw the exact published locations, as a plain folium page would
     store = Store.open(f"sqlite:///{path}")
-    frame = store.reports_frame(where=report_conditions(ReportFilter(), Role.PUBLIC), columns=("lat", "lon"))
+    frame = store.reports_frame(report_query(ReportFilter(), Role.PUBLIC), columns=("lat", "lon"))
     store.close()
     return frame[["lat", "lon"]].to_numpy(dtype=float)
 

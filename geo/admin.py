@@ -12,20 +12,17 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-import sqlalchemy as sa
-
 from geo.auth import (
     MIN_PASSWORD_LENGTH,
-    STAFF_ROLES,
     AuthError,
     User,
     add_user,
     hash_password,
-    users,
+    staff_role_or_none,
 )
 from geo.model import Category, Feeling, Role
 from geo.privacy import is_valid_email
-from geo.store import Store, utcnow
+from geo.store import Store, UserChangeRefused, utcnow
 
 CATEGORY_CODE = re.compile(r"^[a-z0-9_]{2,64}$")
 LANGUAGES_NEEDED = ("sv", "en", "ar")
@@ -54,19 +51,17 @@ def _check_admin(actor: User | None) -> User:
 def accounts(store: Store, actor: User | None) -> list[Account]:
     """Every staff account, by name."""
     _check_admin(actor)
-    now = utcnow().replace(tzinfo=None)
-    with store.engine.connect() as conn:
-        rows = conn.execute(sa.select(users).order_by(users.c.username)).mappings().all()
+    now = utcnow()
     return [
         Account(
             username=r["username"],
             role=Role(r["role"]),
             active=bool(r["active"]),
             locked=r["locked_until"] is not None and r["locked_until"] > now,
-            created_at=r["created_at"].replace(tzinfo=dt.UTC),
+            created_at=r["created_at"],
             sso_email=r["sso_email"] or "",
         )
-        for r in rows
+        for r in store.users()
     ]
 
 
@@ -82,43 +77,19 @@ def update_account(
     """Change an account's role, whether it may log in, and (when ``sso_email`` is
     given; empty unlinks) the e-mail address its single sign-on identity has."""
     _check_admin(actor)
-    values: dict[str, object] = {}
+    email: str | bool | None = False
     if sso_email is not None:
         email = sso_email.strip().lower()
         if email and not is_valid_email(email):
             raise AuthError("admin.error.sso_email", f"not an e-mail address: {sso_email!r}")
-        values["sso_email"] = email or None
-    try:
-        new_role = Role(role)
-    except ValueError:
-        new_role = None
-    if new_role not in STAFF_ROLES:
+        email = email or None
+    new_role = staff_role_or_none(role)
+    if new_role is None:
         raise AuthError("auth.error.role", f"role must be a staff role, got {role!r}")
-    with store.engine.begin() as conn:
-        row = conn.execute(sa.select(users.c.role, users.c.active).where(users.c.username == username)).first()
-        if row is None:
-            raise AuthError("admin.error.no_user", f"no user {username!r}")
-        was_active_admin = row.role == Role.ADMIN.value and row.active
-        stays_active_admin = new_role is Role.ADMIN and active
-        if was_active_admin and not stays_active_admin:
-            admins = conn.execute(
-                sa.select(sa.func.count())
-                .select_from(users)
-                .where(users.c.role == Role.ADMIN.value, users.c.active.is_(True))
-            ).scalar()
-            if admins <= 1:
-                raise AuthError("admin.error.last_admin", "the last active admin must stay an active admin")
-        if values.get("sso_email"):
-            taken = conn.execute(
-                sa.select(users.c.username).where(
-                    users.c.sso_email == values["sso_email"], users.c.username != username
-                )
-            ).first()
-            if taken:
-                raise AuthError("admin.error.sso_taken", f"{values['sso_email']!r} is linked to {taken.username!r}")
-        conn.execute(
-            users.update().where(users.c.username == username).values(role=new_role.value, active=active, **values)
-        )
+    try:
+        store.update_user(username, role=new_role.value, active=active, sso_email=email)
+    except UserChangeRefused as refused:
+        raise AuthError(f"admin.error.{refused.reason}", str(refused)) from refused
 
 
 def reset_password(store: Store, actor: User | None, username: str, password: str) -> None:
@@ -126,14 +97,10 @@ def reset_password(store: Store, actor: User | None, username: str, password: st
     _check_admin(actor)
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AuthError("auth.error.password_short", f"password must have at least {MIN_PASSWORD_LENGTH} characters")
-    with store.engine.begin() as conn:
-        changed = conn.execute(
-            users.update()
-            .where(users.c.username == username)
-            .values(password_hash=hash_password(password), failed_attempts=0, locked_until=None)
-        ).rowcount
-    if not changed:
-        raise AuthError("admin.error.no_user", f"no user {username!r}")
+    try:
+        store.set_password(username, hash_password(password))
+    except UserChangeRefused as refused:
+        raise AuthError(f"admin.error.{refused.reason}", str(refused)) from refused
 
 
 def all_categories(store: Store, actor: User | None) -> list[Category]:

@@ -26,16 +26,15 @@ import datetime as dt
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
+from geo.config import LOCAL_TIME_ZONE
 from geo.model import WGS84
 
-LOCAL_TIME_ZONE = ZoneInfo("Europe/Stockholm")
 Z_95 = 1.959963984540054
 """The standard normal quantile for a two-sided 95 % interval."""
 

@@ -53,7 +53,6 @@ from email.utils import format_datetime
 from functools import cache
 from typing import Any
 from urllib.parse import parse_qs
-from zoneinfo import ZoneInfo
 
 import geopandas as gpd
 import pandas as pd
@@ -67,19 +66,18 @@ from starlette.routing import BaseRoute, Match, Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from geo import registry
-from geo.config import Settings, load_settings
+from geo.config import LOCAL_TIME_ZONE, Settings, load_settings
 from geo.feed import PUBLIC_COLUMNS, Box, Cursor, Page, public_reports_page, public_rows
 from geo.i18n import normalize_language, translate
 from geo.io import layer_frame, time_of_day_at
-from geo.layers import ReportFilter, report_conditions
+from geo.layers import ReportFilter, report_query
 from geo.model import Category, Feeling, Role, Source, Status, TimeOfDay
 from geo.reporting import RateLimiter, ReportDraft, normalize_ref_code, submit, validate
 from geo.startup import app_store
-from geo.store import Store, StoreError, reports
+from geo.store import Store, StoreError
 
 LOG = logging.getLogger(__name__)
 OPEN311 = "/open311/v2"
-LOCAL_TIME_ZONE = ZoneInfo("Europe/Stockholm")
 MAX_REQUESTS = 1000
 """Most service requests one ``GET requests`` returns (newest first), as the spec allows."""
 MAX_PAGE_NUMBER = 1_000_000
@@ -340,15 +338,18 @@ def _request_rows(
     """Published reports matching the filters, newest first, ``limit`` of them after the
     first ``offset`` (ordered and cut in SQL), as the public sees them (`geo.feed.public_rows`:
     at the centre of their 50 m cell, EPSG:4326, text scrubbed)."""
-    conditions = report_conditions(ReportFilter(categories=tuple(services), statuses=tuple(statuses)), Role.PUBLIC)
-    if codes:
-        conditions.append(reports.c.ref_code.in_(list(codes)))
-    if start is not None:
-        conditions.append(reports.c.created_at >= start.astimezone(dt.UTC).replace(tzinfo=None))
-    if end is not None:
-        conditions.append(reports.c.created_at <= end.astimezone(dt.UTC).replace(tzinfo=None))
+    query = report_query(
+        ReportFilter(categories=tuple(services), statuses=tuple(statuses)),
+        Role.PUBLIC,
+        ref_codes=tuple(codes),
+        created_from=start,
+        created_until=end,
+        newest_first=True,
+        limit=limit,
+        offset=offset,
+    )
     columns = ("ref_code", "category", "status", "public_comment", "text", "created_at", "updated_at", "lon", "lat")
-    return public_rows(store.newest_reports(where=conditions, columns=columns, limit=limit, offset=offset))
+    return public_rows(store.reports_frame(query, columns=columns))
 
 
 def _service_request(row: Mapping[str, Any], names: Mapping[str, str], lang: str) -> dict[str, Any]:

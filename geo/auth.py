@@ -25,13 +25,11 @@ import secrets
 from dataclasses import dataclass
 from functools import cache
 
-import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from geo.model import Role
-from geo.store import Store, users, utcnow
-from geo.store import sessions as session_rows
+from geo.store import Store, utcnow
 
 MAX_FAILED_ATTEMPTS = 5
 LOCKOUT = dt.timedelta(minutes=15)
@@ -46,6 +44,14 @@ HANDOFF_LIFETIME = dt.timedelta(minutes=2)
 TOUCH_EVERY = dt.timedelta(minutes=1)
 """A session's row records activity at most this often (each page run reads it)."""
 MAX_SECRET_LENGTH = 128
+
+
+def check_staff(actor: User | None, doing: str) -> User:
+    """``actor`` when it is staff; otherwise `PermissionError` saying that only staff
+    may do ``doing`` ("moderate", "review areas", ...)."""
+    if actor is None or actor.role not in STAFF_ROLES:
+        raise PermissionError(f"only staff may {doing}, got {actor!r}")
+    return actor
 
 
 class AuthError(ValueError):
@@ -98,7 +104,7 @@ def start_session(store: Store, user: User, *, now: dt.datetime | None = None) -
     """A database session for ``user`` (just authenticated) and its hand-off code."""
     now = now or utcnow()
     session_id, handoff = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-    session_rows.insert_session(store.engine, session_id, _digest(handoff), user.username, now)
+    store.insert_session(session_id, _digest(handoff), user.username, now)
     return NewSession(StaffSession(user, now, session_id), handoff)
 
 
@@ -109,7 +115,7 @@ def issue_cookie_token(store: Store, handoff: str, *, now: dt.datetime | None = 
         return None
     token = secrets.token_urlsafe(32)
     since = (now or utcnow()) - HANDOFF_LIFETIME
-    return token if session_rows.trade_handoff(store.engine, _digest(handoff), _digest(token), since) else None
+    return token if store.trade_handoff(_digest(handoff), _digest(token), since) else None
 
 
 def _live(store: Store, row: object | None, now: dt.datetime, last_seen: dt.datetime | None) -> StaffSession | None:
@@ -119,10 +125,10 @@ def _live(store: Store, row: object | None, now: dt.datetime, last_seen: dt.date
         return None
     seen = max(_as_utc(row.last_seen), last_seen or _as_utc(row.last_seen))  # type: ignore[attr-defined]
     if now - seen > SESSION_IDLE_LIMIT or not row.active:  # type: ignore[attr-defined]
-        session_rows.delete_session(store.engine, row.id)  # type: ignore[attr-defined]
+        store.delete_session(row.id)  # type: ignore[attr-defined]
         return None
     if now - _as_utc(row.last_seen) >= TOUCH_EVERY:  # type: ignore[attr-defined]
-        session_rows.touch_session(store.engine, row.id, now)  # type: ignore[attr-defined]
+        store.touch_session(row.id, now)  # type: ignore[attr-defined]
     return StaffSession(User(row.username, Role(row.role)), now, row.id)  # type: ignore[attr-defined]
 
 
@@ -131,7 +137,7 @@ def resume_session(store: Store, token: str | None, *, now: dt.datetime | None =
     unless it was idle longer than `SESSION_IDLE_LIMIT`, ended, or its account was deactivated."""
     if not token or len(token) > MAX_SECRET_LENGTH:
         return None
-    row = session_rows.session_by_token(store.engine, _digest(token))
+    row = store.session_by_token(_digest(token))
     return _live(store, row, _as_utc(now or utcnow()), None)
 
 
@@ -142,16 +148,16 @@ def keep_session(store: Store, session: StaffSession, *, now: dt.datetime | None
     now = _as_utc(now or utcnow())
     if session.session_id is None:
         return None if session.expired(now) else session.touched(now)
-    row = session_rows.session_by_id(store.engine, session.session_id)
+    row = store.session_by_id(session.session_id)
     return _live(store, row, now, _as_utc(session.last_seen))
 
 
 def end_session(store: Store, session: StaffSession | None = None, *, token: str | None = None) -> None:
     """Log out: delete the session's row (by the page's session, or by the cookie's token)."""
     if session is not None and session.session_id is not None:
-        session_rows.delete_session(store.engine, session.session_id)
+        store.delete_session(session.session_id)
     if token and len(token) <= MAX_SECRET_LENGTH:
-        session_rows.delete_session_by_token(store.engine, _digest(token))
+        store.delete_session_by_token(_digest(token))
 
 
 @cache
@@ -176,12 +182,8 @@ def user_for_sso(store: Store, email: str | None) -> User | None:
     never creates accounts: an admin links them."""
     if not email or "@" not in email:
         return None
-    query = sa.select(users.c.username, users.c.role).where(
-        users.c.sso_email == email.strip().lower(), users.c.active.is_(True)
-    )
-    with store.engine.connect() as conn:
-        row = conn.execute(query).first()
-    return None if row is None else User(row.username, Role(row.role))
+    found = store.active_user_by_sso_email(email.strip().lower())
+    return None if found is None else User(found[0], Role(found[1]))
 
 
 def add_user(store: Store, username: str, password: str, role: Role | str) -> User:
@@ -192,75 +194,56 @@ def add_user(store: Store, username: str, password: str, role: Role | str) -> Us
         raise AuthError("auth.error.username", f"username must match {USERNAME_PATTERN.pattern}, got {username!r}")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AuthError("auth.error.password_short", f"password must have at least {MIN_PASSWORD_LENGTH} characters")
-    try:
-        staff_role = Role(role)
-    except ValueError:
-        staff_role = None
-    if staff_role not in STAFF_ROLES:
+    staff_role = staff_role_or_none(role)
+    if staff_role is None:
         allowed = ", ".join(r.value for r in STAFF_ROLES)
         raise AuthError("auth.error.role", f"role must be one of {allowed}, got {role!r}")
-    try:
-        with store.engine.begin() as conn:
-            conn.execute(
-                users.insert().values(
-                    username=name,
-                    password_hash=_hasher().hash(password),
-                    role=staff_role.value,
-                    active=True,
-                    failed_attempts=0,
-                    created_at=utcnow().replace(tzinfo=None),
-                )
-            )
-    except sa.exc.IntegrityError as error:
-        raise AuthError("auth.error.exists", f"user {name!r} exists already") from error
+    if not store.add_user(name, _hasher().hash(password), staff_role.value):
+        raise AuthError("auth.error.exists", f"user {name!r} exists already")
     return User(name, staff_role)
+
+
+def staff_role_or_none(role: Role | str) -> Role | None:
+    """``role`` as a staff `Role`, or None when it names none."""
+    try:
+        found = Role(role)
+    except ValueError:
+        return None
+    return found if found in STAFF_ROLES else None
 
 
 def authenticate(store: Store, username: str, password: str, *, now: dt.datetime | None = None) -> User | None:
     """The user when name and password match and the account is neither locked nor
     inactive; otherwise None, whatever the reason."""
-    now = (now or utcnow()).astimezone(dt.UTC).replace(tzinfo=None)
+    now = now or utcnow()
     name = username.strip().lower()
-    with store.engine.begin() as conn:
-        row = conn.execute(sa.select(users).where(users.c.username == name)).mappings().first()
-        if row is None:
-            _verify(_dummy_hash(), password)
-            return None
-        locked = row["locked_until"] is not None and row["locked_until"] > now
-        matches = _verify(row["password_hash"], password)
-        if locked or not row["active"]:
-            return None
-        if not matches:
-            failed = row["failed_attempts"] + 1
-            values: dict[str, object] = {"failed_attempts": failed}
-            if failed >= MAX_FAILED_ATTEMPTS:
-                values = {"failed_attempts": 0, "locked_until": now + LOCKOUT}
-            conn.execute(users.update().where(users.c.username == name).values(**values))
-            return None
-        values = {"failed_attempts": 0, "locked_until": None}
-        if _hasher().check_needs_rehash(row["password_hash"]):
-            values["password_hash"] = _hasher().hash(password)
-        conn.execute(users.update().where(users.c.username == name).values(**values))
-        return User(name, Role(row["role"]))
+    row = store.user(name)
+    if row is None:
+        _verify(_dummy_hash(), password)
+        return None
+    locked = row["locked_until"] is not None and row["locked_until"] > now
+    matches = _verify(row["password_hash"], password)
+    if locked or not row["active"]:
+        return None
+    if not matches:
+        store.login_failed(name, now=now, max_failed=MAX_FAILED_ATTEMPTS, lockout=LOCKOUT)
+        return None
+    rehash = _hasher().hash(password) if _hasher().check_needs_rehash(row["password_hash"]) else None
+    store.login_succeeded(name, password_hash=rehash)
+    return User(name, Role(row["role"]))
 
 
 def ensure_first_admin(store: Store, password: str | None, username: str = "admin") -> bool:
     """Create the first admin from ``TRYGG_ADMIN_PASSWORD`` when no admin exists.
     Returns True when one was created."""
-    if not password:
-        return False
-    with store.engine.connect() as conn:
-        has_admin = conn.execute(sa.select(users.c.username).where(users.c.role == Role.ADMIN.value)).first()
-    if has_admin:
+    if not password or store.has_admin():
         return False
     add_user(store, username, password, Role.ADMIN)
     return True
 
 
 def list_users(store: Store) -> list[User]:
-    with store.engine.connect() as conn:
-        rows = conn.execute(sa.select(users.c.username, users.c.role).order_by(users.c.username)).all()
-    return [User(r.username, Role(r.role)) for r in rows]
+    return [User(r["username"], Role(r["role"])) for r in store.users()]
 
 
 def _verify(password_hash: str, password: str) -> bool:

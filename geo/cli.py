@@ -17,8 +17,6 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-import sqlalchemy as sa
-
 from geo import registry
 from geo.auth import STAFF_ROLES, AuthError, add_user
 from geo.config import DEFAULT_DEMO_REPORTS, load_settings
@@ -36,8 +34,8 @@ from geo.io import (
     parse_crs,
 )
 from geo.model import Role
-from geo.store import Store, StoreError, make_engine, safe_url
-from geo.store.schema import head_revision, schema_state, upgrade
+from geo.store import Store, StoreError, safe_url
+from geo.store.schema import database_state, head_revision, upgrade_database
 
 
 def _seed_demo(args: argparse.Namespace) -> int:
@@ -152,20 +150,14 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _db_engine(args: argparse.Namespace) -> tuple[sa.Engine, str]:
-    url = args.database or load_settings().database_url
-    return make_engine(url), safe_url(url)
-
-
 def _db_upgrade(args: argparse.Namespace) -> int:
-    engine, url = _db_engine(args)
+    url = args.database or load_settings().database_url
     try:
-        before = upgrade(engine)
-    except sa.exc.SQLAlchemyError as error:
-        print(f"error: cannot upgrade the schema of {url}: {error}", file=sys.stderr)
+        before = upgrade_database(url)
+    except StoreError as error:
+        print(f"error: cannot upgrade the schema of {error.url}: {error.detail}", file=sys.stderr)
         return 1
-    finally:
-        engine.dispose()
+    url = safe_url(url)
     if before.state == "newer":
         print(f"error: {url} is at revision {before.revision}, newer than this code's {before.head}", file=sys.stderr)
         return 1
@@ -179,15 +171,13 @@ def _db_upgrade(args: argparse.Namespace) -> int:
 
 
 def _db_current(args: argparse.Namespace) -> int:
-    engine, url = _db_engine(args)
+    url = args.database or load_settings().database_url
     try:
-        state = schema_state(engine)
-    except sa.exc.SQLAlchemyError as error:
-        print(f"error: cannot read the schema of {url}: {error}", file=sys.stderr)
+        state = database_state(url)
+    except StoreError as error:
+        print(f"error: cannot read the schema of {error.url}: {error.detail}", file=sys.stderr)
         return 1
-    finally:
-        engine.dispose()
-    print(f"{url}: {state.state}, revision {state.revision or '(none)'}, code's head {head_revision()}")
+    print(f"{safe_url(url)}: {state.state}, revision {state.revision or '(none)'}, code's head {head_revision()}")
     return 0
 
 

@@ -17,12 +17,17 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 DEFAULT_DATABASE_URL = "sqlite:///data/trygghet.db"
 OSM_TILES_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 OSM_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>'
 DEFAULT_DEMO_REPORTS = 600
 DEFAULT_OPEN311_RATE_LIMIT = 60
+TIME_ZONE = "Europe/Stockholm"
+"""The municipality's time zone (IANA name), written only here: local days of the date
+filters, times of day, and every date and time shown or exported in local time."""
+LOCAL_TIME_ZONE = ZoneInfo(TIME_ZONE)
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ import pandas as pd
 import shapely
 
 from geo.categories import DEFAULT_CATEGORIES
+from geo.config import TIME_ZONE
 from geo.crs import to_sweref99tm, to_wgs84
 from geo.model import (
     Feeling,
@@ -62,7 +63,7 @@ MUNICIPALITY_NAME = "Markaryds kommun"
 DEFAULT_SEED = 20261123
 DEFAULT_NOW = dt.datetime(2026, 11, 1, 12, 0, tzinfo=dt.UTC)
 """The fixed "now" of `generate_reports` when none is given (tests of the generator)."""
-LOCAL_TZ = "Europe/Stockholm"
+LOCAL_TZ = TIME_ZONE
 
 _ID_NAMESPACE = uuid.UUID("6f1f8e2a-4c1b-5d7e-9a43-2b0c7e5d9f10")
 """Namespace of the demo's stable ids (uuid5 of the name), so reseeding keeps ids."""

@@ -30,12 +30,11 @@ from geo.layers import (
     ReportFilter,
     count_reports,
     public_reports,
-    report_conditions,
+    report_query,
     reports_layer,
 )
 from geo.model import SWEREF99TM, WGS84, Category, Moderation, Role, category_labels
 from geo.store import Store
-from geo.store import reports as reports_table
 from geo.viewstate import ExploreView
 
 PENDING_LEGEND_KEY = "legend.pending"
@@ -98,8 +97,8 @@ def load_layers(store: Store, view: ExploreView, viewer: Role = Role.TEAM) -> Ex
 def report_by_id(store: Store, report_id: str, viewer: Role = Role.TEAM) -> gpd.GeoDataFrame:
     """The report ``report_id`` as ``viewer`` may see it (zero or one row, EPSG:4326, coarsened
     for the public), whatever the filter."""
-    conditions = [reports_table.c.id == report_id, *report_conditions(ReportFilter(), viewer)]
-    frame = store.reports_frame(where=conditions, columns=(*REPORT_COLUMNS_WITH_LOCATION,))
+    query = report_query(ReportFilter(), viewer, ids=(report_id,))
+    frame = store.reports_frame(query, columns=(*REPORT_COLUMNS_WITH_LOCATION,))
     geometry = gpd.points_from_xy(frame["lon"], frame["lat"], crs=WGS84)
     found = gpd.GeoDataFrame(frame.drop(columns=["lon", "lat"]), geometry=geometry, crs=WGS84)
     return found if viewer.is_staff else public_reports(found)

@@ -1,6 +1,6 @@
 """Public reports a page at a time, for the HTTP API (`geo.api`).
 
-Filters, the bounding box and the order are SQL (`geo.store.Store.newest_reports`):
+Filters, the bounding box, the zone and the order are the store's (`geo.store.ReportQuery`):
 nothing reads the whole layer. Pages run newest first and are chained by a keyset
 cursor (the last report's ``created_at`` and ``id``), as OGC API – Features chains
 them with a ``next`` link: every page costs what the first does, and a report
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from geo.layers import ReportFilter, report_conditions, zone_filter_mask
+from geo.layers import ReportFilter, report_query
 from geo.model import Role
 from geo.privacy import PUBLIC_GRID_M
 from geo.public import PUBLIC_REPORT_COLUMNS, public_reports
@@ -108,28 +108,25 @@ def public_reports_page(
     if limit < 1:
         raise ValueError(f"limit must be at least 1, got {limit!r}")
     flt = flt or ReportFilter()
-    conditions = report_conditions(flt, Role.PUBLIC)
-    zone = None
-    if flt.zone_id:
-        zone = store.zone_geometry(flt.zone_id)
-        if zone is None:
-            return Page(public_rows(_empty()), None)
     box = None if bbox is None else widened(bbox)
-    columns = (*PUBLIC_COLUMNS, "id", "lon", "lat")
+    columns = (*PUBLIC_COLUMNS, "id", "created_at", "lon", "lat")
     found: list[pd.DataFrame] = []
     wanted = limit
     cursor = after
     while wanted > 0:
-        batch = store.newest_reports(
-            where=conditions, columns=columns, bbox=box, polygon=zone,
-            after=None if cursor is None else (cursor.created_at, cursor.id), limit=wanted,
-        )  # fmt: skip
+        query = report_query(
+            flt,
+            Role.PUBLIC,
+            bbox=box,
+            newest_first=True,
+            after=None if cursor is None else (cursor.created_at, cursor.id),
+            limit=wanted,
+        )
+        batch = store.reports_frame(query, columns=list(dict.fromkeys(columns)))
         if batch.empty:
             return Page(_joined(found), None)
         fetched, last = len(batch), batch.iloc[-1]
         cursor = Cursor(last["created_at"].to_pydatetime(), str(last["id"]))
-        if zone is not None and not store.spatial_sql:
-            batch = batch[zone_filter_mask(zone, batch["lon"].to_numpy(), batch["lat"].to_numpy())]
         rows = public_rows(batch)
         if bbox is not None:
             rows = rows[_inside(rows, bbox)]

@@ -40,12 +40,11 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import shapely
-import sqlalchemy as sa
 
-from geo.layers import ReportFilter, public_reports, report_conditions, reports_layer, zone_filter_mask
+from geo.layers import ReportFilter, public_reports, report_query, reports_layer
 from geo.model import WGS84, Role
 from geo.privacy import PUBLIC_GRID_M
-from geo.store import Store, reports
+from geo.store import Store
 
 FloatArray = npt.NDArray[np.float64]
 CellArray = npt.NDArray[np.uint64]
@@ -131,22 +130,11 @@ class ReportPoints:
 def report_points(store: Store, flt: ReportFilter, *, viewer: Role = Role.TEAM) -> ReportPoints:
     """Every report matching ``flt`` that ``viewer`` may see, located (EPSG:4326).
 
-    Reads two float columns in one query (about 1.2 s for a million rows on SQLite),
-    applies the zone filter with `geo.layers.zone_filter_mask` (the border counts as
-    inside), coarsens for the public, then locates each point in H3 (~0.7 µs a point).
+    Reads two float columns (`geo.store.Store.report_locations`: about 1.2 s for a million
+    rows on SQLite; a zone's border counts as inside), coarsens for the public, then
+    locates each point in H3 (~0.7 µs a point).
     """
-    conditions = report_conditions(flt, viewer)
-    zone = None
-    if flt.zone_id:
-        zone = store.zone_geometry(flt.zone_id)
-        if zone is None:
-            empty = np.empty(0, dtype=float)
-            return ReportPoints(empty, empty.copy(), np.empty(0, dtype=np.uint64), viewer)
-        conditions += store.inside_conditions(polygon=zone)  # exact on PostGIS, its bounding box on SQLite
-    lon, lat = _lonlat(store, conditions)
-    if zone is not None and lon.size:
-        inside = zone_filter_mask(zone, lon, lat)
-        lon, lat = lon[inside], lat[inside]
+    lon, lat = store.report_locations(report_query(flt, viewer))
     if not viewer.is_staff and lon.size:  # the public face of a report (published by the SQL conditions)
         face = public_reports(pd.DataFrame({"lon": lon, "lat": lat}, copy=False))
         lon, lat = face["lon"].to_numpy(dtype=float), face["lat"].to_numpy(dtype=float)
@@ -202,25 +190,13 @@ class PointsCache:
     @staticmethod
     def _key(store: Store, flt: ReportFilter, viewer: Role, version: int | None) -> PointsKey:
         version = store.data_version() if version is None else version
-        return (store.engine.url.render_as_string(hide_password=False), version, flt, Role(viewer))
+        return (store.database_key, version, flt, Role(viewer))
 
 
 class _PointsEntry:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.points: ReportPoints | None = None
-
-
-def _lonlat(store: Store, conditions: list[sa.ColumnElement[bool]]) -> tuple[FloatArray, FloatArray]:
-    """lon and lat (EPSG:4326) of the reports meeting ``conditions``, as two float arrays."""
-    query = sa.select(reports.c.lon, reports.c.lat)
-    for condition in conditions:
-        query = query.where(condition)
-    with store.engine.connect() as conn:
-        result = conn.execute(query)
-        flat = np.fromiter(itertools.chain.from_iterable(result), dtype=float)
-    pairs = flat.reshape(-1, 2)
-    return np.ascontiguousarray(pairs[:, 0]), np.ascontiguousarray(pairs[:, 1])
 
 
 def hex_counts(points: ReportPoints, resolution: int) -> pd.DataFrame:

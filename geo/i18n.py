@@ -22,12 +22,13 @@ from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 
+from geo.config import LOCAL_TIME_ZONE
+
 LOCALES_DIR = Path(__file__).with_name("locales")
 DEFAULT_LANGUAGE = "sv"
 LANGUAGES: dict[str, str] = {"sv": "Svenska", "en": "English", "ar": "العربية"}
 """Supported languages, each named in itself (as a language picker shows them)."""
 RTL_LANGUAGES = frozenset({"ar"})
-SWEDISH_TIME_ZONE = "Europe/Stockholm"
 
 Translator = Callable[..., str]
 
@@ -129,6 +130,4 @@ def _locale(lang: str) -> Locale:
 
 @cache
 def _tz() -> dt.tzinfo:
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(SWEDISH_TIME_ZONE)
+    return LOCAL_TIME_ZONE

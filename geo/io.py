@@ -42,7 +42,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import geopandas as gpd
 import numpy as np
@@ -53,8 +52,9 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError
 
 from geo import registry
+from geo.config import LOCAL_TIME_ZONE
 from geo.i18n import LANGUAGES, translate
-from geo.layers import ReportFilter, report_conditions
+from geo.layers import ReportFilter, report_query
 from geo.model import (
     SWEREF99TM,
     WGS84,
@@ -85,7 +85,6 @@ MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
 """Largest total size of the files inside a zipped Shapefile (against zip bombs)."""
 MAX_FREE_LENGTH = 4000
 """Longest text taken for a field whose column has no length (a list of languages)."""
-LOCAL_TIME_ZONE = ZoneInfo("Europe/Stockholm")
 """Timestamps without a zone, and dates, are read as Swedish local time."""
 
 POLYGONAL = registry.POLYGONAL
@@ -998,7 +997,7 @@ def layer_frame(store: Store, viewer: Role, layer: str) -> gpd.GeoDataFrame:
 
 def _staff_reports(store: Store) -> gpd.GeoDataFrame:
     columns = (*_REPORT_STAFF, "lon", "lat")
-    frame = store.reports_frame(where=report_conditions(ReportFilter(), Role.TEAM), columns=columns)
+    frame = store.reports_frame(report_query(ReportFilter(), Role.TEAM), columns=columns)
     geometry = gpd.points_from_xy(frame["lon"].to_numpy(dtype=float), frame["lat"].to_numpy(dtype=float), crs=WGS84)
     return gpd.GeoDataFrame(frame.drop(columns=["lon", "lat"]), geometry=geometry, crs=WGS84)
 

@@ -3,33 +3,27 @@
 Every function takes the `Store` and returns a GeoDataFrame whose ``geometry`` is in
 EPSG:4326 (longitude/latitude degrees). Filters that the database can answer
 (category, feeling, time of day, status, dates) run in SQL; so do "inside the box" and
-"inside a zone" (`Store.inside_conditions`): on PostGIS exactly, with the GiST index; on
-SQLite a bounding box, whose candidates shapely then tests, vectorised (`zone_filter_mask`); many
-points against many polygons go through a sorted-longitude sweep or an STRtree
-(`geo.analysis.points_in_polygons`). A point on a
-zone's border counts as inside.
+"inside a zone": the store answers them all from a `geo.store.ReportQuery` (`report_query`),
+on either backend; many points against many polygons go through a sorted-longitude sweep
+or an STRtree (`geo.analysis.points_in_polygons`). A point on a zone's border counts as inside.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
+from typing import Any
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
-import shapely
-import sqlalchemy as sa
 
+from geo.config import LOCAL_TIME_ZONE
 from geo.model import WGS84, Moderation, Role, ZoneKind
 from geo.public import public_reports
-from geo.store import Store, reports
+from geo.store import ReportQuery, Store
 
 __all__ = ["public_reports"]  # the public face of reports lives in geo.public; kept here for its readers
 
-LOCAL_TIME_ZONE = ZoneInfo("Europe/Stockholm")
 """Date filters are whole days in Swedish local time."""
 
 REPORT_COLUMNS = (
@@ -60,30 +54,25 @@ class ReportFilter:
     date_to: dt.date | None = None
 
 
-def report_conditions(flt: ReportFilter, viewer: Role = Role.TEAM) -> list[sa.ColumnElement[bool]]:
-    """SQL conditions on ``reports`` for ``flt`` as seen by ``viewer``.
+def report_query(flt: ReportFilter, viewer: Role = Role.TEAM, **query: Any) -> ReportQuery:
+    """The store's `ReportQuery` for ``flt`` as seen by ``viewer``; keywords add to it or
+    replace what ``flt`` gives (``bbox``, ``newest_first``, ``limit``, ``created_from``, ...).
 
     The public sees published reports only; staff see every report that was not
-    rejected (pending ones are marked as such by the caller).
+    rejected (pending ones are marked as such by the caller). Dates are whole local days.
     """
-    conditions: list[sa.ColumnElement[bool]] = []
-    if viewer.is_staff:
-        conditions.append(reports.c.moderation != Moderation.REJECTED.value)
-    else:
-        conditions.append(reports.c.moderation == Moderation.PUBLISHED.value)
-    for column, values in (
-        (reports.c.category, flt.categories),
-        (reports.c.feeling, flt.feelings),
-        (reports.c.time_of_day, flt.times_of_day),
-        (reports.c.status, flt.statuses),
-    ):
-        if values:
-            conditions.append(column.in_(values))
-    if flt.date_from:
-        conditions.append(reports.c.created_at >= _local_day_start_utc(flt.date_from))
-    if flt.date_to:
-        conditions.append(reports.c.created_at < _local_day_start_utc(flt.date_to + dt.timedelta(days=1)))
-    return conditions
+    visible = (Moderation.PENDING, Moderation.PUBLISHED) if viewer.is_staff else (Moderation.PUBLISHED,)
+    fields: dict[str, Any] = {
+        "moderation": tuple(m.value for m in visible),
+        "categories": flt.categories,
+        "feelings": flt.feelings,
+        "times_of_day": flt.times_of_day,
+        "statuses": flt.statuses,
+        "zone_id": flt.zone_id,
+        "created_from": _local_day_start(flt.date_from) if flt.date_from else None,
+        "created_before": _local_day_start(flt.date_to + dt.timedelta(days=1)) if flt.date_to else None,
+    }
+    return ReportQuery(**{**fields, **query})
 
 
 def reports_layer(
@@ -98,74 +87,18 @@ def reports_layer(
 
     ``bbox`` (min lon, min lat, max lon, max lat in EPSG:4326 degrees, edges
     included) limits them to a box; ``limit`` to the newest ``limit`` (ordered and
-    cut in SQL, so a table of the newest thousand never reads a million rows). An
+    cut by the store, so a table of the newest thousand never reads a million rows). An
     unknown ``flt.zone_id`` gives no reports.
     """
-    conditions = report_conditions(flt, viewer)
-    conditions += store.inside_conditions(bbox=bbox)
-    zone = None
-    if flt.zone_id:
-        zone = store.zone_geometry(flt.zone_id)
-        if zone is None:
-            return _empty_reports()
-        conditions += store.inside_conditions(polygon=zone)  # exact on PostGIS, its bounding box on SQLite
-    columns = (*REPORT_COLUMNS, "lon", "lat")
-    if limit is None:
-        frame = store.reports_frame(where=conditions, columns=columns)
-    elif zone is None or store.spatial_sql:  # PostGIS has tested the zone in SQL already
-        frame = _newest(store, conditions, columns, limit)
-    else:  # the zone test runs in shapely: pick the newest ids inside first, then read only those rows
-        candidates = _newest(store, conditions, ("id", "lon", "lat", "created_at"), None)
-        inside = candidates[zone_filter_mask(zone, candidates["lon"].to_numpy(), candidates["lat"].to_numpy())]
-        ids = inside["id"].head(limit).tolist()
-        frame = _rows_by_id(store, ids, columns)
-    if zone is not None and not frame.empty:
-        frame = frame[zone_filter_mask(zone, frame["lon"].to_numpy(), frame["lat"].to_numpy())]
-    frame = frame.sort_values(["created_at", "id"], ascending=False, kind="stable").reset_index(drop=True)
+    query = report_query(flt, viewer, bbox=bbox, newest_first=True, limit=limit)
+    frame = store.reports_frame(query, columns=(*REPORT_COLUMNS, "lon", "lat"))
     geometry = gpd.points_from_xy(frame["lon"], frame["lat"], crs=WGS84)
     return gpd.GeoDataFrame(frame.drop(columns=["lon", "lat"]), geometry=geometry, crs=WGS84)
 
 
 def count_reports(store: Store, flt: ReportFilter = ReportFilter(), *, viewer: Role = Role.TEAM) -> int:
-    """How many reports match ``flt`` for ``viewer``: ``COUNT(*)`` in SQL; with a zone,
-    the bounding-box candidates' locations tested in shapely (border inside)."""
-    conditions = report_conditions(flt, viewer)
-    if flt.zone_id:
-        zone = store.zone_geometry(flt.zone_id)
-        if zone is None:
-            return 0
-        conditions += store.inside_conditions(polygon=zone)  # exact on PostGIS, its bounding box on SQLite
-        if not store.spatial_sql:
-            found = store.reports_frame(where=conditions, columns=("lon", "lat"))
-            return int(zone_filter_mask(zone, found["lon"].to_numpy(), found["lat"].to_numpy()).sum())
-    query = sa.select(sa.func.count()).select_from(reports)
-    for condition in conditions:
-        query = query.where(condition)
-    with store.engine.connect() as conn:
-        return int(conn.execute(query).scalar() or 0)
-
-
-def _newest(
-    store: Store, conditions: list[sa.ColumnElement[bool]], columns: Sequence[str], limit: int | None
-) -> pd.DataFrame:
-    """``columns`` of the reports meeting ``conditions``, newest first (ties by id), at most ``limit``."""
-    order = (reports.c.created_at.desc(), reports.c.id.desc())
-    return store.reports_frame(where=conditions, columns=columns, order_by=order, limit=limit)
-
-
-def _rows_by_id(store: Store, ids: list[str], columns: Sequence[str]) -> pd.DataFrame:
-    parts = [
-        store.reports_frame(where=[reports.c.id.in_(ids[start : start + 500])], columns=columns)
-        for start in range(0, max(len(ids), 1), 500)  # below SQLite's oldest variable limit
-    ]
-    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
-
-
-def zone_filter_mask(zone: shapely.Geometry, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-    """Which points (lon/lat, EPSG:4326 degrees) lie in ``zone`` (a polygon in EPSG:4326), its
-    border included: one vectorised test against the prepared polygon, no Python loop."""
-    shapely.prepare(zone)
-    return np.asarray(shapely.intersects_xy(zone, np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)))
+    """How many reports match ``flt`` for ``viewer`` (a zone's border counts as inside)."""
+    return store.count_reports(report_query(flt, viewer))
 
 
 def meeting_places_layer(store: Store) -> gpd.GeoDataFrame:
@@ -253,7 +186,6 @@ def _empty_reports() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([], crs=WGS84), crs=WGS84)
 
 
-def _local_day_start_utc(day: dt.date) -> dt.datetime:
-    """Midnight of ``day`` in Swedish time, as naive UTC (the store's convention)."""
-    local = dt.datetime.combine(day, dt.time(), tzinfo=LOCAL_TIME_ZONE)
-    return local.astimezone(dt.UTC).replace(tzinfo=None)
+def _local_day_start(day: dt.date) -> dt.datetime:
+    """Midnight of ``day`` in the municipality's local time (aware)."""
+    return dt.datetime.combine(day, dt.time(), tzinfo=LOCAL_TIME_ZONE)

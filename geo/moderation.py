@@ -3,9 +3,8 @@
 Only staff may act (`geo.auth.STAFF_ROLES`); every function takes the acting
 `User` and refuses anyone else with `PermissionError`. Each change is one row in
 ``report_events``: who, when (UTC), which field, from, to, comment. A bulk action
-is one transaction: all reports change, or none. The rows are read ``FOR UPDATE`` (on
-PostgreSQL; SQLite locks the whole file for a writer), so two moderators at once never
-both log the same "from" value.
+is one transaction (`geo.store.Store.case_changes`): all reports change, or none, and two
+moderators at once never both log the same "from" value.
 """
 
 from __future__ import annotations
@@ -13,19 +12,19 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 
 import folium
 import geopandas as gpd
 import pandas as pd
-import sqlalchemy as sa
 
 from geo import mapview
-from geo.auth import STAFF_ROLES, User
+from geo.auth import User, check_staff
 from geo.config import TileSource
 from geo.i18n import format_moment, label, translator
 from geo.model import WGS84, Category, Moderation, Rejection, Status, category_labels
 from geo.privacy import scrub_text
-from geo.store import Store, report_contacts, report_events, reports, utcnow
+from geo.store import ReportQuery, Store, utcnow
 
 MAX_REASON_LENGTH = 500
 MAX_TEXT_LENGTH = 1000
@@ -39,29 +38,6 @@ class Event:
     from_value: str
     to_value: str
     comment: str
-
-
-def _check_staff(actor: User | None) -> User:
-    if actor is None or actor.role not in STAFF_ROLES:
-        raise PermissionError(f"only staff may moderate, got {actor!r}")
-    return actor
-
-
-def _record(
-    conn: sa.Connection, report_id: str, at: dt.datetime, user: User, field: str, before: str, after: str, comment: str
-) -> None:
-    """One audit row: who changed which field of a report from what to what, and why."""
-    conn.execute(
-        report_events.insert().values(
-            report_id=report_id,
-            at=at,
-            actor=user.username,
-            field=field,
-            from_value=before,
-            to_value=after,
-            comment=comment,
-        )
-    )
 
 
 def rejection_reason(kind: Rejection, note: str = "") -> str:
@@ -81,8 +57,8 @@ def rejection_kind(reason: str) -> Rejection:
 
 def pending_reports(store: Store, actor: User | None) -> pd.DataFrame:
     """Reports awaiting moderation, oldest first (exact EPSG:4326 lon/lat)."""
-    _check_staff(actor)
-    frame = store.reports_frame(where=[reports.c.moderation == Moderation.PENDING.value])
+    check_staff(actor, "moderate")
+    frame = store.reports_frame(ReportQuery(moderation=(Moderation.PENDING.value,)))
     return frame.sort_values("created_at").reset_index(drop=True)
 
 
@@ -99,7 +75,7 @@ def moderate(
     A rejected report's case is closed (status ``stangd``, the contact e-mail forgotten):
     nothing more will happen to it, and the resident is told so. All or nothing; returns
     how many reports changed."""
-    user = _check_staff(actor)
+    user = check_staff(actor, "moderate")
     decision = Moderation(decision)
     reason = reason.strip()
     if decision is Moderation.PENDING:
@@ -108,33 +84,29 @@ def moderate(
         raise ValueError("reason is required to reject a report")
     if len(reason) > MAX_REASON_LENGTH:
         raise ValueError(f"reason must have at most {MAX_REASON_LENGTH} characters, got {len(reason)}")
-    at = _utc_naive(now)
+    at = now or utcnow()
     changed = 0
-    with store.transaction() as conn:
-        rows = conn.execute(
-            sa.select(reports.c.id, reports.c.moderation, reports.c.status)
-            .where(reports.c.id.in_(list(report_ids)))
-            .with_for_update()
-        ).all()
-        current = {row.id: row.moderation for row in rows}
-        statuses = {row.id: row.status for row in rows}
-        missing = set(report_ids) - set(current)
+    with store.case_changes() as cases:
+        states = cases.lock(report_ids)
+        missing = set(report_ids) - set(states)
         if missing:
             raise KeyError(f"no such reports: {sorted(missing)}")
         for report_id in report_ids:
-            before = current[report_id]
+            before = states[report_id].moderation
             if before == decision.value:
                 continue
             values: dict[str, object] = {"moderation": decision.value, "updated_at": at}
             if decision is Moderation.REJECTED:
                 values["moderation_reason"] = reason
                 values["status"] = Status.CLOSED.value
-            conn.execute(reports.update().where(reports.c.id == report_id).values(**values))
-            _record(conn, report_id, at, user, "moderation", before, decision.value, reason)
+            cases.update(report_id, **values)
+            record = partial(cases.record, report_id, at=at, actor=user.username)
+            record(field="moderation", before=before, after=decision.value, comment=reason)
             if decision is Moderation.REJECTED:
-                if statuses[report_id] != Status.CLOSED.value:
-                    _record(conn, report_id, at, user, "status", statuses[report_id], Status.CLOSED.value, "")
-                _forget_contact(conn, report_id)
+                status = states[report_id].status
+                if status != Status.CLOSED.value:
+                    record(field="status", before=status, after=Status.CLOSED.value, comment="")
+                cases.forget_contact(report_id)  # a closed case needs no way to reach the resident
             changed += 1
     return changed
 
@@ -150,32 +122,26 @@ def change_status(
 ) -> None:
     """Move a report to ``status`` with an optional public comment (shown to the
     resident on the status page)."""
-    user = _check_staff(actor)
+    user = check_staff(actor, "moderate")
     status = Status(status)
-    at = _utc_naive(now)
-    with store.transaction() as conn:
-        before = _current(conn, report_id, reports.c.status)
+    at = now or utcnow()
+    with store.case_changes() as cases:
+        before = cases.current(report_id, "status")
         values: dict[str, object] = {"status": status.value, "updated_at": at}
         if public_comment.strip():
             values["public_comment"] = public_comment.strip()
-        conn.execute(reports.update().where(reports.c.id == report_id).values(**values))
-        _record(conn, report_id, at, user, "status", before, status.value, public_comment.strip())
+        cases.update(report_id, **values)
+        cases.record(
+            report_id,
+            at=at,
+            actor=user.username,
+            field="status",
+            before=before,
+            after=status.value,
+            comment=public_comment.strip(),
+        )
         if not status.is_open:
-            _forget_contact(conn, report_id)
-
-
-def _current(conn: sa.Connection, report_id: str, column: sa.Column) -> str:
-    """The report's value in ``column``, its row locked until the transaction ends (FOR
-    UPDATE on PostgreSQL); KeyError for an unknown report."""
-    value = conn.execute(sa.select(column).where(reports.c.id == report_id).with_for_update()).scalar()
-    if value is None:
-        raise KeyError(f"no such report: {report_id!r}")
-    return str(value)
-
-
-def _forget_contact(conn: sa.Connection, report_id: str) -> None:
-    """A closed case needs no way to reach the resident: the e-mail goes (DESIGN.md §2)."""
-    conn.execute(report_contacts.delete().where(report_contacts.c.report_id == report_id))
+            cases.forget_contact(report_id)  # a closed case needs no way to reach the resident
 
 
 def redact_text(
@@ -187,17 +153,16 @@ def redact_text(
     The audit row says who redacted and when, never what was removed: the old
     text is overwritten, not kept anywhere.
     """
-    user = _check_staff(actor)
+    user = check_staff(actor, "moderate")
     text = scrub_text(new_text.strip()).text
     if len(text) > MAX_TEXT_LENGTH:
         raise ValueError(f"text must have at most {MAX_TEXT_LENGTH} characters, got {len(text)}")
-    at = _utc_naive(now)
-    with store.transaction() as conn:
-        before = _current(conn, report_id, reports.c.text)
-        if before == text:
+    at = now or utcnow()
+    with store.case_changes() as cases:
+        if cases.current(report_id, "text") == text:
             return text
-        conn.execute(reports.update().where(reports.c.id == report_id).values(text=text, updated_at=at))
-        _record(conn, report_id, at, user, "text", "", "", "")
+        cases.update(report_id, text=text, updated_at=at)
+        cases.record(report_id, at=at, actor=user.username, field="text", before="", after="", comment="")
     return text
 
 
@@ -208,51 +173,38 @@ def mark_duplicate(
     ``original_ref``; the original gains one supporter (another resident saw the
     same thing). Returns the original's id. Raises KeyError for an unknown report
     or code and ValueError for a report marked as its own duplicate."""
-    user = _check_staff(actor)
-    at = _utc_naive(now)
-    with store.transaction() as conn:
-        before = _current(conn, report_id, reports.c.status)
-        original = conn.execute(
-            sa.select(reports.c.id).where(reports.c.ref_code == original_ref.strip().upper())
-        ).scalar()
+    user = check_staff(actor, "moderate")
+    at = now or utcnow()
+    code = original_ref.strip().upper()
+    with store.case_changes() as cases:
+        before = cases.current(report_id, "status")
+        original = cases.id_of(code)
         if original is None:
             raise KeyError(f"no report with code {original_ref!r}")
         if original == report_id:
             raise ValueError("a report cannot duplicate itself")
-        conn.execute(
-            reports.update().where(reports.c.id == report_id).values(status=Status.DUPLICATE.value, updated_at=at)
-        )
-        conn.execute(reports.update().where(reports.c.id == original).values(supporters=reports.c.supporters + 1))
-        _record(conn, report_id, at, user, "status", before, Status.DUPLICATE.value, "")
-        _record(conn, report_id, at, user, "duplicate_of", "", original_ref.strip().upper(), "")
-        _forget_contact(conn, report_id)
+        cases.update(report_id, status=Status.DUPLICATE.value, updated_at=at)
+        cases.add_supporter(original)
+        record = partial(cases.record, report_id, at=at, actor=user.username, comment="")
+        record(field="status", before=before, after=Status.DUPLICATE.value)
+        record(field="duplicate_of", before="", after=code)
+        cases.forget_contact(report_id)
     return str(original)
-
-
-def _utc_naive(now: dt.datetime | None) -> dt.datetime:
-    return (now or utcnow()).astimezone(dt.UTC).replace(tzinfo=None)
 
 
 def history(store: Store, report_id: str, actor: User | None) -> list[Event]:
     """Every change of a report, oldest first."""
-    _check_staff(actor)
-    query = (
-        sa.select(report_events)
-        .where(report_events.c.report_id == report_id)
-        .order_by(report_events.c.at, report_events.c.id)
-    )
-    with store.engine.connect() as conn:
-        rows = conn.execute(query).mappings().all()
+    check_staff(actor, "moderate")
     return [
         Event(
-            at=r["at"].replace(tzinfo=dt.UTC),
+            at=r["at"],
             actor=r["actor"],
             field=r["field"],
             from_value=r["from_value"],
             to_value=r["to_value"],
             comment=r["comment"],
         )
-        for r in rows
+        for r in store.report_events(report_id)
     ]
 
 

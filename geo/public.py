@@ -32,7 +32,7 @@ def public_reports(frame: Frame, cell_m: float = PUBLIC_GRID_M) -> Frame:
     EPSG:4326 degrees) as the public may see it.
 
     Rows whose ``moderation`` is not published are dropped (a frame without that column must
-    come from `geo.layers.report_conditions` for `Role.PUBLIC`, which selects published ones);
+    come from `geo.layers.report_query` for `Role.PUBLIC`, which selects published ones);
     positions are snapped to the centre of their ``cell_m`` grid cell in SWEREF 99 TM; ``text``
     and ``public_comment`` are scrubbed; every column outside `PUBLIC_REPORT_COLUMNS` (and the
     position) is dropped.

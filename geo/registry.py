@@ -124,12 +124,9 @@ class Layer:
 
     def max_length(self, name: str) -> int | None:
         """The most characters the schema's column ``name`` holds (None: unbounded or no such column)."""
-        from geo.store import metadata
+        from geo.store import max_length
 
-        table = metadata.tables.get(self.table)
-        if table is None or name not in table.c:
-            return None
-        return getattr(table.c[name].type, "length", None)
+        return max_length(self.table, name)
 
     def short_names(self) -> dict[str, str]:
         """``{field: 10-character Shapefile name}`` for the fields whose name is longer."""

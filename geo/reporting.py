@@ -23,9 +23,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import shapely
 
+from geo.config import LOCAL_TIME_ZONE
 from geo.crs import to_sweref99tm
 from geo.i18n import normalize_language
-from geo.layers import LOCAL_TIME_ZONE, ReportFilter, reports_layer
+from geo.layers import ReportFilter, reports_layer
 from geo.model import Category, Feeling, Moderation, Role, Source, Status, TimeOfDay
 from geo.moderation import rejection_kind
 from geo.privacy import PUBLIC_GRID_M, is_valid_email, scrub_text

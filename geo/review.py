@@ -16,11 +16,10 @@ from dataclasses import dataclass, field
 import folium
 import geopandas as gpd
 import pandas as pd
-import sqlalchemy as sa
 
 from geo import mapview
 from geo.analysis import LOCAL_TIME_ZONE, BeforeAfter, before_after, counts_by, reports_in_area
-from geo.auth import STAFF_ROLES, User
+from geo.auth import User, check_staff
 from geo.config import TileSource
 from geo.explore import report_table
 from geo.i18n import format_day, label, translator
@@ -28,7 +27,7 @@ from geo.io import neutralise_formula
 from geo.layers import ReportFilter, reports_layer, zones_layer
 from geo.model import WGS84, Category, Feeling, Moderation, Role, ZoneKind, category_labels
 from geo.public import public_reports
-from geo.store import Store, reports
+from geo.store import Store
 
 EXPORT_COLUMNS = (
     "ref_code",
@@ -92,15 +91,9 @@ class AreaReview:
     """How many of the area's reports (all dates) that choice holds."""
 
 
-def _check_staff(actor: User | None) -> User:
-    if actor is None or actor.role not in STAFF_ROLES:
-        raise PermissionError(f"only staff may review areas, got {actor!r}")
-    return actor
-
-
 def review_areas(store: Store, actor: User | None) -> gpd.GeoDataFrame:
     """Medborgarlöften areas first, then platssamverkan zones, each by name (EPSG:4326)."""
-    _check_staff(actor)
+    check_staff(actor, "review areas")
     areas = zones_layer(store)
     order = {ZoneKind.MEDBORGARLOFTE.value: 0, ZoneKind.PLATSSAMVERKAN.value: 1}
     if areas.empty:
@@ -120,7 +113,7 @@ def review_area(
     rejected ones not), its counts and its before/after comparison of the reports
     ``counted`` chooses; None for an unknown area. ``today`` is a Swedish local day
     (default: now)."""
-    _check_staff(actor)
+    check_staff(actor, "review areas")
     areas = zones_layer(store)
     match = areas[areas["id"] == zone_id]
     if match.empty:
@@ -173,13 +166,8 @@ def counted_description(review: AreaReview, categories: list[Category], lang: st
 
 def first_report_day(store: Store) -> dt.date | None:
     """The local day of the oldest report: before it there are no data, not no reports."""
-    with store.engine.connect() as conn:
-        first = conn.execute(sa.select(sa.func.min(reports.c.created_at))).scalar()
-    if first is None:
-        return None
-    if isinstance(first, str):  # SQLite returns text for an aggregate of a DateTime
-        first = dt.datetime.fromisoformat(first)
-    return first.replace(tzinfo=dt.UTC).astimezone(LOCAL_TIME_ZONE).date()
+    first = store.first_report_at()
+    return None if first is None else first.astimezone(LOCAL_TIME_ZONE).date()
 
 
 def area_map(review: AreaReview, *, lang: str, tiles: TileSource, categories: list[Category]) -> folium.Map:

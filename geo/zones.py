@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import shapely
 
-from geo.auth import STAFF_ROLES, User
+from geo.auth import User, check_staff
 from geo.crs import to_sweref99tm
 from geo.model import Zone, ZoneKind
 from geo.store import Store
@@ -118,12 +118,6 @@ class SaveResult:
         return not self.problems
 
 
-def _check_staff(actor: User | None) -> User:
-    if actor is None or actor.role not in STAFF_ROLES:
-        raise PermissionError(f"only staff may edit zones, got {actor!r}")
-    return actor
-
-
 def validate(form: ZoneForm) -> tuple[list[ZoneProblem], CheckedShape]:
     """Every problem of ``form`` at once, and the checked shape."""
     problems: list[ZoneProblem] = []
@@ -154,7 +148,7 @@ def validate(form: ZoneForm) -> tuple[list[ZoneProblem], CheckedShape]:
 def save_zone(store: Store, form: ZoneForm, actor: User | None, *, zone_id: str | None = None) -> SaveResult:
     """Create a zone (``zone_id`` None) or replace an existing one. Nothing is stored
     when there is a problem."""
-    _check_staff(actor)
+    check_staff(actor, "edit zones")
     problems, shape = validate(form)
     if problems:
         return SaveResult(None, tuple(problems), shape.repaired)
@@ -179,5 +173,5 @@ def save_zone(store: Store, form: ZoneForm, actor: User | None, *, zone_id: str 
 
 def delete_zone(store: Store, zone_id: str, actor: User | None) -> None:
     """Remove a zone (its reports stay); KeyError for an unknown zone."""
-    _check_staff(actor)
+    check_staff(actor, "edit zones")
     store.delete_zone(zone_id)

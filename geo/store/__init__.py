@@ -14,9 +14,13 @@ The modules, by what they hold:
   ``geo/store/migrations/`` (Alembic) create and upgrade them;
 - `geo.store.engine`: engines, `StoreError`, the data version;
 - `geo.store.base`: opening, schema check, transactions, emptying (`StoreBase`);
-- `geo.store.reports`: one report in, reports out, spatial conditions;
+- `geo.store.reports`: one report in; reports out, counted or located, asked for with a
+  `ReportQuery` (filters, box, zone, order, paging);
 - `geo.store.bulk`: many reports at once (``executemany``/``COPY``);
+- `geo.store.types`: `UTCDateTime`, aware moments in and out;
 - `geo.store.places`: categories, meeting places, zones, the boundary, the gazetteer;
+- `geo.store.cases`: staff's changes to reports and their audit trail;
+- `geo.store.accounts`: staff accounts;
 - `geo.store.codes`: reference codes;
 - `geo.store.sessions`: staff sessions (rows only; the rules are `geo.auth`'s).
 
@@ -25,51 +29,32 @@ The modules, by what they hold:
 
 from __future__ import annotations
 
+from geo.store.accounts import UserChangeRefused, UserStore
 from geo.store.bulk import BulkStore
+from geo.store.cases import CaseStore
 from geo.store.codes import REF_CODE_ALPHABET, REF_CODE_LENGTH, new_ref_code
 from geo.store.engine import StoreError, make_engine, safe_url, utcnow
 from geo.store.places import PlaceStore
-from geo.store.reports import ReportStore
-from geo.store.tables import (
-    boundaries,
-    categories,
-    meeting_places,
-    meta,
-    metadata,
-    place_names,
-    report_contacts,
-    report_events,
-    reports,
-    staff_sessions,
-    users,
-    zones,
-)
+from geo.store.reports import ReportQuery, ReportStore
+from geo.store.sessions import SessionStore
+from geo.store.tables import max_length
 
 __all__ = [
     "REF_CODE_ALPHABET",
     "REF_CODE_LENGTH",
+    "ReportQuery",
     "Store",
     "StoreError",
-    "boundaries",
-    "categories",
+    "UserChangeRefused",
     "make_engine",
-    "meeting_places",
-    "meta",
-    "metadata",
+    "max_length",
     "new_ref_code",
-    "place_names",
-    "report_contacts",
-    "report_events",
-    "reports",
     "safe_url",
-    "staff_sessions",
-    "users",
     "utcnow",
-    "zones",
 ]
 
 
-class Store(ReportStore, BulkStore, PlaceStore):
+class Store(ReportStore, BulkStore, CaseStore, PlaceStore, UserStore, SessionStore):
     """All reads and writes of the application's data.
 
     >>> store = Store.open("sqlite://")  # in memory

@@ -82,8 +82,14 @@ class StoreBase:
     @property
     def spatial_sql(self) -> bool:
         """Whether the database answers spatial questions itself (PostGIS): then
-        `inside_conditions` is exact; on SQLite it is a bounding box only."""
+        `geo.store.ReportQuery`'s box and zone are answered in SQL; on SQLite shapely
+        refines a bounding box."""
         return self.engine.dialect.name == "postgresql"
+
+    @property
+    def database_key(self) -> str:
+        """A string naming this database, for keying caches (holds the password: never show it)."""
+        return self.engine.url.render_as_string(hide_password=False)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -97,6 +103,20 @@ class StoreBase:
                 bump_version(conn)
         except (sa.exc.OperationalError, sa.exc.DatabaseError) as error:
             raise classify(error, safe_url(str(self.engine.url))) from error
+        except sa.exc.StatementError as error:
+            raise _refused_value(error) from error
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A connection for reading; a value a column type refuses (a naive moment)
+        raises its `ValueError`."""
+        try:
+            with self.engine.connect() as conn:
+                yield conn
+        except sa.exc.StatementError as error:
+            if isinstance(error, sa.exc.DBAPIError):
+                raise
+            raise _refused_value(error) from error
 
     def data_version(self) -> int:
         """A number that changes whenever data changes: key caches on it."""
@@ -154,3 +174,8 @@ def _delete_all(conn: Connection) -> None:
     for table in reversed(metadata.sorted_tables):
         if table is not meta:
             conn.execute(table.delete())
+
+
+def _refused_value(error: sa.exc.StatementError) -> BaseException:
+    """The `ValueError` of a column type (`geo.store.types`) rather than SQLAlchemy's wrapper."""
+    return error.orig if isinstance(error.orig, ValueError) else error

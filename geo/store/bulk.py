@@ -32,15 +32,15 @@ class BulkStore(StoreBase):
         if frame.empty:
             return 0
         count = len(frame)
-        data = _report_columns(frame, sqlite_text=self._sqlite_bulk())
         names = [c.name for c in reports.columns]
         if self._sqlite_bulk():
-            self._add_reports_sqlite(data, count, chunk_size)
+            self._add_reports_sqlite(_report_columns(frame, moments="sqlite_text"), count, chunk_size)
             return count
         if self.engine.dialect.name == "postgresql" and self.engine.dialect.driver == "psycopg":
-            self._add_reports_postgres(data, count, chunk_size)
+            self._add_reports_postgres(_report_columns(frame, moments="naive"), count, chunk_size)
             self._analyze_reports()
             return count
+        data = _report_columns(frame, moments="aware")
         with self.transaction() as conn:
             if data["ref_code"] is None:
                 data["ref_code"] = _unique_ref_codes(count, _stored_codes_lookup(conn))
@@ -124,19 +124,20 @@ _REPORT_DEFAULTS: dict[str, Any] = {
 }
 
 
-def _report_columns(frame: pd.DataFrame, *, sqlite_text: bool) -> dict[str, Any]:
+def _report_columns(frame: pd.DataFrame, *, moments: str) -> dict[str, Any]:
     """The values of every ``reports`` column for `Store.add_reports_frame`, column
     by column: a Series, a list or an array, each sliceable with `_as_list`.
     ``ref_code`` is None when it must be generated (inside the transaction).
 
-    Timestamps become naive UTC; with ``sqlite_text`` as the text SQLAlchemy's
-    SQLite ``DateTime`` writes (``YYYY-MM-DD HH:MM:SS.ffffff``), else as
-    `datetime.datetime` objects.
+    Timestamps, for the driver directly (which bypasses `geo.store.types.UTCDateTime`),
+    become naive UTC: ``moments="sqlite_text"`` as the text SQLAlchemy's SQLite
+    ``DateTime`` writes (``YYYY-MM-DD HH:MM:SS.ffffff``), ``"naive"`` as
+    `datetime.datetime` objects; ``"aware"`` gives UTC-aware ones, for SQLAlchemy.
     """
     if getattr(pd.to_datetime(frame["created_at"]).dt, "tz", None) is None:
         raise ValueError("created_at must carry a time zone (UTC), got naive timestamps")
-    created = pd.to_datetime(frame["created_at"], utc=True).dt.tz_localize(None)
-    updated = pd.to_datetime(frame["updated_at"], utc=True).dt.tz_localize(None) if "updated_at" in frame else created
+    created = pd.to_datetime(frame["created_at"], utc=True)
+    updated = pd.to_datetime(frame["updated_at"], utc=True) if "updated_at" in frame else created
     stamps = {"created_at": created, "updated_at": updated}
     data: dict[str, Any] = {}
     missing = []
@@ -145,10 +146,11 @@ def _report_columns(frame: pd.DataFrame, *, sqlite_text: bool) -> dict[str, Any]
         if name in stamps:
             if stamps[name].isna().any():
                 raise ValueError(f"{name} must not be missing")
-            if sqlite_text:
-                data[name] = _sqlite_datetime_text(stamps[name].to_numpy(dtype="datetime64[us]"))
+            utc = stamps[name] if moments == "aware" else stamps[name].dt.tz_localize(None)
+            if moments == "sqlite_text":
+                data[name] = _sqlite_datetime_text(utc.to_numpy(dtype="datetime64[us]"))
             else:
-                data[name] = stamps[name].dt.to_pydatetime()
+                data[name] = utc.dt.to_pydatetime()
         elif name in frame:
             data[name] = _shared_strings(frame[name])
         elif name == "id":

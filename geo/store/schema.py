@@ -25,6 +25,7 @@ do not both create it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +35,8 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection, Engine
+
+from geo.store.engine import StoreError, make_engine, safe_url
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 APP_TABLES = (
@@ -110,3 +113,28 @@ def upgrade(engine: Engine, *, only_if_empty: bool = False) -> SchemaState:
             command.upgrade(alembic_config(conn), "head")
         conn.commit()
     return before
+
+
+def upgrade_database(url: str) -> SchemaState:
+    """`upgrade` the database at ``url`` (``python -m geo db upgrade``); returns the state
+    found before. `StoreError` (``unavailable``) when the database cannot be reached or
+    changed."""
+    return _at(url, upgrade)
+
+
+def database_state(url: str) -> SchemaState:
+    """`schema_state` of the database at ``url``; `StoreError` (``unavailable``) when unreachable."""
+    return _at(url, schema_state)
+
+
+def _at(url: str, action: Callable[[Engine], SchemaState]) -> SchemaState:
+    try:
+        engine = make_engine(url)
+    except sa.exc.SQLAlchemyError as error:
+        raise StoreError("unavailable", safe_url(url), str(error)) from error
+    try:
+        return action(engine)
+    except sa.exc.SQLAlchemyError as error:
+        raise StoreError("unavailable", safe_url(url), str(error)) from error
+    finally:
+        engine.dispose()

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from geo.store.types import UTCDateTime
+
 metadata = sa.MetaData()
 
 categories = sa.Table(
@@ -32,8 +34,8 @@ reports = sa.Table(
     sa.Column("time_of_day", sa.String(16), nullable=False),
     sa.Column("text", sa.String(1000), nullable=False, default=""),
     sa.Column("language", sa.String(8), nullable=False, default="sv"),
-    sa.Column("created_at", sa.DateTime, nullable=False),
-    sa.Column("updated_at", sa.DateTime, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
     sa.Column("status", sa.String(32), nullable=False),
     sa.Column("moderation", sa.String(16), nullable=False),
     sa.Column("moderation_reason", sa.String(500), nullable=False, default=""),
@@ -56,7 +58,7 @@ report_events = sa.Table(
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("report_id", sa.String(36), sa.ForeignKey("reports.id", ondelete="CASCADE"), nullable=False, index=True),
-    sa.Column("at", sa.DateTime, nullable=False),
+    sa.Column("at", UTCDateTime, nullable=False),
     sa.Column("actor", sa.String(128), nullable=False),
     sa.Column("field", sa.String(32), nullable=False),
     sa.Column("from_value", sa.String(64), nullable=False, default=""),
@@ -129,8 +131,8 @@ users = sa.Table(
     sa.Column("role", sa.String(16), nullable=False),
     sa.Column("active", sa.Boolean, nullable=False, default=True),
     sa.Column("failed_attempts", sa.Integer, nullable=False, default=0),
-    sa.Column("locked_until", sa.DateTime, nullable=True),
-    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("locked_until", UTCDateTime, nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("sso_email", sa.String(254), nullable=True),
     sa.Index("ux_users_sso_email", "sso_email", unique=True),
 )
@@ -141,8 +143,8 @@ staff_sessions = sa.Table(
     # a random id known only to the server (the app's session state refers to the row by it)
     sa.Column("id", sa.String(64), primary_key=True),
     sa.Column("username", sa.String(64), sa.ForeignKey("users.username", ondelete="CASCADE"), nullable=False),
-    sa.Column("created_at", sa.DateTime, nullable=False),
-    sa.Column("last_seen", sa.DateTime, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("last_seen", UTCDateTime, nullable=False),
     # SHA-256 of the one-time code the browser trades for its cookie; None once traded
     sa.Column("handoff_hash", sa.String(64), nullable=True),
     # SHA-256 of the token in the browser's HTTP-only cookie (the token itself is never stored)
@@ -151,3 +153,12 @@ staff_sessions = sa.Table(
     sa.Index("ux_staff_sessions_handoff_hash", "handoff_hash", unique=True),
     sa.Index("ux_staff_sessions_token_hash", "token_hash", unique=True),
 )
+
+
+def max_length(table: str, column: str) -> int | None:
+    """The most characters ``table.column`` holds: the one place every length limit comes
+    from (forms, imports, `geo.zones`). None for an unbounded column or an unknown one."""
+    found = metadata.tables.get(table)
+    if found is None or column not in found.c:
+        return None
+    return getattr(found.c[column].type, "length", None)

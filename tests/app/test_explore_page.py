@@ -299,7 +299,7 @@ class TestModerationPage:
         at.run()
         assert not at.exception
         before = len(at.multiselect(key="moderation_selected").options)
-        first = Store.open(demo_db).reports_frame(where=[]).query("moderation == 'pending'")["id"].iloc[0]
+        first = Store.open(demo_db).reports_frame().query("moderation == 'pending'")["id"].iloc[0]
         at.multiselect(key="moderation_selected").set_value([first]).run()
         at.button(key="moderation_publish").click().run()
         assert not at.exception

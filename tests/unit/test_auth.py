@@ -23,10 +23,10 @@ from geo.auth import (
     list_users,
     resume_session,
     start_session,
-    users,
 )
 from geo.model import Role
-from geo.store import Store, staff_sessions
+from geo.store import Store
+from geo.store.tables import staff_sessions, users
 
 PASSWORD = "rätt häst batteri"
 NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)

@@ -340,7 +340,7 @@ def test_public_export_is_published_coarsened_scrubbed_and_never_has_contacts(fi
     )  # fmt: skip
     staff = layer_frame(filled_store, Role.ADMIN, "reports")
     public = layer_frame(filled_store, Role.PUBLIC, "reports")
-    published = filled_store.reports_frame(where=[], columns=["ref_code", "moderation", "lon", "lat"])
+    published = filled_store.reports_frame(columns=["ref_code", "moderation", "lon", "lat"])
     published = published[published["moderation"] == "published"].set_index("ref_code")
     assert set(public["ref_code"]) == set(published.index)
     assert "moderation" not in public and "id" not in public

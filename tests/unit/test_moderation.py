@@ -17,7 +17,8 @@ from geo.moderation import (
     rejection_reason,
 )
 from geo.reporting import ReportDraft, public_status, submit
-from geo.store import Store, reports
+from geo.store import Store
+from geo.store.tables import reports
 from tests.conftest import NOW
 
 TEAM = User("kommun.anna", Role.TEAM)
@@ -127,7 +128,7 @@ def test_redaction_keeps_who_and_when_but_never_the_removed_words(filled_store: 
     (event,) = history(filled_store, report_id, TEAM)
     assert (event.actor, event.field, event.at) == ("kommun.anna", "text", NOW)
     dumped = repr(event) + repr(filled_store.reports_frame().to_dict())
-    assert "Kalle" not in dumped and "070" not in dumped
+    assert "Kalle" not in dumped and "070-123" not in dumped  # a bare "070" can occur in a random id
 
 
 def test_duplicate_closes_the_report_points_to_the_original_and_adds_a_supporter(filled_store: Store) -> None:

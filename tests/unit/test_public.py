@@ -90,7 +90,7 @@ def test_issue_15_the_anonymous_map_shows_only_the_public_face(leaky: Store) -> 
     layers = load_layers(leaky, ExploreView(), viewer=Role.PUBLIC)
     assert len(layers.reports) >= 1
     assert_public(layers.reports)
-    for ident in leaky.reports_frame(where=[], columns=("id",))["id"]:
+    for ident in leaky.reports_frame(columns=("id",))["id"]:
         assert_public(report_by_id(leaky, ident, Role.PUBLIC))
     points = report_points(leaky, ReportFilter(), viewer=Role.PUBLIC)
     assert_on_grid(points.lon, points.lat)

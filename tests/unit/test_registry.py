@@ -15,7 +15,8 @@ from geo.explore import load_layers
 from geo.i18n import LANGUAGES, messages
 from geo.io import export_layer, layer_frame
 from geo.model import Role
-from geo.store import Store, metadata
+from geo.store import Store
+from geo.store.tables import metadata
 from geo.viewstate import LAYERS, SELECTABLE_KINDS, ExploreView, parse_view
 
 SECRET = registry.Layer(

@@ -13,8 +13,9 @@ from alembic.runtime.migration import MigrationContext
 
 from geo import auth
 from geo.cli import main
-from geo.store import Store, StoreError, make_engine, metadata
+from geo.store import Store, StoreError, make_engine
 from geo.store.schema import APP_TABLES, alembic_config, head_revision, schema_state, upgrade
+from geo.store.tables import metadata
 from tests.conftest import small_categories, small_reports
 from tests.postgis import EMPTY_TEMPLATE, PostgisServer
 

@@ -8,7 +8,8 @@ import shapely
 import sqlalchemy as sa
 
 from geo.model import MeetingPlace, MeetingPlaceKind, Zone, ZoneKind
-from geo.store import REF_CODE_ALPHABET, Store, StoreError, reports
+from geo.store import REF_CODE_ALPHABET, ReportQuery, Store, StoreError
+from geo.store.tables import reports
 from tests.conftest import NOW, SQUARE_WKT, small_reports
 
 
@@ -128,17 +129,24 @@ def test_add_report_draws_a_new_code_when_the_first_one_is_taken(
 
 
 class TestSpatialConditions:
-    def test_inside_a_polygon_border_included_and_exact_on_postgis(self, filled_store: Store) -> None:
+    def test_inside_a_zone_border_included_exact_on_both_backends(self, filled_store: Store) -> None:
+        centrum = next(z.id for z in filled_store.zones() if z.name == "Centrum")
+        found = filled_store.reports_frame(ReportQuery(zone_id=centrum), columns=["lon", "lat"])
         square = shapely.from_wkt(SQUARE_WKT)
-        conditions = filled_store.inside_conditions(polygon=square)
-        found = filled_store.reports_frame(where=conditions, columns=["lon", "lat"])
-        inside = shapely.intersects_xy(square, found["lon"].to_numpy(), found["lat"].to_numpy())
-        assert inside.sum() == 4  # one of them on the border
-        assert inside.all() or not filled_store.spatial_sql  # SQLite gives bounding-box candidates
+        assert len(found) == 4  # one of them on the border
+        assert shapely.intersects_xy(square, found["lon"].to_numpy(), found["lat"].to_numpy()).all()
+        assert filled_store.count_reports(ReportQuery(zone_id=centrum)) == 4
+        lon, lat = filled_store.report_locations(ReportQuery(zone_id=centrum))
+        assert sorted(zip(lon, lat, strict=True)) == sorted(zip(found["lon"], found["lat"], strict=True))
+
+    def test_an_unknown_zone_holds_no_reports(self, filled_store: Store) -> None:
+        query = ReportQuery(zone_id="no-such-zone")
+        assert filled_store.reports_frame(query, columns=["id", "created_at"]).empty
+        assert filled_store.count_reports(query) == 0
+        assert filled_store.report_locations(query)[0].size == 0
 
     def test_inside_a_box_edges_included(self, filled_store: Store) -> None:
-        conditions = filled_store.inside_conditions(bbox=(13.595, 56.455, 13.61, 56.465))
-        found = filled_store.reports_frame(where=conditions, columns=["lon", "lat"])
+        found = filled_store.reports_frame(ReportQuery(bbox=(13.595, 56.455, 13.61, 56.465)), columns=["lon", "lat"])
         assert sorted(zip(found["lon"], found["lat"], strict=True)) == [
             (13.595, 56.465),
             (13.6, 56.46),
@@ -149,10 +157,60 @@ class TestSpatialConditions:
     def test_postgis_answers_with_the_gist_index(self, postgis_url: str) -> None:
         store = Store.open(postgis_url)
         assert store.spatial_sql
-        query = sa.select(reports.c.id).where(*store.inside_conditions(polygon=shapely.from_wkt(SQUARE_WKT)))
+        query = sa.select(reports.c.id).where(*store._inside_conditions(polygon=shapely.from_wkt(SQUARE_WKT)))
         with store.engine.connect() as conn:
             conn.exec_driver_sql("SET enable_seqscan = off")
             compiled = query.compile(conn)
             plan = "\n".join(row[0] for row in conn.exec_driver_sql(f"EXPLAIN {compiled}", compiled.params))
         store.close()
         assert "ix_reports_geom" in plan
+
+
+class TestReportQuery:
+    """The query object: filters, moments, order and paging, the same on both backends."""
+
+    def test_newest_first_pages_in_order_with_and_without_a_zone(self, filled_store: Store) -> None:
+        every = filled_store.reports_frame(ReportQuery(newest_first=True), columns=["id", "created_at"])
+        assert every["created_at"].is_monotonic_decreasing
+        pages = [
+            filled_store.reports_frame(ReportQuery(newest_first=True, offset=start, limit=2), columns=["id"])
+            for start in (0, 2, 4)
+        ]
+        assert [i for page in pages for i in page["id"]] == every["id"].tolist()
+        centrum = next(z.id for z in filled_store.zones() if z.name == "Centrum")
+        inside = filled_store.reports_frame(ReportQuery(zone_id=centrum, newest_first=True), columns=["id"])
+        second_page = filled_store.reports_frame(
+            ReportQuery(zone_id=centrum, newest_first=True, offset=1, limit=2), columns=["id", "created_at"]
+        )
+        assert second_page["id"].tolist() == inside["id"].iloc[1:3].tolist()
+        assert str(second_page["created_at"].dt.tz) == "UTC"
+
+    def test_filters_and_moments_in_any_time_zone(self, filled_store: Store) -> None:
+        every = filled_store.reports_frame(columns=["id", "created_at", "moderation", "category"])
+        middle = every["created_at"].sort_values().iloc[3].to_pydatetime()
+        stockholm = middle.astimezone(dt.timezone(dt.timedelta(hours=1)))
+        assert filled_store.count_reports(ReportQuery(created_from=stockholm)) == (every["created_at"] >= middle).sum()
+        assert filled_store.count_reports(ReportQuery(created_before=stockholm)) == (every["created_at"] < middle).sum()
+        assert filled_store.count_reports(ReportQuery(created_until=stockholm)) == (every["created_at"] <= middle).sum()
+        published = ReportQuery(moderation=("published",), categories=("dalig_belysning",))
+        expected = ((every["moderation"] == "published") & (every["category"] == "dalig_belysning")).sum()
+        assert filled_store.count_reports(published) == expected > 0
+
+    def test_a_naive_moment_is_refused(self, filled_store: Store) -> None:
+        with pytest.raises(ValueError, match="time zone"):
+            filled_store.count_reports(ReportQuery(created_from=dt.datetime(2026, 1, 1)))
+        row = small_reports().iloc[0].to_dict()
+        row["created_at"] = dt.datetime(2026, 1, 1, 12)
+        before = filled_store.count_reports()
+        with pytest.raises(ValueError, match="time zone"):
+            filled_store.add_report(row)
+        assert filled_store.count_reports() == before
+
+    def test_an_aware_moment_is_stored_as_the_same_instant(self, filled_store: Store) -> None:
+        row = small_reports().iloc[0].to_dict()
+        row["created_at"] = dt.datetime(2026, 3, 29, 3, 30, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+        _id, code = filled_store.add_report(row)
+        stored = filled_store.report_by_ref(code)
+        assert stored is not None
+        assert stored["created_at"] == dt.datetime(2026, 3, 29, 1, 30, tzinfo=dt.UTC)
+        assert stored["created_at"].tzinfo is dt.UTC and stored["updated_at"].tzinfo is dt.UTC

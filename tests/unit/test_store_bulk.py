@@ -12,10 +12,9 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from geo import store as store_module
 from geo.categories import DEFAULT_CATEGORIES
 from geo.demo import generate_reports
-from geo.store import REF_CODE_ALPHABET, REF_CODE_LENGTH, Store, StoreError, bulk, reports
+from geo.store import REF_CODE_ALPHABET, REF_CODE_LENGTH, ReportQuery, Store, StoreError, bulk, tables
 from tests.conftest import NOW, small_categories, small_reports
 
 SQLITE_DATETIME = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}")
@@ -104,9 +103,9 @@ class TestFastPathEqualsGenericPath:
             one, other = fast.report_by_ref(ref), generic.report_by_ref(ref)
             assert one == other and one["created_at"].tzinfo is dt.UTC
 
-        since = [reports.c.created_at >= dt.datetime(2026, 6, 1, 12, 0, 0, 123456)]
-        assert fast.reports_frame(where=since).equals(generic.reports_frame(where=since))
-        assert len(fast.reports_frame(where=since)) > 0
+        since = ReportQuery(created_from=dt.datetime(2026, 6, 1, 12, 0, 0, 123456, tzinfo=dt.UTC))
+        assert fast.reports_frame(since).equals(generic.reports_frame(since))
+        assert len(fast.reports_frame(since)) > 0
 
     @pytest.mark.parametrize("fast", [True, False], ids=["fast", "generic"])
     def test_defaults_and_generated_values(self, tmp_path: Path, fast: bool) -> None:
@@ -256,16 +255,17 @@ class TestClear:
         )
         with filled_store.engine.begin() as conn:
             conn.execute(
-                store_module.report_events.insert().values(
-                    report_id=report_id, at=NOW.replace(tzinfo=None), actor="moderator", field="status",
+                tables.report_events.insert().values(
+                    report_id=report_id, at=NOW, actor="moderator", field="status",
                     from_value="ny", to_value="bekraftad", comment="",
                 )
             )  # fmt: skip
+        assert filled_store.add_user("polis.anna", "$argon2id$not-a-real-hash", "police")
         version = filled_store.data_version()
         filled_store.clear()
         assert filled_store.is_empty()
-        for table in store_module.metadata.sorted_tables:
-            if table is not store_module.meta:
+        for table in tables.metadata.sorted_tables:
+            if table is not tables.meta:
                 assert raw_rows(filled_store, f"SELECT count(*) FROM {table.name}") == [(0,)], table.name
         assert filled_store.data_version() > version
         with pytest.raises(StoreError):  # foreign keys are enforced (again, on SQLite)

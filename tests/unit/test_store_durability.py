@@ -15,13 +15,13 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from geo import store as store_module
 from geo.auth import User
 from geo.io import ImportSource, import_layer
 from geo.model import Moderation, Role
 from geo.moderation import moderate
 from geo.reporting import ReportDraft, submit
-from geo.store import Store, StoreError, codes, reports
+from geo.store import Store, StoreError, codes, tables
+from geo.store.tables import reports
 from tests.conftest import small_categories, small_reports
 from tests.postgis import PostgisServer
 
@@ -34,8 +34,8 @@ def snapshot(store: Store) -> tuple:
     """Every report row, every contact and event, and the data version."""
     with store.engine.connect() as conn:
         rows = [tuple(r) for r in conn.execute(sa.select(reports).order_by(reports.c.id))]
-        contacts = [tuple(r) for r in conn.execute(sa.select(store_module.report_contacts).order_by("report_id"))]
-        events = [tuple(r) for r in conn.execute(sa.select(store_module.report_events).order_by("id"))]
+        contacts = [tuple(r) for r in conn.execute(sa.select(tables.report_contacts).order_by("report_id"))]
+        events = [tuple(r) for r in conn.execute(sa.select(tables.report_events).order_by("id"))]
     return rows, contacts, events, store.data_version()
 
 
@@ -72,7 +72,7 @@ def test_concurrent_residents_lose_nothing(store: Store, tmp_path: Path) -> None
     assert len(frame) == 1_600 and set(frame["ref_code"]) == set(codes)
     assert (frame["moderation"] == Moderation.PENDING.value).all()
     with store.engine.connect() as conn:
-        contacts = conn.execute(sa.select(sa.func.count()).select_from(store_module.report_contacts)).scalar()
+        contacts = conn.execute(sa.select(sa.func.count()).select_from(tables.report_contacts)).scalar()
     assert contacts == PROCESSES * PER_PROCESS // 4
     assert store.data_version() == version + 1_600  # every write moved the cache key on; none lost
     overlap = min(r["ended"] for r in results) - max(r["began"] for r in results)

@@ -116,6 +116,7 @@ def page_shell(lang: str) -> None:
         "labels": {
             '[data-testid="stSidebarCollapseButton"] button': t("app.menu_close"),
             '[data-testid="stExpandSidebarButton"]': t("app.menu_open"),
+            '[data-testid="stHeaderActionElements"] a': t("app.heading_link"),
         },
     }
     # json.dumps escapes nothing HTML-special in these catalogue strings; `</` is escaped anyway.

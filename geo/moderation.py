@@ -24,10 +24,11 @@ from geo.config import TileSource
 from geo.i18n import format_moment, label, translator
 from geo.model import WGS84, Category, Moderation, Rejection, Status, category_labels
 from geo.privacy import scrub_text
-from geo.store import ReportQuery, Store, utcnow
+from geo.store import ReportQuery, Store, column_length, utcnow
 
-MAX_REASON_LENGTH = 500
-MAX_TEXT_LENGTH = 1000
+MAX_REASON_LENGTH = column_length("reports", "moderation_reason")
+MAX_TEXT_LENGTH = column_length("reports", "text")
+MAX_COMMENT_LENGTH = column_length("reports", "public_comment")
 
 
 @dataclass(frozen=True)

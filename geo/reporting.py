@@ -31,9 +31,9 @@ from geo.model import Category, Feeling, Moderation, Role, Source, Status, TimeO
 from geo.moderation import rejection_kind
 from geo.privacy import PUBLIC_GRID_M, is_valid_email, scrub_text
 from geo.public import public_reports
-from geo.store import REF_CODE_ALPHABET, REF_CODE_LENGTH, Store, utcnow
+from geo.store import REF_CODE_ALPHABET, REF_CODE_LENGTH, Store, column_length, utcnow
 
-MAX_TEXT_LENGTH = 1000
+MAX_TEXT_LENGTH = column_length("reports", "text")
 NEARBY_RADIUS_M = 100.0
 NEARBY_DAYS = 90
 NEARBY_STEP_M = 50

@@ -21,15 +21,20 @@ import shapely
 from geo.auth import User, check_staff
 from geo.crs import to_sweref99tm
 from geo.model import Zone, ZoneKind
-from geo.store import Store
+from geo.store import Store, TooLong, max_length
 
 MIN_AREA_M2 = 25.0
 """Smaller than a 5 m × 5 m square is a slip of the mouse, not a place."""
 MAX_AREA_KM2 = 2_000.0
 """Larger than any Swedish municipality's urban area: probably drawn at the wrong zoom."""
-MAX_NAME = 200
-MAX_TEXT = 4000
-MAX_CONTACT = 300
+LIMITS: dict[str, int] = {
+    name: limit
+    for name in ("name", "description", "promise_text", "police_contact")
+    if (limit := max_length("zones", name)) is not None
+}
+"""The most characters each text field holds: the schema's column lengths, read here and by
+the page (a longer value is refused with a message, never cut or lost)."""
+MAX_NAME = LIMITS["name"]
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,8 @@ class ZoneProblem:
 
     field: str
     code: str
+    length: int = 0
+    limit: int = 0
 
 
 @dataclass(frozen=True)
@@ -124,14 +131,14 @@ def validate(form: ZoneForm) -> tuple[list[ZoneProblem], CheckedShape]:
     if not form.name.strip():
         problems.append(ZoneProblem("name", "name_missing"))
     elif len(form.name.strip()) > MAX_NAME:
-        problems.append(ZoneProblem("name", "name_too_long"))
-    for field_name, value, limit in (
-        ("description", form.description, MAX_TEXT),
-        ("promise_text", form.promise_text, MAX_TEXT),
-        ("police_contact", form.police_contact, MAX_CONTACT),
+        problems.append(ZoneProblem("name", "name_too_long", len(form.name.strip()), MAX_NAME))
+    for field_name, value in (
+        ("description", form.description),
+        ("promise_text", form.promise_text),
+        ("police_contact", form.police_contact),
     ):
-        if len(value.strip()) > limit:
-            problems.append(ZoneProblem(field_name, "text_too_long"))
+        if len(value.strip()) > LIMITS[field_name]:
+            problems.append(ZoneProblem(field_name, "text_too_long", len(value.strip()), LIMITS[field_name]))
     if form.kind is ZoneKind.MEDBORGARLOFTE:
         if form.start_date is None:
             problems.append(ZoneProblem("start_date", "start_missing"))
@@ -163,11 +170,15 @@ def save_zone(store: Store, form: ZoneForm, actor: User | None, *, zone_id: str 
         start_date=form.start_date,
         end_date=form.end_date,
     )
-    if zone_id is None:
-        store.add_zones([record])
-    else:
-        record = replace(record, id=zone_id)
-        store.update_zone(record)
+    try:
+        if zone_id is None:
+            store.add_zones([record])
+        else:
+            record = replace(record, id=zone_id)
+            store.update_zone(record)
+    except TooLong as refused:  # the store's own check: nothing was written
+        problem = ZoneProblem(refused.column, "text_too_long", refused.length, refused.limit)
+        return SaveResult(None, (problem,), shape.repaired)
     return SaveResult(record.id, (), shape.repaired)
 
 

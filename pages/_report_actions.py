@@ -9,7 +9,15 @@ import streamlit as st
 from geo.auth import User
 from geo.i18n import label
 from geo.model import Status
-from geo.moderation import change_status, describe_event, history, mark_duplicate, redact_text
+from geo.moderation import (
+    MAX_COMMENT_LENGTH,
+    MAX_TEXT_LENGTH,
+    change_status,
+    describe_event,
+    history,
+    mark_duplicate,
+    redact_text,
+)
 from geo.store import Store
 from pages._shared import language, tr
 
@@ -61,7 +69,7 @@ def report_actions(db: Store, report: dict, user: User | None, key: str) -> None
         format_func=lambda v: label("status", v, lang),
         key=f"{key}_status",
     )
-    right.text_input(t("moderation.public_comment"), key=f"{key}_comment", max_chars=1000)
+    right.text_input(t("moderation.public_comment"), key=f"{key}_comment", max_chars=MAX_COMMENT_LENGTH)
     st.button(t("moderation.save_status"), key=f"{key}_save", on_click=save_status, type="primary")
     with st.expander(t("actions.more")):
         st.text_input(t("actions.duplicate_of"), key=f"{key}_duplicate", max_chars=16)
@@ -70,7 +78,7 @@ def report_actions(db: Store, report: dict, user: User | None, key: str) -> None
             t("actions.redact_text"),
             value=report["text"],
             key=f"{key}_text",
-            max_chars=1000,
+            max_chars=MAX_TEXT_LENGTH,
             help=t("actions.redact_help"),
         )
         st.button(t("actions.redact"), key=f"{key}_redact", on_click=save_redaction)

@@ -19,7 +19,7 @@ from geo import mapview
 from geo.i18n import label
 from geo.layers import boundary_layer, zones_layer
 from geo.model import ZoneKind
-from geo.zones import ZoneForm, delete_zone, save_zone, shape_from_drawing
+from geo.zones import LIMITS, ZoneForm, delete_zone, save_zone, shape_from_drawing
 from pages._shared import language, settings, staff_only, store, tr
 
 CHOICE_KEY = "zones_choice"
@@ -112,7 +112,8 @@ else:
     drawn = shapely.union_all(shapes) if shapes else None
 
 with form_column:
-    st.text_input(t("zones.name"), key="zones_name", max_chars=200)
+    # No max_chars: Streamlit would drop a longer paste without a word (TESTING.md); save_zone says what is too long.
+    st.text_input(t("zones.name"), key="zones_name")
     st.radio(
         t("zones.kind"),
         options=[k.value for k in ZoneKind][::-1],
@@ -120,9 +121,9 @@ with form_column:
         key="zones_kind",
         horizontal=True,
     )
-    st.text_area(t("zones.promise_text"), key="zones_promise_text", max_chars=4000)
-    st.text_input(t("zones.police_contact"), key="zones_police_contact", max_chars=300)
-    st.text_area(t("zones.description"), key="zones_description", max_chars=4000)
+    st.text_area(t("zones.promise_text"), key="zones_promise_text", help=t("zones.at_most", max=LIMITS["promise_text"]))
+    st.text_input(t("zones.police_contact"), key="zones_police_contact")
+    st.text_area(t("zones.description"), key="zones_description", help=t("zones.at_most", max=LIMITS["description"]))
     start_col, end_col = st.columns(2)
     start_col.date_input(t("zones.start_date"), key="zones_start_date", format="YYYY-MM-DD")
     end_col.date_input(t("zones.end_date"), key="zones_end_date", format="YYYY-MM-DD")
@@ -158,7 +159,8 @@ with form_column:
             st.session_state[PENDING_KEY] = result.zone_id
             st.rerun()
         for problem in result.problems:
-            st.error(t(f"zones.error.{problem.code}"))
+            field = t(f"zones.{problem.field}") if problem.field in LIMITS else ""
+            st.error(t(f"zones.error.{problem.code}", field=field, n=problem.length, max=problem.limit))
 
     if choice != NEW:
         with st.expander(t("zones.delete")):

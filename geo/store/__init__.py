@@ -37,7 +37,7 @@ from geo.store.engine import StoreError, make_engine, safe_url, utcnow
 from geo.store.places import PlaceStore
 from geo.store.reports import ReportQuery, ReportStore
 from geo.store.sessions import SessionStore
-from geo.store.tables import max_length
+from geo.store.tables import TooLong, column_length, max_length
 
 __all__ = [
     "REF_CODE_ALPHABET",
@@ -45,7 +45,9 @@ __all__ = [
     "ReportQuery",
     "Store",
     "StoreError",
+    "TooLong",
     "UserChangeRefused",
+    "column_length",
     "make_engine",
     "max_length",
     "new_ref_code",

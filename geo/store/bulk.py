@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection
 
 from geo.store.base import StoreBase
 from geo.store.codes import REF_CODE_ALPHABET, REF_CODE_LENGTH
-from geo.store.tables import reports
+from geo.store.tables import TooLong, max_length, reports
 
 
 class BulkStore(StoreBase):
@@ -136,6 +136,7 @@ def _report_columns(frame: pd.DataFrame, *, moments: str) -> dict[str, Any]:
     """
     if getattr(pd.to_datetime(frame["created_at"]).dt, "tz", None) is None:
         raise ValueError("created_at must carry a time zone (UTC), got naive timestamps")
+    _check_text_lengths(frame)
     created = pd.to_datetime(frame["created_at"], utc=True)
     updated = pd.to_datetime(frame["updated_at"], utc=True) if "updated_at" in frame else created
     stamps = {"created_at": created, "updated_at": updated}
@@ -164,6 +165,21 @@ def _report_columns(frame: pd.DataFrame, *, moments: str) -> dict[str, Any]:
     if missing:
         raise KeyError(f"the reports frame lacks the columns {missing}")
     return data
+
+
+_FREE_TEXT = ("text", "moderation_reason", "public_comment")
+"""The columns of ``reports`` whose values come from people (codes come from vocabularies)."""
+
+
+def _check_text_lengths(frame: pd.DataFrame) -> None:
+    """`TooLong` for the longest free text over its column's limit, before anything is written."""
+    for name in _FREE_TEXT:
+        limit = max_length("reports", name)
+        if name in frame and limit is not None and len(frame):
+            lengths = frame[name].astype("string").str.len()
+            longest = int(lengths.max(skipna=True) or 0)
+            if longest > limit:
+                raise TooLong("reports", name, longest, limit)
 
 
 def _shared_strings(series: pd.Series) -> pd.Series | np.ndarray:

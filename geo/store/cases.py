@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from geo.store.base import StoreBase
-from geo.store.tables import report_contacts, report_events, reports
+from geo.store.tables import check_lengths, report_contacts, report_events, reports
 
 CHANGEABLE = ("moderation", "moderation_reason", "status", "public_comment", "text", "updated_at")
 """The columns of a report that staff change."""
@@ -64,6 +64,7 @@ class CaseChanges:
         """Set columns of `CHANGEABLE` (moments aware)."""
         for name in values:
             _changeable(name)
+        check_lengths("reports", values)
         self._conn.execute(reports.update().where(reports.c.id == report_id).values(**values))
 
     def add_supporter(self, report_id: str) -> None:
@@ -79,6 +80,7 @@ class CaseChanges:
         self, report_id: str, *, at: dt.datetime, actor: str, field: str, before: str, after: str, comment: str
     ) -> None:
         """One audit row: who changed which field of a report from what to what, and why."""
+        check_lengths("report_events", {"actor": actor, "from_value": before, "to_value": after, "comment": comment})
         self._conn.execute(
             report_events.insert().values(
                 report_id=report_id,

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from geo.model import Category, Feeling, MeetingPlace, MeetingPlaceKind, PlaceKind, PlaceName, Zone, ZoneKind
 from geo.store.base import StoreBase
-from geo.store.tables import boundaries, categories, meeting_places, place_names, zones
+from geo.store.tables import boundaries, categories, check_lengths, meeting_places, place_names, zones
 
 
 class PlaceStore(StoreBase):
@@ -127,6 +127,7 @@ class PlaceStore(StoreBase):
         row.pop("id")
         row["kind"] = str(zone.kind)
         row["geom_wkb"] = shapely.to_wkb(geometry)
+        check_lengths("zones", row)
         with self.transaction() as conn:
             changed = conn.execute(zones.update().where(zones.c.id == zone.id).values(**row)).rowcount
             if not changed:
@@ -174,6 +175,7 @@ class PlaceStore(StoreBase):
     def set_boundary(self, name: str, geometry: shapely.Geometry) -> None:
         """Replace the municipality boundary (Polygon/MultiPolygon, EPSG:4326)."""
         geometry = _check_polygonal(geometry, "geometry")
+        check_lengths("boundaries", {"name": name})
         with self.transaction() as conn:
             conn.execute(boundaries.delete())
             conn.execute(boundaries.insert().values(id=1, name=name, geom_wkb=shapely.to_wkb(geometry)))
@@ -190,6 +192,7 @@ def _place_row(place: MeetingPlace) -> dict[str, object]:
     row = asdict(place)
     row["kind"] = str(place.kind)
     row["languages"] = list(place.languages)
+    check_lengths("meeting_places", row)
     return row
 
 
@@ -199,12 +202,15 @@ def _zone_row(zone: Zone) -> dict[str, object]:
     row.pop("geometry_wkt")
     row["kind"] = str(zone.kind)
     row["geom_wkb"] = shapely.to_wkb(geometry)
+    check_lengths("zones", row)
     return row
 
 
 def _row(item: Zone | MeetingPlace | PlaceName) -> dict[str, object]:
     if isinstance(item, PlaceName):
-        return {**asdict(item), "kind": str(item.kind)}
+        row = {**asdict(item), "kind": str(item.kind)}
+        check_lengths("place_names", row)
+        return row
     return _zone_row(item) if isinstance(item, Zone) else _place_row(item)
 
 

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from geo.store import codes
 from geo.store.base import StoreBase
 from geo.store.engine import StoreError
-from geo.store.tables import report_contacts, reports, zones
+from geo.store.tables import check_lengths, report_contacts, reports, zones
 
 BBox = tuple[float, float, float, float]
 """min lon, min lat, max lon, max lat in EPSG:4326 degrees, edges included."""
@@ -89,6 +89,9 @@ class ReportStore(StoreBase):
         import uuid
 
         values = dict(row)
+        check_lengths("reports", values)
+        if email:
+            check_lengths("report_contacts", {"email": email})
         values.setdefault("id", str(uuid.uuid4()))
         values.setdefault("updated_at", values["created_at"])
         for attempt in range(attempts):

@@ -4,6 +4,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import sqlalchemy as sa
 
 from geo.store.types import UTCDateTime
@@ -162,3 +165,30 @@ def max_length(table: str, column: str) -> int | None:
     if found is None or column not in found.c:
         return None
     return getattr(found.c[column].type, "length", None)
+
+
+def column_length(table: str, column: str) -> int:
+    """`max_length` of a column that has one (KeyError for an unbounded or unknown column)."""
+    limit = max_length(table, column)
+    if limit is None:
+        raise KeyError(f"{table}.{column} has no length")
+    return limit
+
+
+class TooLong(ValueError):
+    """A text is longer than its column holds; nothing was written. ``table``, ``column``,
+    ``length`` (characters given) and ``limit`` (characters the column holds) say which."""
+
+    def __init__(self, table: str, column: str, length: int, limit: int) -> None:
+        super().__init__(f"{table}.{column} holds at most {limit} characters, got {length}")
+        self.table, self.column, self.length, self.limit = table, column, length, limit
+
+
+def check_lengths(table: str, values: Mapping[str, Any]) -> None:
+    """`TooLong` for the first text in ``values`` longer than its column of ``table`` holds:
+    checked before writing, so SQLite (which would store it) and PostgreSQL (which would
+    fail the transaction) refuse it the same way, with a message that says which."""
+    for column, value in values.items():
+        limit = max_length(table, column)
+        if limit is not None and isinstance(value, str) and len(value) > limit:
+            raise TooLong(table, column, len(value), limit)

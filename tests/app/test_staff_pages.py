@@ -202,6 +202,25 @@ class TestZonesPage:
         assert saved.geometry_wkt.startswith("MULTIPOLYGON") and saved.start_date == dt.date(2026, 12, 1)
         assert at.selectbox(key="zones_choice").value == saved.id
 
+    def test_issue_15_an_over_long_description_is_refused_with_a_message_and_kept(self, app_db: Store) -> None:
+        """The column holds 2,000 characters; the page used to allow 4,000 and PostGIS failed the write."""
+        at = page("zones.py", TEAM)
+        before = app_db.zones()
+        long_text = "Området kring torget. " * 120  # 2,640 characters
+        at.text_input(key="zones_name").set_value("Torget")
+        at.session_state["zones_map_new"] = {"all_drawings": [BOW_TIE]}
+        at.text_area(key="zones_promise_text").set_value("Vi syns på torget.")
+        at.date_input(key="zones_start_date").set_value(dt.date(2026, 12, 1))
+        at.text_area(key="zones_description").set_value(long_text)
+        at.button(key="zones_save").click().run()
+        assert not at.exception
+        assert [e.value for e in at.error] == [
+            f"Beskrivning: {len(long_text.strip())} tecken, men högst 2000 får plats. "
+            "Korta texten; inget har sparats och det du skrivit finns kvar."
+        ]
+        assert app_db.zones() == before
+        assert at.text_area(key="zones_description").value == long_text
+
 
 class TestAdminPage:
     def test_admin_creates_a_police_user_who_can_then_log_in(self, app_db: Store) -> None:

@@ -214,3 +214,18 @@ class TestReportQuery:
         assert stored is not None
         assert stored["created_at"] == dt.datetime(2026, 3, 29, 1, 30, tzinfo=dt.UTC)
         assert stored["created_at"].tzinfo is dt.UTC and stored["updated_at"].tzinfo is dt.UTC
+
+
+def test_issue_15_an_over_long_report_text_is_refused_and_nothing_written(filled_store: Store) -> None:
+    """The bulk path (imports, the demo) and the one-report path check the schema's length first."""
+    from geo.store import TooLong
+
+    before = filled_store.count_reports()
+    frame = small_reports()
+    frame.loc[2, "text"] = "x" * 1001
+    with pytest.raises(TooLong, match=r"reports\.text holds at most 1000 characters, got 1001"):
+        filled_store.add_reports_frame(frame)
+    row = {**small_reports().iloc[0].to_dict(), "created_at": NOW, "text": "x" * 1001}
+    with pytest.raises(TooLong):
+        filled_store.add_report(row)
+    assert filled_store.count_reports() == before

@@ -9,8 +9,8 @@ import shapely
 
 from geo.auth import User
 from geo.model import Role, ZoneKind
-from geo.store import Store
-from geo.zones import ZoneForm, ZoneProblem, check_shape, delete_zone, save_zone, shape_from_drawing
+from geo.store import Store, TooLong, max_length
+from geo.zones import LIMITS, ZoneForm, ZoneProblem, check_shape, delete_zone, save_zone, shape_from_drawing
 
 TEAM = User("kommun.anna", Role.TEAM)
 # A bow tie: the outline crosses itself at (13.60, 56.46).
@@ -104,4 +104,36 @@ def test_only_staff_may_edit_zones(store: Store, actor: User | None) -> None:
         save_zone(store, form(), actor)
     with pytest.raises(PermissionError):
         delete_zone(store, "x", actor)
+    assert store.zones() == []
+
+
+def test_issue_15_the_zone_limits_are_the_schemas() -> None:
+    """One place for every length: the columns. The description holds 2,000, the promise 4,000."""
+    assert {
+        name: max_length("zones", name) for name in ("name", "description", "promise_text", "police_contact")
+    } == LIMITS
+    assert (LIMITS["description"], LIMITS["promise_text"]) == (2000, 4000)
+
+
+@pytest.mark.parametrize("field", ["description", "promise_text", "police_contact", "name"])
+def test_issue_15_an_over_long_zone_text_gets_a_message_and_nothing_is_written(store: Store, field: str) -> None:
+    limit = max_length("zones", field)
+    assert limit is not None
+    result = save_zone(store, form(**{field: "x" * (limit + 1)}), TEAM)
+    code = "name_too_long" if field == "name" else "text_too_long"
+    assert result.problems == (ZoneProblem(field, code, limit + 1, limit),)
+    assert store.zones() == []
+    assert save_zone(store, form(**{field: "x" * limit}), TEAM).ok  # exactly the limit fits, on both backends
+    (zone,) = store.zones()
+    assert len(getattr(zone, field)) == limit
+
+
+def test_issue_15_the_store_itself_refuses_an_over_long_text_on_both_backends(store: Store) -> None:
+    """The store's own check: SQLite would store it, PostgreSQL would fail the transaction."""
+    from geo.model import Zone
+
+    zone = Zone("Torget", ZoneKind.PLATSSAMVERKAN, SQUARE.wkt, description="x" * 2001)
+    with pytest.raises(TooLong, match=r"zones\.description holds at most 2000 characters, got 2001") as refused:
+        store.add_zones([zone])
+    assert (refused.value.column, refused.value.length, refused.value.limit) == ("description", 2001, 2000)
     assert store.zones() == []

@@ -50,8 +50,9 @@ ACCESSIBILITY_PAGE = "pages/accessibility.py"
 
 # Runs in the page's own document (st.html is not in a frame): the document's language and
 # direction (screen readers choose their voice by `lang`; issue 14.6), Streamlit's own English
-# button names in the reader's language, and on a phone the menu folds after a choice (14.4;
-# Streamlit does that itself only for a browser that names itself "mobile").
+# button names and words (which it offers no parameter for) in the reader's language, and on a
+# phone the menu folds after a choice (14.4; Streamlit does that itself only for a browser that
+# names itself "mobile").
 _DOCUMENT_SCRIPT = """<div class="trygg-document" hidden></div><script>
 (() => {
   const shell = %s;
@@ -64,6 +65,13 @@ _DOCUMENT_SCRIPT = """<div class="trygg-document" hidden></div><script>
     for (const [selector, text] of Object.entries(s.labels)) {
       document.querySelectorAll(selector).forEach((e) => {
         if (e.getAttribute("aria-label") !== text) e.setAttribute("aria-label", text);
+      });
+    }
+    // Streamlit's own visible words: the text node's value only (React keeps its node).
+    for (const [selector, text] of Object.entries(s.texts)) {
+      document.querySelectorAll(selector).forEach((e) => {
+        const node = [...e.childNodes].find((n) => n.nodeType === Node.TEXT_NODE && n.nodeValue.trim());
+        if (node && node.nodeValue !== text) node.nodeValue = text;
       });
     }
     if (root.lang !== s.lang) root.lang = s.lang;
@@ -117,6 +125,11 @@ def page_shell(lang: str) -> None:
             '[data-testid="stSidebarCollapseButton"] button': t("app.menu_close"),
             '[data-testid="stExpandSidebarButton"]': t("app.menu_open"),
             '[data-testid="stHeaderActionElements"] a': t("app.heading_link"),
+            '[data-testid="stFileUploaderDropzoneInput"]': t("app.upload_file"),
+            '[data-testid="stDateInputCalendarButton"]': t("app.choose_date"),
+        },
+        "texts": {
+            '[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p': t("app.upload"),
         },
     }
     # json.dumps escapes nothing HTML-special in these catalogue strings; `</` is escaped anyway.

@@ -25,7 +25,8 @@ from streamlit.testing.v1 import AppTest
 from geo.auth import StaffSession, User, add_user
 from geo.i18n import LANGUAGES, messages
 from geo.model import Role
-from geo.store import REF_CODE_ALPHABET, REF_CODE_LENGTH, Store, metadata, utcnow
+from geo.store import REF_CODE_ALPHABET, REF_CODE_LENGTH, Store, utcnow
+from geo.store.tables import metadata
 from tests.app.conftest import app_on_demo
 
 ROOT = Path(__file__).resolve().parents[2]

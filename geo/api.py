@@ -50,7 +50,6 @@ import xml.etree.ElementTree as ET
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from email.utils import format_datetime
-from functools import cache
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -72,7 +71,7 @@ from geo.i18n import normalize_language, translate
 from geo.io import layer_frame, time_of_day_at
 from geo.layers import ReportFilter, report_query
 from geo.model import Category, Feeling, Role, Source, Status, TimeOfDay
-from geo.reporting import RateLimiter, ReportDraft, normalize_ref_code, submit, validate
+from geo.reporting import ReportDraft, normalize_ref_code, submit, take_submission_slot, validate
 from geo.startup import app_store
 from geo.store import Store, StoreError
 
@@ -107,26 +106,6 @@ class ApiError(Exception):
 
 
 # -- shared state ----------------------------------------------------------------------------
-
-
-@dataclass
-class _Limiter:
-    """One rate limit for all Open311 clients together: no IP address is looked at."""
-
-    limiter: RateLimiter
-    lock: threading.Lock
-
-    def take(self) -> bool:
-        with self.lock:
-            if not self.limiter.allowed():
-                return False
-            self.limiter.record()
-            return True
-
-
-@cache
-def _limiter(limit: int) -> _Limiter:
-    return _Limiter(RateLimiter(limit=limit, window_s=RATE_WINDOW_S), threading.Lock())
 
 
 # -- responses ---------------------------------------------------------------------------------
@@ -518,7 +497,7 @@ async def post_request(request: Request) -> Response:
         problems = validate(draft, boundary=found[1] if found else None, categories=categories)
         if problems:
             raise ApiError(400, " ".join(translate(p.key, lang) for p in problems))
-        if not _limiter(settings.open311_rate_limit).take():
+        if take_submission_slot(store, open311_limit=settings.open311_rate_limit):
             raise ApiError(429, translate("api.error.rate_limit", lang))
         return submit(store, draft, source=Source.OPEN311).ref_code
 

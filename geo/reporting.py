@@ -4,8 +4,8 @@ The flow: `validate` a `ReportDraft` → show `preview_text` and `nearby_reports
 the public may see: published reports on the public grid, distances rounded up) →
 `submit` (scrubs the text, stores the report as pending, returns the reference code
 only after the row is committed). `public_status` answers a reference code with
-the public status and comment, nothing else. `RateLimiter` keeps one session from
-flooding the queue.
+the public status and comment, nothing else. `take_submission_slot` is the rate limit of
+the form and of Open311, kept in the database.
 
 Coordinates are WGS84 (EPSG:4326) lon/lat; distances are measured in SWEREF 99 TM
 (EPSG:3006), metres.
@@ -15,10 +15,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import time
-from collections import deque
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import shapely
@@ -266,37 +264,33 @@ def normalize_ref_code(value: str) -> str | None:
     return code
 
 
-@dataclass
-class RateLimiter:
-    """At most ``limit`` events per ``window_s`` seconds (sliding window).
+RATE_WINDOW = dt.timedelta(minutes=10)
+"""The window of the submission rate limits."""
+FORM_SESSION_LIMIT = 5
+"""Reports and +1s one Rapportera session may send per `RATE_WINDOW`."""
 
-    One instance per session; ``clock`` is replaceable for tests.
-    """
 
-    limit: int = 5
-    window_s: float = 600.0
-    clock: Callable[[], float] = time.monotonic
-    _events: deque[float] = field(default_factory=deque)
-
-    def allowed(self) -> bool:
-        self._forget_old()
-        return len(self._events) < self.limit
-
-    def record(self) -> None:
-        self._forget_old()
-        self._events.append(self.clock())
-
-    def retry_after_s(self) -> int:
-        """Seconds until another event is allowed (0 when it already is)."""
-        self._forget_old()
-        if len(self._events) < self.limit:
-            return 0
-        return max(1, math.ceil(self._events[0] + self.window_s - self.clock()))
-
-    def _forget_old(self) -> None:
-        horizon = self.clock() - self.window_s
-        while self._events and self._events[0] <= horizon:
-            self._events.popleft()
+def take_submission_slot(
+    store: Store,
+    *,
+    session_id: str | None = None,
+    open311_limit: int | None = None,
+    now: dt.datetime | None = None,
+) -> int:
+    """The one rate-limit policy of every way a report comes in, kept in the database so that
+    it holds across every process of the app (`geo.store.Store.take_rate_slot`): a Rapportera
+    session (``session_id``, a random id of the browser session, never an IP address) may send
+    `FORM_SESSION_LIMIT` per `RATE_WINDOW`; Open311 clients together ``open311_limit``
+    (``TRYGG_OPEN311_RATE_LIMIT``). Records the submission and returns 0 when it may go ahead,
+    else the seconds to wait (nothing recorded)."""
+    limits: dict[str, int] = {}
+    if session_id is not None:
+        limits[f"session:{session_id[:64]}"] = FORM_SESSION_LIMIT
+    if open311_limit is not None:
+        limits["open311"] = open311_limit
+    if not limits:
+        raise ValueError("take_submission_slot needs a session_id or an open311_limit")
+    return store.take_rate_slot(limits, window=RATE_WINDOW, now=now or utcnow())
 
 
 def _inside(lon: float, lat: float, boundary: shapely.Geometry | None) -> bool:

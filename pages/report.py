@@ -7,6 +7,7 @@ change hides the preview until it is asked for again. Logic: `geo.reporting`.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import asdict
 from typing import Any
 
@@ -20,13 +21,13 @@ from geo.model import Feeling, TimeOfDay, category_labels
 from geo.places import Place, known_places
 from geo.reporting import (
     MAX_TEXT_LENGTH,
-    RateLimiter,
     ReportDraft,
     check_pin,
     is_probably_bot,
     nearby_reports,
     preview_text,
     submit,
+    take_submission_slot,
     validate,
 )
 from geo.viewstate import DEFAULT_CENTER, DEFAULT_ZOOM
@@ -61,7 +62,8 @@ db = store()
 categories = db.categories()
 found_boundary = db.boundary()
 boundary = found_boundary[1] if found_boundary else None
-limiter: RateLimiter = st.session_state.setdefault(LIMITER_KEY, RateLimiter())
+# The rate limit's bucket for this browser session: a random id, never an IP address.
+rate_bucket: str = st.session_state.setdefault(LIMITER_KEY, secrets.token_hex(16))
 
 
 def current_draft() -> ReportDraft:
@@ -160,10 +162,9 @@ def support(number: int) -> None:
     keys: list[str] = st.session_state.get(NEARBY_KEY) or []
     if number >= len(keys):
         return
-    if not limiter.allowed():
-        st.session_state[SUPPORT_ERROR_KEY] = t("report.rate_limited", minutes=max(1, limiter.retry_after_s() // 60))
+    if wait := take_submission_slot(db, session_id=rate_bucket):
+        st.session_state[SUPPORT_ERROR_KEY] = t("report.rate_limited", minutes=max(1, wait // 60))
         return
-    limiter.record()
     supporters = db.add_supporter(keys[number])
     st.session_state[DONE_KEY] = {"kind": "support", "supporters": supporters}
 
@@ -368,14 +369,12 @@ if previewed is not None and asdict(previewed) == asdict(draft):
     if st.button(t("report.confirm"), type="primary", key="report_confirm"):
         if is_probably_bot(draft):
             st.error(t("report.error.rejected"))
-        elif not limiter.allowed():
-            st.error(t("report.rate_limited", minutes=max(1, limiter.retry_after_s() // 60)))
+        elif problems := validate(draft, boundary=boundary, categories=categories):
+            st.session_state[PROBLEMS_KEY] = problems
+            st.rerun()
+        elif wait := take_submission_slot(db, session_id=rate_bucket):
+            st.error(t("report.rate_limited", minutes=max(1, wait // 60)))
         else:
-            problems = validate(draft, boundary=boundary, categories=categories)
-            if problems:
-                st.session_state[PROBLEMS_KEY] = problems
-                st.rerun()
-            limiter.record()
             submitted = submit(db, draft)
             clear_form()
             st.session_state[DONE_KEY] = {"kind": "report", "ref_code": submitted.ref_code}

@@ -21,6 +21,7 @@ The modules, by what they hold:
 - `geo.store.places`: categories, meeting places, zones, the boundary, the gazetteer;
 - `geo.store.cases`: staff's changes to reports and their audit trail;
 - `geo.store.accounts`: staff accounts;
+- `geo.store.limits`: rate limits shared by every process;
 - `geo.store.codes`: reference codes;
 - `geo.store.sessions`: staff sessions (rows only; the rules are `geo.auth`'s).
 
@@ -34,6 +35,7 @@ from geo.store.bulk import BulkStore
 from geo.store.cases import CaseStore
 from geo.store.codes import REF_CODE_ALPHABET, REF_CODE_LENGTH, new_ref_code
 from geo.store.engine import StoreError, make_engine, safe_url, utcnow
+from geo.store.limits import LimitStore
 from geo.store.places import PlaceStore
 from geo.store.reports import ReportQuery, ReportStore
 from geo.store.sessions import SessionStore
@@ -56,7 +58,7 @@ __all__ = [
 ]
 
 
-class Store(ReportStore, BulkStore, CaseStore, PlaceStore, UserStore, SessionStore):
+class Store(ReportStore, BulkStore, CaseStore, PlaceStore, UserStore, SessionStore, LimitStore):
     """All reads and writes of the application's data.
 
     >>> store = Store.open("sqlite://")  # in memory

@@ -158,6 +158,17 @@ staff_sessions = sa.Table(
 )
 
 
+rate_events = sa.Table(
+    "rate_events",
+    metadata,
+    # one row per accepted submission and bucket ("all", "session:<random id>"): never an IP address
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("bucket", sa.String(80), nullable=False),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Index("ix_rate_events_bucket_at", "bucket", "at"),
+)
+
+
 def max_length(table: str, column: str) -> int | None:
     """The most characters ``table.column`` holds: the one place every length limit comes
     from (forms, imports, `geo.zones`). None for an unbounded column or an unknown one."""

@@ -10,13 +10,13 @@ from geo.model import Category, Feeling
 from geo.reporting import (
     NEARBY_STEP_M,
     NearbyReport,
-    RateLimiter,
     ReportDraft,
     is_probably_bot,
     nearby_reports,
     normalize_ref_code,
     public_status,
     submit,
+    take_submission_slot,
     validate,
 )
 from geo.store import Store
@@ -183,15 +183,52 @@ class TestStatus:
         assert public_status(filled_store, "ZZZZ2222") is None
 
 
-class TestRateLimiter:
-    def test_five_per_ten_minutes(self) -> None:
-        now = [0.0]
-        limiter = RateLimiter(limit=5, window_s=600, clock=lambda: now[0])
-        for _ in range(5):
-            assert limiter.allowed()
-            limiter.record()
-            now[0] += 10
-        assert not limiter.allowed()
-        assert limiter.retry_after_s() == 550
-        now[0] = 601
-        assert limiter.allowed()
+class TestRateLimit:
+    """Issue #15.12: one policy for the form and Open311, kept in the database, so that it holds
+    across processes; here two `Store` objects on the same database stand for two app processes."""
+
+    def test_issue_15_a_session_gets_five_per_ten_minutes_across_two_processes(self, database_url: str) -> None:
+        first, second = Store.open(database_url), Store.open(database_url)
+        start = dt.datetime(2026, 11, 1, 12, 0, tzinfo=dt.UTC)
+        for i in range(5):
+            process = (first, second)[i % 2]
+            assert take_submission_slot(process, session_id="abc", now=start + dt.timedelta(seconds=10 * i)) == 0
+        assert take_submission_slot(second, session_id="abc", now=start + dt.timedelta(seconds=50)) == 550
+        assert take_submission_slot(first, session_id="abc", now=start + dt.timedelta(seconds=60)) == 540
+        assert take_submission_slot(first, session_id="another", now=start + dt.timedelta(seconds=60)) == 0
+        assert take_submission_slot(second, session_id="abc", now=start + dt.timedelta(seconds=601)) == 0
+        first.close()
+        second.close()
+
+    def test_issue_15_open311_clients_share_one_limit_across_two_processes(self, database_url: str) -> None:
+        first, second = Store.open(database_url), Store.open(database_url)
+        now = dt.datetime(2026, 11, 1, 12, 0, tzinfo=dt.UTC)
+        taken = [take_submission_slot((first, second)[i % 2], open311_limit=3, now=now) for i in range(5)]
+        assert [wait == 0 for wait in taken] == [True, True, True, False, False]
+        assert take_submission_slot(first, session_id="abc", now=now) == 0  # the form's sessions are apart
+        first.close()
+        second.close()
+
+    def test_issue_15_the_limit_holds_under_concurrent_processes(self, database_url: str) -> None:
+        """Eight threads, each with its own Store (own connections), race for five slots."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        Store.open(database_url).close()
+        now = dt.datetime(2026, 11, 1, 12, 0, tzinfo=dt.UTC)
+
+        def attempt(_: int) -> int:
+            store = Store.open(database_url)
+            try:
+                return take_submission_slot(store, session_id="race", now=now)
+            finally:
+                store.close()
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            waits = list(pool.map(attempt, range(8)))
+        assert sum(wait == 0 for wait in waits) == 5
+        assert all(wait == 600 for wait in waits if wait)
+
+    def test_issue_15_no_address_is_kept(self, store: Store) -> None:
+        from geo.store.tables import rate_events
+
+        assert {c.name for c in rate_events.columns} == {"id", "bucket", "at"}

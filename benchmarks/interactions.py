@@ -113,7 +113,7 @@ def _feature_click(browser: Any, url: str) -> float:
     box = frame.frame_element().bounding_box()
     started = time.perf_counter()
     page.mouse.click(box["x"] + target["x"], box["y"] + target["y"])
-    frame.locator(".leaflet-popup .trygg-popup").wait_for(timeout=TIMEOUT_S * 1000)
+    frame.locator(".leaflet-popup .trygg-popup").last.wait_for(timeout=TIMEOUT_S * 1000)
     elapsed = time.perf_counter() - started
     context.close()
     return elapsed

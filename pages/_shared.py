@@ -147,6 +147,9 @@ def _session_cookie_script() -> None:
     elif st.session_state.pop(END_COOKIE_KEY, False):
         call = 'fetch("/staff-session", {method: "DELETE", credentials: "same-origin"})'
     else:
+        # keeps the script's place, so that the page's elements below it keep theirs: Karta's map
+        # frame would otherwise be made anew, at its first view, when a log-in adds the script
+        st.empty()
         return
     st.html(f'<div class="trygg-document" hidden></div><script>{call};</script>', unsafe_allow_javascript=True)
 

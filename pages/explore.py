@@ -273,10 +273,13 @@ view = st.session_state[VIEW_KEY] = now.view
 st.session_state[MEMORY_KEY] = now.memory
 flt = view.filter
 
-if not role.is_staff:
-    report_call_to_action()  # a resident's first thing on the map, on a phone too (issue 14.4)
 # Nothing above the map may come and go (a log-in, a warning): st_folium's frame would be made
-# anew at another place in the page, and the map with it, at its first view.
+# anew at another place in the page, and the map with it, at its first view. Staff keep the
+# places of the residents' link and note, empty.
+if role.is_staff:
+    st.empty()
+else:
+    report_call_to_action()  # a resident's first thing on the map, on a phone too (issue 14.4)
 st.title(t("explore.title"))
 if role.is_staff:
     st.empty()

@@ -108,7 +108,7 @@ def open_a_report(page: Page, frame: Frame) -> str:
     box = frame.frame_element().bounding_box()
     x, y = box["x"] + target["x"], box["y"] + target["y"]
     press(page, x, y)
-    popup = frame.locator(".leaflet-popup .trygg-popup")
+    popup = frame.locator(".leaflet-popup .trygg-popup").last  # a closing popup fades out for 0.2 s
     popup.wait_for(timeout=3_000)  # drawn by the browser: no server round trip
     return popup.locator(".title").inner_text()
 
@@ -154,7 +154,7 @@ def test_issue_14_a_visitor_zooms_to_single_reports_and_back_clicks_one_and_shar
     assert frame.evaluate(SAME_MAP)
     snap(page, f"{name}-popup")
     if lang == "ar":
-        assert frame.locator(".trygg-popup").get_attribute("dir") == "rtl"
+        assert frame.locator(".trygg-popup").last.get_attribute("dir") == "rtl"
     assert frame.locator(".leaflet-popup-close-button").get_attribute("aria-label") == translate(
         "map.close_popup", lang
     )
@@ -180,7 +180,7 @@ def test_issue_14_a_visitor_zooms_to_single_reports_and_back_clicks_one_and_shar
     assert zoom_of(again) == 15
     there = again.evaluate("() => { const c = window.map.getCenter(); return [c.lat, c.lng]; }")
     assert abs(there[0] - center[0]) < 1e-3 and abs(there[1] - center[1]) < 1e-3, (there, center)
-    again.locator(".leaflet-popup .trygg-popup").wait_for(timeout=10_000)  # the shared selection is open
+    again.locator(".leaflet-popup .trygg-popup").last.wait_for(timeout=10_000)  # the shared selection is open
     snap(shared.page, f"{name}-shared")
     # a pan that leaves the reports' window makes st_folium swap the layers: the popup stays open
     frame.evaluate("() => { window.feature_group.forEach(g => { g.__old = true; }); }")
@@ -189,7 +189,7 @@ def test_issue_14_a_visitor_zooms_to_single_reports_and_back_clicks_one_and_shar
     settle(page)
     swapped = frame.evaluate("() => window.feature_group.every(g => !g.__old)")
     if swapped:
-        frame.locator(".leaflet-popup .trygg-popup").wait_for(timeout=5_000)
+        frame.locator(".leaflet-popup .trygg-popup").last.wait_for(timeout=5_000)
     assert frame.evaluate(SAME_MAP)
     assert browsing.external_requests == [] and shared.external_requests == []
     shared.context.close()
@@ -248,7 +248,7 @@ def test_issue_14_staff_pick_a_table_row_the_map_moves_to_it_opens_its_popup_and
             pass
         assert time.monotonic() < deadline, "the map did not move to the chosen report"
         page.wait_for_timeout(250)
-    popup = frame.locator(".leaflet-popup .trygg-popup")
+    popup = frame.locator(".leaflet-popup .trygg-popup").last
     popup.wait_for(timeout=20_000)
     ref_code = popup.locator("dd").first.inner_text()
     page.locator("[data-testid='stText']", has_text=ref_code).wait_for(timeout=20_000)  # the staff panel

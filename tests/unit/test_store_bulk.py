@@ -261,6 +261,7 @@ class TestClear:
                 )
             )  # fmt: skip
         assert filled_store.add_user("polis.anna", "$argon2id$not-a-real-hash", "police")
+        assert filled_store.take_rate_slot({"open311": 5}, window=dt.timedelta(minutes=10), now=NOW) == 0
         version = filled_store.data_version()
         filled_store.clear()
         assert filled_store.is_empty()

@@ -85,7 +85,7 @@ def load_layers(store: Store, view: ExploreView, viewer: Role = Role.TEAM) -> Ex
     for layer in registry.layers():
         if layer is registry.REPORTS or not (viewer.is_staff or layer.public is not None):
             continue
-        frame = layer.load(store)
+        frame = layer.features(store)
         others[layer.name] = frame if viewer.is_staff else registry.apply_public_face(layer, frame)
     return ExploreLayers(
         reports=newest if viewer.is_staff else public_reports(newest),

@@ -37,6 +37,7 @@ import math
 import re
 import tempfile
 import unicodedata
+import uuid
 import zipfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -62,8 +63,6 @@ from geo.model import (
     MeetingPlace,
     MeetingPlaceKind,
     Moderation,
-    PlaceKind,
-    PlaceName,
     Role,
     Source,
     Status,
@@ -642,7 +641,14 @@ def _mapped_rows(frame: pd.DataFrame, mapping: Mapping[str, str | None]) -> list
     return [{name: record[column] for name, column in columns.items()} for record in frame.to_dict("records")]
 
 
-def _zones(rows: list[_Row], geoms: Sequence[shapely.Geometry | None], default_kind: str | None) -> list[Zone]:
+def convert_zones(
+    _store: Store,
+    rows: list[_Row],
+    geoms: Sequence[shapely.Geometry | None],
+    default_kind: str | None,
+    _now: dt.datetime,
+    _file_name: str,
+) -> list[Zone]:
     lookup = _enum_lookup("zone_kind", [k.value for k in ZoneKind])
     zones = []
     for row, geom in zip(rows, geoms, strict=True):
@@ -668,8 +674,13 @@ def _zones(rows: list[_Row], geoms: Sequence[shapely.Geometry | None], default_k
     return zones
 
 
-def _meeting_places(
-    rows: list[_Row], geoms: Sequence[shapely.Geometry | None], default_kind: str | None
+def convert_meeting_places(
+    _store: Store,
+    rows: list[_Row],
+    geoms: Sequence[shapely.Geometry | None],
+    default_kind: str | None,
+    _now: dt.datetime,
+    _file_name: str,
 ) -> list[MeetingPlace]:
     lookup = _enum_lookup("meeting_place_kind", [k.value for k in MeetingPlaceKind])
     places = []
@@ -696,29 +707,67 @@ def _meeting_places(
     return places
 
 
-def _place_names(rows: list[_Row], geoms: Sequence[shapely.Geometry | None]) -> list[PlaceName]:
-    """Gazetteer entries; a row without a kind is a place (``plats``)."""
-    lookup = _enum_lookup("place_kind", [k.value for k in PlaceKind])
-    names = []
+def convert_boundary(
+    _store: Store,
+    rows: list[_Row],
+    geoms: Sequence[shapely.Geometry | None],
+    _default_kind: str | None,
+    _now: dt.datetime,
+    file_name: str,
+) -> tuple[str, list[shapely.Geometry | None]]:
+    """The boundary's name (the first row's, else the file's) and the file's polygons (their
+    union is written)."""
+    names = [row.text("name") for row in rows]
+    return next((n for n in names if n), Path(file_name).stem), list(geoms)
+
+
+def convert_simple(
+    layer: registry.Layer, rows: list[_Row], geoms: Sequence[shapely.Geometry | None]
+) -> list[dict[str, Any]]:
+    """A simple layer's rows (`geo.registry.Layer.simple`) as its entry's fields say: each field
+    read by its ``kind`` (text within the schema's length, number, enum by code or label, date),
+    a required one left empty is a problem; plus a new ``id`` and the ``geometry`` (EPSG:4326)."""
+    lookups = {f.name: _field_lookup(f) for f in layer.fields if f.kind == "enum"}
+    items = []
     for row, geom in zip(rows, geoms, strict=True):
-        name = row.text("name")
-        if not name:
-            row.problems.append(FeatureProblem(row.n, "io.problem.missing", {"field": "name"}))
-        kind = row.enum("kind", lookup, PlaceKind.PLACE.value)
-        names.append(
-            PlaceName(
-                name=name,
-                kind=PlaceKind(kind) if kind else PlaceKind.PLACE,
-                lon=geom.x if geom is not None else 0.0,
-                lat=geom.y if geom is not None else 0.0,
-                detail=row.text("detail"),
-            )
-        )
-    return names
+        item: dict[str, Any] = {"id": str(uuid.uuid4())}
+        for spec in layer.fields:
+            item[spec.name] = _simple_value(row, spec, lookups.get(spec.name, {}))
+        item["geometry"] = geom
+        items.append(item)
+    return items
 
 
-def _reports(
-    store: Store, rows: list[_Row], geoms: Sequence[shapely.Geometry | None], now: dt.datetime
+def _field_lookup(spec: registry.Field) -> dict[str, str]:
+    if spec.labels:
+        return _enum_lookup(spec.labels, spec.codes)
+    return {_fold(code): code for code in spec.codes}
+
+
+def _simple_value(row: _Row, spec: registry.Field, lookup: Mapping[str, str]) -> Any:
+    if spec.kind == "enum":
+        default = spec.default if spec.default is not None else (None if spec.required else "")
+        return row.enum(spec.name, lookup, default)
+    if spec.kind == "date":
+        value = row.convert(spec.name, _parse_date)
+    elif spec.kind == "number":
+        value = row.convert(spec.name, lambda v: parse_number(v) if _cell(v) else None)
+    elif spec.kind == "text":
+        value = row.text(spec.name)
+    else:
+        raise ValueError(f"field {spec.name!r} is {spec.kind!r}: a simple layer takes text, number, enum, date")
+    if spec.required and value in (None, ""):
+        row.problems.append(FeatureProblem(row.n, "io.problem.missing", {"field": spec.name}))
+    return value
+
+
+def convert_reports(
+    store: Store,
+    rows: list[_Row],
+    geoms: Sequence[shapely.Geometry | None],
+    _default_kind: str | None,
+    now: dt.datetime,
+    _file_name: str,
 ) -> pd.DataFrame:
     categories = store.categories(include_inactive=True)
     retired = {c.code for c in categories if not c.active}
@@ -837,17 +886,10 @@ def import_layer(
     rows = [_Row(i + first, values, problems, spec) for i, values in enumerate(_mapped_rows(frame, mapping))]
     progress(0.5, "io.stage.convert")
     now = now or dt.datetime.now(dt.UTC)
-    if layer == "zones":
-        items: Any = _zones(rows, geoms, default_kind)
-    elif layer == "meeting_places":
-        items = _meeting_places(rows, geoms, default_kind)
-    elif layer == "reports":
-        items = _reports(store, rows, geoms, now)
-    elif layer == "place_names":
-        items = _place_names(rows, geoms)
+    if spec.convert is not None:
+        items: Any = spec.convert(store, rows, geoms, default_kind, now, source.name)
     else:
-        names = [row.text("name") for row in rows]
-        items = (next((n for n in names if n), Path(source.name).stem), geoms)
+        items = convert_simple(spec, rows, geoms)
     keys = _key_values(frame, key, mapping, layer, mode)
     plan = _plan(store, layer, items, mode, keys, rows, problems) if not problems else _Plan()
     if problems:
@@ -865,8 +907,10 @@ def import_layer(
     elif layer == "boundary":
         name, polygons = items
         store.set_boundary(name, shapely.union_all([g for g in polygons if g is not None]))
+    elif spec.simple:
+        store.import_features(spec.table, add=plan.add, update=plan.update, replace=plan.replace)
     else:
-        store.import_places(registry.get(layer).table, add=plan.add, update=plan.update, replace=plan.replace)
+        store.import_places(spec.table, add=plan.add, update=plan.update, replace=plan.replace)
     progress(1.0, "io.stage.done")
     return result
 
@@ -917,12 +961,17 @@ def _plan(
     if layer == "boundary":
         stored = store.boundary()
         return _Plan(replace=True, added_names=(items[0],), removed_names=(stored[0],) if stored else ())
-    added = tuple(item.name for item in items)
+    added = tuple(_name(item) for item in items)
     if mode == "append":
         return _Plan(add=items, added_names=added)
-    stored = {"zones": store.zones, "meeting_places": store.meeting_places, "place_names": store.place_names}[layer]()
+    spec = registry.get(layer)
+    stored: Sequence[Any]
+    if spec.simple:
+        stored = store.features(spec.table)
+    else:
+        stored = {"zones": store.zones, "meeting_places": store.meeting_places}[layer]()
     if mode == "replace":
-        return _Plan(add=items, replace=True, added_names=added, removed_names=tuple(s.name for s in stored))
+        return _Plan(add=items, replace=True, added_names=added, removed_names=tuple(_name(s) for s in stored))
     assert keys is not None
     return _update_plan(stored, items, keys, rows, problems)
 
@@ -938,7 +987,7 @@ def _update_plan(
     field_name, values = keys
     by_key: dict[str, Any] = {}
     for old in stored:
-        value = str(getattr(old, field_name))
+        value = str(_get(old, field_name))
         if value in by_key:
             raise ImportRefused("io.key_not_unique", field=field_name, value=value)
         by_key[value] = old
@@ -949,19 +998,38 @@ def _update_plan(
         seen.add(value)
         old = by_key.get(value) if value else None
         if old is None:
-            add.append(dataclasses.replace(item, id=value[:36]) if field_name == "id" and value else item)
-        elif not _same(dataclasses.replace(item, id=old.id), old):
-            update.append(dataclasses.replace(item, id=old.id))
+            add.append(_with_id(item, value[:36]) if field_name == "id" and value else item)
+        elif not _same(_with_id(item, _get(old, "id")), old):
+            update.append(_with_id(item, _get(old, "id")))
     return _Plan(
         add=add,
         update=update,
-        added_names=tuple(i.name for i in add),
-        changed_names=tuple(i.name for i in update),
+        added_names=tuple(_name(i) for i in add),
+        changed_names=tuple(_name(i) for i in update),
     )
 
 
+def _get(item: Any, name: str) -> Any:
+    """A field of an imported or stored item: a `geo.model` object, or a simple layer's row (dict)."""
+    return item.get(name) if isinstance(item, dict) else getattr(item, name)
+
+
+def _with_id(item: Any, ident: str) -> Any:
+    return {**item, "id": ident} if isinstance(item, dict) else dataclasses.replace(item, id=ident)
+
+
+def _name(item: Any) -> str:
+    """What an import's summary calls an item: its name, else its id."""
+    return str(_get(item, "name") if not isinstance(item, dict) or "name" in item else item.get("id"))
+
+
 def _same(new: Any, old: Any) -> bool:
-    """Whether an imported zone or meeting place equals the stored one (geometry to 1e-9 degrees)."""
+    """Whether an imported item equals the stored one (geometry to 1e-9 degrees)."""
+    if isinstance(new, dict):
+        same_shape = new["geometry"].equals_exact(old["geometry"], 1e-9)
+        return same_shape and {k: v for k, v in new.items() if k != "geometry"} == {
+            k: v for k, v in old.items() if k != "geometry"
+        }
     if isinstance(new, Zone):
         same_shape = shapely.from_wkt(new.geometry_wkt).equals_exact(shapely.from_wkt(old.geometry_wkt), 1e-9)
         return same_shape and dataclasses.replace(new, geometry_wkt="") == dataclasses.replace(old, geometry_wkt="")
@@ -985,7 +1053,7 @@ def layer_frame(store: Store, viewer: Role, layer: str) -> gpd.GeoDataFrame:
     """
     spec = registry.get(layer)
     if viewer.is_staff:
-        frame = _staff_reports(store) if spec is registry.REPORTS else spec.load(store)
+        frame = _staff_reports(store) if spec is registry.REPORTS else spec.features(store)
     else:
         frame = registry.public_frame(store, layer)
     drop = () if viewer.is_staff else spec.export_drop  # staff exports keep ids: an update by id finds them again

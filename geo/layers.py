@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import pandas as pd
@@ -21,6 +21,9 @@ from geo.config import LOCAL_TIME_ZONE
 from geo.model import WGS84, Moderation, Role, ZoneKind
 from geo.public import public_reports
 from geo.store import ReportQuery, Store
+
+if TYPE_CHECKING:
+    from geo import registry
 
 __all__ = ["public_reports"]  # the public face of reports lives in geo.public; kept here for its readers
 
@@ -139,14 +142,13 @@ def meeting_places_layer(store: Store) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(frame.drop(columns=["lon", "lat"]), geometry=geometry, crs=WGS84)
 
 
-def place_names_layer(store: Store) -> gpd.GeoDataFrame:
-    """The gazetteer (villages, places, streets, addresses) as points in EPSG:4326."""
-    items = store.place_names()
-    frame = pd.DataFrame(
-        [{"id": p.id, "name": p.name, "kind": str(p.kind), "detail": p.detail} for p in items],
-        columns=["id", "name", "kind", "detail"],
-    )
-    geometry = gpd.points_from_xy([p.lon for p in items], [p.lat for p in items], crs=WGS84)
+def simple_layer(store: Store, layer: registry.Layer) -> gpd.GeoDataFrame:
+    """A simple layer (`geo.registry.Layer.simple`) as staff see it, in EPSG:4326: its ``id``
+    and fields, read from the table its entry names (`Store.features`)."""
+    rows = store.features(layer.table)
+    columns = ["id", *(f.name for f in layer.fields)]
+    frame = pd.DataFrame([{c: row.get(c) for c in columns} for row in rows], columns=columns)
+    geometry = gpd.GeoSeries([row.get("geometry") for row in rows], crs=WGS84)
     return gpd.GeoDataFrame(frame, geometry=geometry, crs=WGS84)
 
 

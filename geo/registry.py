@@ -7,10 +7,15 @@ selects it, the fields its details show, and its import and export names. `views
 (URL names), `explore` (map, legend, details), `mapview` (colours), `io` (import and
 export), `api` (``/api/layers/``) and the store's "is the database empty" read it.
 
-**A new layer** is one `Layer` in `LAYERS` (below) plus its table and migration
-(`geo/store`, `geo/migrations/`), a loader giving its features as a GeoDataFrame in
-EPSG:4326, catalogue entries for its names (``layer.<group>``, ``io.layer.<name>``,
-its legend and detail labels) and tests.
+**A new layer** is one `Layer` in `_REGISTRY` (below) plus its table and migration
+(`geo/store/tables.py`, ``geo/store/migrations/``), catalogue entries for its names
+(``layer.<group>``, ``io.layer.<name>``, its legend and detail labels) and tests. A simple
+layer (points or polygons with text, number, enum and date fields) needs nothing else:
+its import (`geo.io`) converts each row by its `Field` s (names, aliases, kinds, codes,
+defaults, ``required``, lengths from the schema) and its loader reads its table
+(`geo.store.Store.features`). A layer that needs more declares hooks: ``load`` (its own
+loader) and ``convert`` (its own row converter: reports are scrubbed and checked against
+the form's rules, the boundary is the union of the file's polygons).
 
 **The public face.** A layer reaches a public surface (anonymous map, public exports,
 ``/api/layers/``) only through `public_frame`, which applies the layer's `PublicFace`.
@@ -23,11 +28,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 
-from geo.model import ZoneKind
+from geo.model import PlaceKind, ZoneKind
 
 if TYPE_CHECKING:
     from geo.store import Store
@@ -37,6 +42,9 @@ POLYGONAL = ("Polygon", "MultiPolygon")
 
 Loader = Callable[["Store"], gpd.GeoDataFrame]
 """A layer's features as staff see them (EPSG:4326)."""
+Converter = Callable[..., Any]
+"""A layer's own import conversion (`geo.io`): ``convert(store, rows, geometries, default_kind, now)``
+→ what its import writes. None: the generic one, driven by the layer's fields."""
 
 
 @dataclass(frozen=True)
@@ -47,7 +55,10 @@ class Field:
     file's column maps to by itself; ``short_name`` the 10-character Shapefile (dBase) name;
     ``detail`` the catalogue key of its label in the details panel (None: not shown);
     ``labels`` the catalogue prefix that turns a code into words (``zone_kind``);
-    ``kind`` how an import reads it: ``text``, ``enum``, ``date``, ``list`` or ``other``.
+    ``kind`` how an import reads it: ``text``, ``number``, ``enum``, ``date``, ``list`` or ``other``
+    (``list`` and ``other`` only through a layer's own ``convert`` hook);
+    ``codes`` an enum's stored values (read also as their labels under ``labels``) and
+    ``default`` the value of an enum left empty (None: an empty one is a problem when ``required``).
     """
 
     name: str
@@ -57,6 +68,8 @@ class Field:
     detail: str | None = None
     labels: str | None = None
     kind: str = "text"
+    codes: tuple[str, ...] = ()
+    default: str | None = None
 
 
 @dataclass(frozen=True)
@@ -99,7 +112,9 @@ class MapGroup:
 class Layer:
     """One layer. ``name`` is its import/export and API name (``io.layer.<name>``),
     ``table`` the table that holds it, ``geometry`` the geometry types it takes,
-    ``load`` its features as staff see them, ``public`` its public face (None: staff only),
+    ``public`` its public face (None: staff only), ``load`` its features as staff see them
+    (None: its table read by `geo.layers.simple_layer`), ``convert`` its import conversion
+    (None: the generic one of `geo.io`, by its fields),
     ``selectable`` the kind a click on one of its features selects (``?sel=<kind>:<id>``),
     ``title`` the field that titles its details, ``export_drop`` the columns exports leave out."""
 
@@ -107,13 +122,28 @@ class Layer:
     table: str
     geometry: tuple[str, ...]
     fields: tuple[Field, ...]
-    load: Loader
     public: PublicFace | None
+    load: Loader | None = None
+    convert: Converter | None = None
     groups: tuple[MapGroup, ...] = ()
     selectable: str | None = None
     title: str | None = "name"
     export_drop: tuple[str, ...] = ("id",)
     date_columns: tuple[str, ...] = field(default=())
+
+    def features(self, store: Store) -> gpd.GeoDataFrame:
+        """The layer's features as staff see them (EPSG:4326): its ``load`` hook, or its table
+        read by `geo.layers.simple_layer`."""
+        if self.load is not None:
+            return self.load(store)
+        from geo.layers import simple_layer
+
+        return simple_layer(store, self)
+
+    @property
+    def simple(self) -> bool:
+        """Whether import and export derive from the entry alone (no ``convert`` hook)."""
+        return self.convert is None
 
     @property
     def points(self) -> bool:
@@ -176,10 +206,28 @@ def _load_boundary(store: Store) -> gpd.GeoDataFrame:
     return boundary_layer(store)
 
 
-def _load_place_names(store: Store) -> gpd.GeoDataFrame:
-    from geo.layers import place_names_layer
+def _convert_reports(*args: Any) -> Any:
+    from geo.io import convert_reports
 
-    return place_names_layer(store)
+    return convert_reports(*args)
+
+
+def _convert_zones(*args: Any) -> Any:
+    from geo.io import convert_zones
+
+    return convert_zones(*args)
+
+
+def _convert_meeting_places(*args: Any) -> Any:
+    from geo.io import convert_meeting_places
+
+    return convert_meeting_places(*args)
+
+
+def _convert_boundary(*args: Any) -> Any:
+    from geo.io import convert_boundary
+
+    return convert_boundary(*args)
 
 
 def _public_reports(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -228,6 +276,7 @@ REPORTS = Layer(
         Field("language", False, ("language", "lang")),
     ),
     load=_load_reports,
+    convert=_convert_reports,
     public=PublicFace(
         columns=(
             "id",
@@ -291,6 +340,7 @@ MEETING_PLACES = Layer(
         ),
     ),
     load=_load_meeting_places,
+    convert=_convert_meeting_places,
     public=PublicFace(
         columns=(
             "id",
@@ -356,6 +406,7 @@ ZONES = Layer(
         Field("end_date", False, ("end_date", "slutdatum", "slut", "till", "to"), kind="date"),
     ),
     load=_load_zones,
+    convert=_convert_zones,
     public=PublicFace(
         columns=("id", "name", "kind", "description", "promise_text", "police_contact", "start_date", "end_date"),
     ),
@@ -389,6 +440,7 @@ BOUNDARY = Layer(
     geometry=POLYGONAL,
     fields=(Field("name", False, ("name", "namn", "kommun", "kommunnamn")),),
     load=_load_boundary,
+    convert=_convert_boundary,
     public=PublicFace(columns=("name",)),
     groups=(
         MapGroup(
@@ -410,10 +462,17 @@ PLACE_NAMES = Layer(
     geometry=POINT,
     fields=(
         Field("name", True, ("name", "namn", "ortnamn", "gatunamn", "adress", "address", "beladress")),
-        Field("kind", False, ("kind", "typ", "type", "slag", "objekttyp"), labels="place_kind", kind="enum"),
+        Field(
+            "kind",
+            False,
+            ("kind", "typ", "type", "slag", "objekttyp"),
+            labels="place_kind",
+            kind="enum",
+            codes=tuple(k.value for k in PlaceKind),
+            default=PlaceKind.PLACE.value,  # a row without a kind is a place
+        ),
         Field("detail", False, ("detail", "ort", "postort", "kommundel", "locality", "tatort")),
     ),
-    load=_load_place_names,
     public=PublicFace(columns=("id", "name", "kind", "detail")),
     title="name",
 )
@@ -494,7 +553,7 @@ def public_frame(store: Store, name: str) -> gpd.GeoDataFrame:
     layer = get(name)
     if layer.public is None:
         raise PermissionError(f"layer {name!r} has no public face; only staff may see it")
-    frame = layer.load(store)
+    frame = layer.features(store)
     return apply_public_face(layer, frame)
 
 

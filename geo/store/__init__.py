@@ -19,6 +19,7 @@ The modules, by what they hold:
 - `geo.store.bulk`: many reports at once (``executemany``/``COPY``);
 - `geo.store.types`: `UTCDateTime`, aware moments in and out;
 - `geo.store.places`: categories, meeting places, zones, the boundary, the gazetteer;
+- `geo.store.features`: any simple layer's rows, by the table its registry entry names;
 - `geo.store.cases`: staff's changes to reports and their audit trail;
 - `geo.store.accounts`: staff accounts;
 - `geo.store.limits`: rate limits shared by every process;
@@ -35,6 +36,7 @@ from geo.store.bulk import BulkStore
 from geo.store.cases import CaseStore
 from geo.store.codes import REF_CODE_ALPHABET, REF_CODE_LENGTH, new_ref_code
 from geo.store.engine import StoreError, make_engine, safe_url, utcnow
+from geo.store.features import FeatureStore
 from geo.store.limits import LimitStore
 from geo.store.places import PlaceStore
 from geo.store.reports import ReportQuery, ReportStore
@@ -58,7 +60,7 @@ __all__ = [
 ]
 
 
-class Store(ReportStore, BulkStore, CaseStore, PlaceStore, UserStore, SessionStore, LimitStore):
+class Store(ReportStore, BulkStore, CaseStore, PlaceStore, FeatureStore, UserStore, SessionStore, LimitStore):
     """All reads and writes of the application's data.
 
     >>> store = Store.open("sqlite://")  # in memory

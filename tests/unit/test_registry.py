@@ -112,7 +112,7 @@ def test_every_name_a_layer_shows_is_in_the_catalogue(lang: str) -> None:
 def test_every_public_face_names_columns_its_layer_has(filled_store: Store) -> None:
     for name in registry.public_layers():
         layer = registry.get(name)
-        frame = layer.load(filled_store)
+        frame = layer.features(filled_store)
         assert layer.public is not None
         missing = set(layer.public.columns) - set(frame.columns) - {"updated_at"}
         assert missing == set(), name

@@ -14,7 +14,7 @@ import shapely
 import sqlalchemy as sa
 
 from geo.store.base import StoreBase
-from geo.store.tables import metadata
+from geo.store.tables import check_lengths, metadata
 
 
 class FeatureStore(StoreBase):
@@ -39,7 +39,8 @@ class FeatureStore(StoreBase):
     ) -> None:
         """Write an import into ``table`` in one transaction: with ``replace`` every stored
         row is deleted first; each of ``update`` replaces the stored row with its ``id``
-        (KeyError if there is none); ``add`` is inserted. All or nothing."""
+        (KeyError if there is none); ``add`` is inserted. All or nothing; a text longer than
+        its column holds raises `TooLong` before anything is written."""
         target = _table(table)
         with self.transaction() as conn:
             if replace:
@@ -78,4 +79,5 @@ def _encode(target: sa.Table, item: Mapping[str, Any]) -> dict[str, Any]:
     unknown = set(row) - set(target.c.keys())
     if unknown:
         raise ValueError(f"{target.name} has no column(s) {sorted(unknown)}")
+    check_lengths(target.name, row)  # `TooLong` before writing, alike on both backends
     return row

@@ -14,7 +14,7 @@ import shapely
 from geo import registry
 from geo.io import ImportRefused, ImportSource, export_layer, import_layer, layer_frame
 from geo.model import Role
-from geo.store import Store
+from geo.store import Store, TooLong
 
 LANDMARKS = registry.Layer(
     name="landmarks",
@@ -100,3 +100,10 @@ def test_issue_16_a_simple_layer_refuses_rows_by_its_fields(store: Store) -> Non
     found = {(p.feature, p.key) for p in refused.value.problems}
     assert found == {(2, "io.problem.missing"), (3, "io.problem.too_long"), (4, "io.problem.bad_value")}
     assert store.features("place_names") == []  # nothing written
+
+
+def test_issue_16_the_generic_writer_refuses_an_over_long_text_before_writing(store: Store) -> None:
+    row = {"id": "a", "name": "x" * 201, "kind": "plats", "detail": "", "geometry": shapely.Point(13.6, 56.6)}
+    with pytest.raises(TooLong, match=r"place_names\.name"):
+        store.import_features("place_names", add=[row])
+    assert store.features("place_names") == []

@@ -11,7 +11,7 @@ degrees) and the zoom level that `st_folium` reports.
   canvas) so that a click still inspects a single report.
 
 Every report matching a filter is located once (`report_points`: its lon/lat and H3 cell
-at `BASE_RESOLUTION`, ~50 bytes a report); coarser cells come from the index bits
+at `BASE_RESOLUTION`: 24 bytes a report, two float64 and one uint64); coarser cells come from the index bits
 (`cell_parents`), so a zoom change costs one sort, not a million H3 calls. A `PointsCache`
 keeps `ReportPoints` per store, data version, filter and viewer for the whole process, so
 panning, zooming and every session reuse them, and a warm-up at start (`geo.startup`) can
@@ -39,7 +39,6 @@ import h3.api.basic_int as h3
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-import shapely
 
 from geo.layers import ReportFilter, public_reports, report_query, reports_layer
 from geo.model import WGS84, Role
@@ -235,12 +234,6 @@ def cells_near(counts: pd.DataFrame, bbox: BBox, resolution: int) -> pd.DataFram
         & (counts["lat"] <= maxy + dlat)
     )
     return counts[near.to_numpy()].reset_index(drop=True)
-
-
-def cell_polygons(cells: CellArray) -> gpd.GeoSeries:
-    """The hexagon (or pentagon) of each H3 cell as a shapely Polygon in EPSG:4326."""
-    rings = [[(lng, lat) for lat, lng in h3.cell_to_boundary(int(cell))] for cell in cells]
-    return gpd.GeoSeries(shapely.polygons(rings) if rings else [], crs=WGS84)
 
 
 # -- windows: what part of the map a layer is made for ---------------------------------------------

@@ -248,6 +248,12 @@ def scrub_text(text: str) -> ScrubResult:
     return ScrubResult(text=text, removed=tuple(kind for kind in KINDS if kind in found))
 
 
+def show_redactions(text: str, marker: str) -> str:
+    """``text`` as stored (personal data replaced by `REDACTED`) with each replacement shown as
+    ``marker``, the reader's word for it: the stored text keeps one marker whatever the language."""
+    return text.replace(REDACTED, marker)
+
+
 def is_valid_email(value: str) -> bool:
     """Practical check for an address typed into the report form.
 

@@ -19,6 +19,7 @@ from geo.i18n import format_month, label
 from geo.layers import boundary_layer
 from geo.model import Feeling, TimeOfDay, category_labels
 from geo.places import Place, known_places
+from geo.privacy import show_redactions
 from geo.reporting import (
     MAX_TEXT_LENGTH,
     ReportDraft,
@@ -339,7 +340,7 @@ if previewed is not None and asdict(previewed) == asdict(draft):
     st.text(label("time_of_day", draft.time_of_day, lang))
     st.markdown(f"**{t('report.text')}**")
     stored_text = preview_text(draft)
-    st.text(stored_text or "–")
+    st.text(show_redactions(stored_text, t("report.redacted")) or "–")
     if stored_text != draft.text.strip():
         st.info(t("report.scrubbed_note"))
     st.markdown(f"**{t('report.email')}**")

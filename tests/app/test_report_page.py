@@ -68,6 +68,17 @@ def test_valid_flow_stores_one_scrubbed_pending_report_and_shows_its_code(db: St
     assert (row["lon"], row["lat"]) == (MARKARYD["lng"], MARKARYD["lat"])
 
 
+@pytest.mark.parametrize(("lang", "preview", "shown"), [("en", "Preview", "[removed]"), ("ar", "معاينة", "[محذوف]")])
+def test_issue_14_the_preview_names_a_removed_detail_in_the_residents_language(
+    db: Store, lang: str, preview: str, shown: str
+) -> None:
+    at = fill(report_page(lang))
+    press(at, preview)
+    texts = [t.value for t in at.text]
+    assert f"Mörkt vid gångtunneln, ring {shown}" in texts
+    assert not any("[borttaget]" in text for text in texts)
+
+
 def test_status_page_finds_the_report_by_its_code(db: Store) -> None:
     at = fill(report_page())
     press(at, "Förhandsgranska")

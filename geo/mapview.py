@@ -465,25 +465,16 @@ def _feature_collection(
     return {"type": "FeatureCollection", "features": features}
 
 
-class _Controls(MacroElement):
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        (function() {
-            var group = {{ this._parent.get_name() }};
-            var data = {{ this.data_json }};
-            var legend = L.control({position: "bottomleft"});
-            legend.onAdd = function() {
+# The legend's box, written once for both legend controls (`_Controls` and `_Legend`): a JavaScript
+# function put into their templates where they say /*LEGEND_BOX*/. Texts are set as text nodes.
+_LEGEND_BOX_JS = """function legendBox(title, entries, extraCss) {
                 var box = L.DomUtil.create("div", "trygg-legend");
-                box.dir = data.texts.direction;
-                box.setAttribute("role", "group");
-                box.setAttribute("aria-label", data.texts.legend_title);
                 box.style.cssText = "background:rgba(255,255,255,.92);padding:6px 8px;border-radius:4px;"
-                    + "font:12px/1.4 sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3);max-width:220px;color:#1d1f21";
+                    + "font:12px/1.4 sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3);max-width:220px" + extraCss;
                 var head = L.DomUtil.create("div", "", box);
                 head.style.fontWeight = "bold";
-                head.textContent = data.texts.legend_title;
-                data.entries.forEach(function(entry) {
+                head.textContent = title;
+                entries.forEach(function(entry) {
                     var row = L.DomUtil.create("div", "", box);
                     var swatch = L.DomUtil.create("span", "", row);
                     var css = "display:inline-block;width:12px;height:12px;margin-inline-end:6px;"
@@ -498,6 +489,29 @@ class _Controls(MacroElement):
                     text.textContent = entry.text;
                 });
                 L.DomEvent.disableClickPropagation(box);
+                return box;
+            }"""
+
+
+def _with_legend_box(template: str) -> Template:
+    """``template`` with the shared legend box function where it says /*LEGEND_BOX*/."""
+    return Template(template.replace("/*LEGEND_BOX*/", _LEGEND_BOX_JS))
+
+
+class _Controls(MacroElement):
+    _template = _with_legend_box(
+        """
+        {% macro script(this, kwargs) %}
+        (function() {
+            var group = {{ this._parent.get_name() }};
+            var data = {{ this.data_json }};
+            /*LEGEND_BOX*/
+            var legend = L.control({position: "bottomleft"});
+            legend.onAdd = function() {
+                var box = legendBox(data.texts.legend_title, data.entries, ";color:#1d1f21");
+                box.dir = data.texts.direction;
+                box.setAttribute("role", "group");
+                box.setAttribute("aria-label", data.texts.legend_title);
                 return box;
             };
             var marked = null;
@@ -654,36 +668,14 @@ def _script_json(payload: object) -> str:
 
 
 class _Legend(MacroElement):
-    _template = Template(
+    _template = _with_legend_box(
         """
         {% macro script(this, kwargs) %}
         (function() {
+            /*LEGEND_BOX*/
+            var data = {{ this.data_json }};
             var legend = L.control({position: "bottomleft"});
-            legend.onAdd = function() {
-                var box = L.DomUtil.create("div", "trygg-legend");
-                box.style.cssText = "background:rgba(255,255,255,.92);padding:6px 8px;border-radius:4px;"
-                    + "font:12px/1.4 sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3);max-width:220px";
-                var data = {{ this.data_json }};
-                var head = L.DomUtil.create("div", "", box);
-                head.style.fontWeight = "bold";
-                head.textContent = data.title;
-                data.entries.forEach(function(entry) {
-                    var row = L.DomUtil.create("div", "", box);
-                    var swatch = L.DomUtil.create("span", "", row);
-                    var css = "display:inline-block;width:12px;height:12px;margin-inline-end:6px;"
-                        + "vertical-align:middle;";
-                    if (entry.shape === "circle") { css += "border-radius:50%;background:" + entry.color; }
-                    else if (entry.shape === "hollow") {
-                        css += "border-radius:50%;border:2px dashed " + entry.color + ";background:#fff"; }
-                    else if (entry.shape === "line") { css += "height:0;border-top:3px dashed " + entry.color; }
-                    else { css += "background:" + entry.color + "33;border:2px solid " + entry.color; }
-                    swatch.style.cssText = css;
-                    var text = L.DomUtil.create("span", "", row);
-                    text.textContent = entry.text;
-                });
-                L.DomEvent.disableClickPropagation(box);
-                return box;
-            };
+            legend.onAdd = function() { return legendBox(data.title, data.entries, ""); };
             legend.addTo({{ this._parent.get_name() }});
         })();
         {% endmacro %}

@@ -18,13 +18,23 @@ from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser, Page
-from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from geo.auth import SESSION_COOKIE, add_user
+from geo.auth import add_user
 from geo.i18n import LANGUAGES, is_rtl, translator
 from geo.store import Store
 from tests.support.app import RunningApp, demo_app
-from tests.support.browser import DESKTOP, PHONE, axe_violations, component_frames, open_context, settle, snap
+from tests.support.browser import (
+    DESKTOP,
+    PHONE,
+    axe_violations,
+    component_frames,
+    log_in_as_staff,
+    open_context,
+    open_menu,
+    settle,
+    snap,
+    wait_for_session_cookie,
+)
 
 pytestmark = pytest.mark.e2e
 TIMEOUT_MS = 45_000
@@ -66,39 +76,6 @@ def visit(page: Page, url: str, path: str, lang: str) -> None:
     settle(page)
 
 
-def open_menu(page: Page) -> None:
-    expand = page.locator("[data-testid='stExpandSidebarButton']")
-    if expand.is_visible():
-        expand.click()
-        page.locator("section[data-testid='stSidebar'][data-collapsed='false']").wait_for(timeout=TIMEOUT_MS)
-
-
-def log_in_as_admin(page: Page, lang: str) -> None:
-    t = translator(lang)
-    sidebar = page.locator("[data-testid='stSidebar']")
-    for _ in range(3):
-        settle(page)
-        open_menu(page)
-        if sidebar.get_by_role("button", name=t("auth.logout")).is_visible():
-            break
-        name = sidebar.get_by_role("textbox", name=t("auth.username"))
-        if not name.is_visible():
-            sidebar.get_by_text(t("auth.staff_login")).click()
-        name.fill("admin")
-        sidebar.get_by_role("textbox", name=t("auth.password")).fill(PASSWORD)
-        sidebar.get_by_role("button", name=t("auth.login"), exact=True).click()
-        try:
-            sidebar.get_by_role("button", name=t("auth.logout")).wait_for(timeout=15_000)
-            break
-        except PlaywrightTimeoutError:
-            continue
-    for _ in range(60):  # the typed addresses that follow find the session by its cookie
-        if any(c["name"] == SESSION_COOKIE for c in page.context.cookies()):
-            return
-        page.wait_for_timeout(250)
-    raise AssertionError("no session cookie after logging in as admin")
-
-
 @pytest.mark.parametrize("lang", list(LANGUAGES))
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
 def test_issue_14_every_page_has_no_axe_violations_and_says_its_language(
@@ -119,7 +96,8 @@ def test_issue_14_every_page_has_no_axe_violations_and_says_its_language(
 
     for path in PUBLIC_PAGES:
         check(path)
-    log_in_as_admin(page, lang)
+    log_in_as_staff(page, "admin", PASSWORD, lang)
+    wait_for_session_cookie(page)  # the typed addresses that follow find the session by its cookie
     for path in STAFF_PAGES:
         check(path)
         assert page.get_by_role("button", name=translator(lang)("auth.logout")).count(), f"logged out on /{path}"

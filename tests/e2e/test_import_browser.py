@@ -17,7 +17,7 @@ from geo.auth import add_user
 from geo.i18n import translate
 from geo.store import Store
 from tests.support.app import RunningApp, demo_app
-from tests.support.browser import DESKTOP, PHONE, map_frame, open_context, settle, snap
+from tests.support.browser import DESKTOP, PHONE, log_in_as_staff, map_frame, open_context, settle, snap
 
 pytestmark = pytest.mark.e2e
 TIMEOUT_MS = 45_000
@@ -72,27 +72,6 @@ def close_sidebar(page: Page) -> None:
         page.locator("[data-testid='stExpandSidebarButton']").wait_for(timeout=TIMEOUT_MS)
 
 
-def log_in(page: Page, lang: str) -> None:
-    sidebar = page.locator("[data-testid='stSidebar']")
-    logout = sidebar.get_by_role("button", name=translate("auth.logout", lang))
-    for _ in range(3):
-        if logout.is_visible():
-            return
-        settle(page)
-        name = sidebar.get_by_role("textbox", name=translate("auth.username", lang))
-        if not name.is_visible():
-            sidebar.get_by_text(translate("auth.staff_login", lang)).click()
-        name.fill("admin.anna")
-        sidebar.get_by_role("textbox", name=translate("auth.password", lang)).fill(PASSWORD)
-        sidebar.get_by_role("button", name=translate("auth.login", lang), exact=True).click()
-        try:
-            logout.wait_for(timeout=15_000)
-            return
-        except PlaywrightTimeoutError:
-            continue
-    raise AssertionError("could not log in as admin.anna")
-
-
 def open_import_page(page: Page, lang: str) -> None:
     title = translate("io.title", lang)
     for _ in range(4):
@@ -141,7 +120,7 @@ def test_issue_15_an_admin_checks_then_replaces_a_layer_and_a_nan_file_is_refuse
     page.goto(f"{app.url}/?lang={lang}")
     map_frame(page)
     open_sidebar(page)
-    log_in(page, lang)
+    log_in_as_staff(page, "admin.anna", PASSWORD, lang)
     open_import_page(page, lang)
     close_sidebar(page)
 

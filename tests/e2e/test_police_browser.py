@@ -12,12 +12,22 @@ import pytest
 from playwright.sync_api import Browser, Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from geo.auth import SESSION_COOKIE, add_user
+from geo.auth import add_user
 from geo.i18n import label, translator
 from geo.privacy import coarsen_points
 from geo.store import Store
 from tests.support.app import RunningApp, demo_app
-from tests.support.browser import DESKTOP, PHONE, map_frame, open_context, settle, snap
+from tests.support.browser import (
+    DESKTOP,
+    PHONE,
+    log_in_as_staff,
+    map_frame,
+    open_context,
+    open_menu,
+    settle,
+    snap,
+    wait_for_session_cookie,
+)
 
 pytestmark = pytest.mark.e2e
 TIMEOUT_MS = 45_000
@@ -87,25 +97,10 @@ def open_page(page: Page, menu_entry: str, heading: str) -> None:
 
 
 def log_in(page: Page) -> None:
-    """Log in from the sidebar as polis.erik, once the page has settled (the map's
-    first rerun, when st_folium reports its bounds, could swallow the click)."""
+    """Log in from the sidebar as polis.erik, once the map has drawn (its first rerun, when
+    st_folium reports its bounds, could swallow the click)."""
     map_frame(page)
-    sidebar = page.locator("[data-testid='stSidebar']")
-    for _ in range(3):
-        if sidebar.get_by_role("button", name="Logga ut").is_visible():
-            return  # the previous click went through after all
-        name = sidebar.get_by_role("textbox", name="Användarnamn")
-        if not name.is_visible():
-            sidebar.get_by_text("Inloggning för personal").click()
-        name.fill("polis.erik")
-        sidebar.get_by_role("textbox", name="Lösenord").fill(PASSWORD)
-        sidebar.get_by_role("button", name="Logga in").click()
-        try:
-            sidebar.get_by_role("button", name="Logga ut").wait_for(timeout=15_000)
-            return
-        except PlaywrightTimeoutError:
-            continue
-    raise AssertionError("could not log in as polis.erik")
+    log_in_as_staff(page, "polis.erik", PASSWORD)
 
 
 def test_police_change_a_status_in_their_area_and_the_public_sees_only_coarse_published_reports(
@@ -254,45 +249,6 @@ def test_issue_15_the_police_choose_what_the_rate_ratio_counts(
 # -- issue 14: the journey on a desktop in Swedish and on a phone in Arabic -------------------
 
 
-def open_menu(page: Page) -> None:
-    """On a phone the menu is folded away: open it (on a desktop it is open already)."""
-    expand = page.locator("[data-testid='stExpandSidebarButton']")
-    if expand.is_visible():
-        expand.click()
-        page.locator("section[data-testid='stSidebar'][data-collapsed='false']").wait_for(timeout=TIMEOUT_MS)
-
-
-def log_in_as_police(page: Page, lang: str) -> None:
-    """Log in from the sidebar, in the page's language, as a police officer would."""
-    t = translator(lang)
-    sidebar = page.locator("[data-testid='stSidebar']")
-    for _ in range(3):
-        settle(page)
-        open_menu(page)
-        if sidebar.get_by_role("button", name=t("auth.logout")).is_visible():
-            return
-        name = sidebar.get_by_role("textbox", name=t("auth.username"))
-        if not name.is_visible():
-            sidebar.get_by_text(t("auth.staff_login")).click()
-        name.fill("polis.erik")
-        sidebar.get_by_role("textbox", name=t("auth.password")).fill(PASSWORD)
-        sidebar.get_by_role("button", name=t("auth.login"), exact=True).click()
-        try:
-            sidebar.get_by_role("button", name=t("auth.logout")).wait_for(timeout=15_000)
-            return
-        except PlaywrightTimeoutError:
-            continue
-    raise AssertionError("could not log in as polis.erik")
-
-
-def wait_for_session_cookie(page: Page) -> None:
-    for _ in range(60):
-        if any(c["name"] == SESSION_COOKIE for c in page.context.cookies()):
-            return
-        page.wait_for_timeout(250)
-    raise AssertionError("the browser got no session cookie after logging in")
-
-
 @pytest.mark.parametrize(("viewport", "lang"), [("desktop", "sv"), ("phone", "ar")])
 def test_issue_14_police_log_in_reload_stay_logged_in_review_an_area_and_change_a_status(
     app: RunningApp, browser: Browser, viewport: str, lang: str
@@ -304,7 +260,7 @@ def test_issue_14_police_log_in_reload_stay_logged_in_review_an_area_and_change_
     page.goto(f"{app.url}/?lang={lang}")
     map_frame(page)
     assert page.evaluate("() => document.documentElement.lang") == lang
-    log_in_as_police(page, lang)
+    log_in_as_staff(page, "polis.erik", PASSWORD, lang)
     wait_for_session_cookie(page)
     snap(page, f"{step}-logged-in")
 

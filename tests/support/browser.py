@@ -15,7 +15,10 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from playwright.sync_api import Browser, BrowserContext, Frame, Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
+from geo.auth import SESSION_COOKIE
+from geo.i18n import translator
 from tests.support.serving import ROOT
 
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1"}
@@ -88,6 +91,49 @@ def settle(page: Page, timeout_s: float = 20.0) -> None:
             return
         page.wait_for_timeout(200)
     raise AssertionError(f"Streamlit was still running after {timeout_s:g} s")
+
+
+def open_menu(page: Page) -> None:
+    """On a phone the menu is folded away: open it (on a desktop it is open already)."""
+    expand = page.locator("[data-testid='stExpandSidebarButton']")
+    if expand.is_visible():
+        expand.click()
+        page.locator("section[data-testid='stSidebar'][data-collapsed='false']").wait_for(timeout=45_000)
+
+
+def log_in_as_staff(page: Page, username: str, password: str, lang: str = "sv") -> None:
+    """Log in from the sidebar, in the page's language ``lang``, as a member of staff would.
+    Tried three times: a rerun still in flight (the map's first, when st_folium reports its
+    bounds) can swallow a click; `AssertionError` if the log-out button never shows."""
+    t = translator(lang)
+    sidebar = page.locator("[data-testid='stSidebar']")
+    logout = sidebar.get_by_role("button", name=t("auth.logout"))
+    for _ in range(3):
+        settle(page)
+        open_menu(page)
+        if logout.is_visible():
+            return  # already logged in, or the previous click went through after all
+        name = sidebar.get_by_role("textbox", name=t("auth.username"))
+        if not name.is_visible():
+            sidebar.get_by_text(t("auth.staff_login")).click()
+        name.fill(username)
+        sidebar.get_by_role("textbox", name=t("auth.password")).fill(password)
+        sidebar.get_by_role("button", name=t("auth.login"), exact=True).click()
+        try:
+            logout.wait_for(timeout=15_000)
+            return
+        except PlaywrightTimeoutError:
+            continue
+    raise AssertionError(f"could not log in as {username}")
+
+
+def wait_for_session_cookie(page: Page) -> None:
+    """Wait until the browser holds the staff session cookie (typed addresses find the session by it)."""
+    for _ in range(60):
+        if any(c["name"] == SESSION_COOKIE for c in page.context.cookies()):
+            return
+        page.wait_for_timeout(250)
+    raise AssertionError("the browser got no session cookie after logging in")
 
 
 IDLE = "() => document.querySelector('[data-testid=stApp]')?.getAttribute('data-test-script-state') === 'notRunning'"

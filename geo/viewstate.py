@@ -205,17 +205,11 @@ Place = tuple[tuple[float, float], int]
 
 @dataclass(frozen=True)
 class Widgets:
-    """What the explore page's widgets hold in this run: the layer toggles, the filters, and the
-    report id of the table's selected row."""
+    """What the explore page's widgets hold in this run: the layer toggles, the filters (as the
+    widgets hold them: the dates may still be reversed), and the report id of the table's selected row."""
 
     layers: tuple[str, ...] = LAYERS
-    categories: tuple[str, ...] = ()
-    feelings: tuple[str, ...] = ()
-    times_of_day: tuple[str, ...] = ()
-    statuses: tuple[str, ...] = ()
-    zone_id: str | None = None
-    date_from: dt.date | None = None
-    date_to: dt.date | None = None
+    filter: ReportFilter = field(default_factory=ReportFilter)
     table_pick: str | None = None
 
 
@@ -274,16 +268,8 @@ def step(
     is moved only to a report newly chosen in the table.
     """
     returned = returned or {}
-    date_from, date_to, reversed_dates = date_range(widgets.date_from, widgets.date_to)
-    flt = ReportFilter(
-        categories=widgets.categories,
-        feelings=widgets.feelings,
-        times_of_day=widgets.times_of_day,
-        statuses=widgets.statuses,
-        zone_id=widgets.zone_id or None,
-        date_from=date_from,
-        date_to=date_to,
-    )
+    date_from, date_to, reversed_dates = date_range(widgets.filter.date_from, widgets.filter.date_to)
+    flt = replace(widgets.filter, zone_id=widgets.filter.zone_id or None, date_from=date_from, date_to=date_to)
     center, zoom = map_place(returned) or (view.center, view.zoom)
     mount, focus, ringed = memory.mount, memory.focus, memory.ringed
     if new_map or mount is None:

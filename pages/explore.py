@@ -115,13 +115,15 @@ def read_widgets(zone_ids: set[str]) -> Widgets:
     ids = state.get(TABLE_IDS_KEY) or []
     return Widgets(
         layers=tuple(name for name in LAYERS if state[f"explore_layer_{name}"]),
-        categories=tuple(state["explore_cat"]),
-        feelings=tuple(state["explore_feeling"]),
-        times_of_day=tuple(state["explore_tod"]),
-        statuses=tuple(state["explore_status"]),
-        zone_id=zone if zone in zone_ids else None,
-        date_from=state["explore_from"],
-        date_to=state["explore_to"],
+        filter=ReportFilter(
+            categories=tuple(state["explore_cat"]),
+            feelings=tuple(state["explore_feeling"]),
+            times_of_day=tuple(state["explore_tod"]),
+            statuses=tuple(state["explore_status"]),
+            zone_id=zone if zone in zone_ids else None,
+            date_from=state["explore_from"],
+            date_to=state["explore_to"],
+        ),
         table_pick=ids[rows[0]] if rows and rows[0] < len(ids) else None,
     )
 

@@ -208,7 +208,12 @@ def test_issue_14_the_map_keeps_the_users_place_across_the_hexagon_threshold_bot
 
 def test_a_layer_switched_off_or_a_filter_keeps_the_map() -> None:
     first = run(ExploreView(), None, Memory(), new_map=True)
-    now = run(first.view, reported(56.46, 13.6, 14), first.memory, Widgets(layers=("reports",), feelings=("trygg",)))
+    now = run(
+        first.view,
+        reported(56.46, 13.6, 14),
+        first.memory,
+        Widgets(layers=("reports",), filter=ReportFilter(feelings=("trygg",))),
+    )
     assert now.origin == first.origin and now.focus is None
     assert now.view.layers == ("reports",) and now.view.filter.feelings == ("trygg",)
 
@@ -243,7 +248,13 @@ def test_a_map_click_selects_once_and_a_table_row_moves_the_map_to_its_report() 
 
 def test_a_links_selection_is_ringed_and_reversed_dates_are_swapped_with_a_warning() -> None:
     view = parse_view({"sel": "report:r9"})
-    first = run(view, None, Memory(), Widgets(date_from=dt.date(2025, 5, 1), date_to=dt.date(2025, 1, 1)), new_map=True)
+    first = run(
+        view,
+        None,
+        Memory(),
+        Widgets(filter=ReportFilter(date_from=dt.date(2025, 5, 1), date_to=dt.date(2025, 1, 1))),
+        new_map=True,
+    )
     assert first.ringed == ("report", "r9") and first.dates_reversed
     assert (first.view.filter.date_from, first.view.filter.date_to) == (dt.date(2025, 1, 1), dt.date(2025, 5, 1))
 

@@ -20,6 +20,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from tests.support.browser import nearest_report
+
 REPEATS = 3
 VIEWPORT = {"width": 1400, "height": 1000}
 RERUN_APP = '''"""Benchmark baseline: a plain Streamlit rerun (one button, one counter)."""
@@ -103,16 +105,9 @@ def _feature_click(browser: Any, url: str) -> float:
     page = context.new_page()
     page.goto(f"{url}/?{VILLAGE}")
     frame = _map(page)
-    target = frame.evaluate(
-        """() => { const map = window.map, c = map.getSize().divideBy(2); let best = null, dist = 1e9;
-        map.eachLayer(l => { const p = l.feature && l.feature.properties;
-            if (p && p.layer === 'report' && l.getLatLng) { const at = map.latLngToContainerPoint(l.getLatLng());
-                const d = at.distanceTo(c); if (d < dist) { dist = d; best = at; } } });
-        const r = map.getContainer().getBoundingClientRect(); return {x: r.x + best.x, y: r.y + best.y}; }"""
-    )
-    box = frame.frame_element().bounding_box()
+    x, y = nearest_report(frame)
     started = time.perf_counter()
-    page.mouse.click(box["x"] + target["x"], box["y"] + target["y"])
+    page.mouse.click(x, y)
     frame.locator(".leaflet-popup .trygg-popup").last.wait_for(timeout=TIMEOUT_S * 1000)
     elapsed = time.perf_counter() - started
     context.close()

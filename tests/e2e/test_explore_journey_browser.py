@@ -17,6 +17,7 @@ from playwright.sync_api import Browser, Frame, Page
 
 from geo.i18n import translate
 from tests.e2e.conftest import DESKTOP, PHONE, RunningApp, demo_app, map_frame, open_context, settle, snap
+from tests.support.browser import nearest_report
 
 pytestmark = pytest.mark.e2e
 
@@ -98,15 +99,7 @@ def click_fullest_cell(page: Page, frame: Frame) -> None:
 
 def open_a_report(page: Page, frame: Frame) -> str:
     """Click (or tap) the report marker nearest the map's centre; the popup's title."""
-    target = frame.evaluate(
-        """() => { const map = window.map, c = map.getSize().divideBy(2); let best = null, dist = 1e9;
-        map.eachLayer(l => { const p = l.feature && l.feature.properties;
-            if (p && p.layer === 'report' && l.getLatLng) { const at = map.latLngToContainerPoint(l.getLatLng());
-                const d = at.distanceTo(c); if (d < dist) { dist = d; best = at; } } });
-        const r = map.getContainer().getBoundingClientRect(); return {x: r.x + best.x, y: r.y + best.y}; }"""
-    )
-    box = frame.frame_element().bounding_box()
-    x, y = box["x"] + target["x"], box["y"] + target["y"]
+    x, y = nearest_report(frame)
     press(page, x, y)
     popup = frame.locator(".leaflet-popup .trygg-popup").last  # a closing popup fades out for 0.2 s
     popup.wait_for(timeout=3_000)  # drawn by the browser: no server round trip

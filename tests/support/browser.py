@@ -75,6 +75,21 @@ def map_frame(page: Page, timeout_s: float = 45.0) -> Frame:
     raise AssertionError("no Leaflet map with drawn features appeared")
 
 
+NEAREST_REPORT = """() => { const map = window.map, c = map.getSize().divideBy(2); let best = null, dist = 1e9;
+    map.eachLayer(l => { const p = l.feature && l.feature.properties;
+        if (p && p.layer === 'report' && l.getLatLng) { const at = map.latLngToContainerPoint(l.getLatLng());
+            const d = at.distanceTo(c); if (d < dist) { dist = d; best = at; } } });
+    const r = map.getContainer().getBoundingClientRect(); return {x: r.x + best.x, y: r.y + best.y}; }"""
+
+
+def nearest_report(frame: Frame) -> tuple[float, float]:
+    """Where, in the page (CSS pixels), the report marker nearest the centre of the map in ``frame`` is."""
+    target = frame.evaluate(NEAREST_REPORT)
+    box = frame.frame_element().bounding_box()
+    assert box is not None, "the map's frame is not shown"
+    return box["x"] + target["x"], box["y"] + target["y"]
+
+
 RUNNING = "[data-testid='stStatusWidgetRunningIcon'], [data-testid='stStatusWidgetRunningManIcon']"
 
 

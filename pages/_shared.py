@@ -74,6 +74,15 @@ _DOCUMENT_SCRIPT = """<div class="trygg-document" hidden></div><script>
         if (node && node.nodeValue !== text) node.nodeValue = text;
       });
     }
+    for (const [selector, pattern, text] of s.rewrites) {
+      const regex = new RegExp(pattern);
+      document.querySelectorAll(selector).forEach((e) => {
+        const walker = document.createTreeWalker(e, NodeFilter.SHOW_TEXT);
+        for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+          if (regex.test(n.nodeValue.trim())) n.nodeValue = n.nodeValue.trim().replace(regex, text);
+        }
+      });
+    }
     if (root.lang !== s.lang) root.lang = s.lang;
     if (root.dir !== s.dir) root.dir = s.dir;
   };
@@ -106,6 +115,9 @@ _DOCUMENT_SCRIPT = """<div class="trygg-document" hidden></div><script>
 </script>"""
 
 
+UPLOADER = '[data-testid="stFileUploader"]'
+
+
 @cache
 def _css(path: Path) -> str:
     return path.read_text(encoding="utf-8")
@@ -131,6 +143,12 @@ def page_shell(lang: str) -> None:
         "texts": {
             '[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p': t("app.upload"),
         },
+        # Streamlit's English refusals of a dropped file (no parameter, no test id): rewritten by
+        # pattern inside the uploader; "$1" is the size or type Streamlit names.
+        "rewrites": [
+            [UPLOADER, r"^File must be (.+) or smaller\.$", t("app.upload_too_large", size="$1")],
+            [UPLOADER, r"^(.+) files are not allowed\.$", t("app.upload_wrong_type", type="$1")],
+        ],
     }
     # json.dumps escapes nothing HTML-special in these catalogue strings; `</` is escaped anyway.
     st.html(_DOCUMENT_SCRIPT % json.dumps(shell).replace("</", "<\\/"), unsafe_allow_javascript=True)

@@ -154,6 +154,14 @@ def test_issue_15_an_admin_checks_then_replaces_a_layer_and_a_nan_file_is_refuse
     if lang == "ar":
         direction = page.get_by_text(reason, exact=False).first.evaluate("e => getComputedStyle(e).direction")
         assert direction == "rtl", direction
+
+    # A file over the app's limit: Streamlit refuses it in the browser, in the reader's language (#14.15).
+    big = tmp_path / "stor.geojson"
+    big.write_bytes(b" " * (21 * 1024 * 1024))
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(big))
+    too_large = translate("app.upload_too_large", lang, size="20.0MB")
+    page.get_by_text(too_large).first.wait_for(timeout=TIMEOUT_MS)
+    assert page.get_by_text("or smaller").count() == 0, "Streamlit's English refusal is still shown"
     assert browsing.external_requests == []
     browsing.context.close()
     store.close()

@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 
 import pytest
-from starlette.requests import Request
 
 from geo import api
-
-
-def call(handler: object, path: str, path_params: dict[str, str]) -> api.Response:
-    scope = {
-        "type": "http", "method": "GET", "path": path, "path_params": path_params, "query_string": b"",
-        "headers": [], "scheme": "http", "server": ("testserver", 80),
-    }  # fmt: skip
-    return asyncio.run(handler(Request(scope)))  # type: ignore[operator]
+from tests.support.asgi import call
 
 
 @pytest.fixture

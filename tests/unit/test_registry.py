@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import json
 from contextlib import AbstractContextManager
 
 import pytest
-from starlette.requests import Request
 
 from geo import api, registry
 from geo.explore import load_layers
@@ -18,6 +16,7 @@ from geo.model import Role
 from geo.store import Store
 from geo.store.tables import metadata
 from geo.viewstate import LAYERS, SELECTABLE_KINDS, ExploreView, parse_view
+from tests.support.asgi import call
 
 SECRET = registry.Layer(
     name="secret_places",
@@ -60,12 +59,7 @@ def test_issue_16_the_geojson_api_serves_no_layer_without_a_public_face(
 
 def get_layer(name: str) -> api.Response:
     """``GET /api/layers/<name>.geojson`` through the route's handler."""
-    path = f"/api/layers/{name}.geojson"
-    scope = {
-        "type": "http", "method": "GET", "path": path, "path_params": {"name": name}, "query_string": b"",
-        "headers": [], "scheme": "http", "server": ("testserver", 80),
-    }  # fmt: skip
-    return asyncio.run(api.geojson_layer(Request(scope)))
+    return call(api.geojson_layer, f"/api/layers/{name}.geojson", {"name": name})
 
 
 def registered_secret() -> AbstractContextManager[registry.Layer]:

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -100,48 +101,45 @@ def _settle(page: Any) -> None:
         page.wait_for_timeout(100)
 
 
-def _feature_click(browser: Any, url: str) -> float:
+@contextmanager
+def _village_map(browser: Any, url: str) -> Iterator[tuple[Any, Any]]:
+    """A fresh browser context on Karta around the village, once its map has drawn: (page, map frame)."""
     context = browser.new_context(viewport=VIEWPORT)
-    page = context.new_page()
-    page.goto(f"{url}/?{VILLAGE}")
-    frame = _map(page)
-    x, y = nearest_report(frame)
-    started = time.perf_counter()
-    page.mouse.click(x, y)
-    frame.locator(".leaflet-popup .trygg-popup").last.wait_for(timeout=TIMEOUT_S * 1000)
-    elapsed = time.perf_counter() - started
-    context.close()
-    return elapsed
+    try:
+        page = context.new_page()
+        page.goto(f"{url}/?{VILLAGE}")
+        yield page, _map(page)
+    finally:
+        context.close()
+
+
+def _feature_click(browser: Any, url: str) -> float:
+    with _village_map(browser, url) as (page, frame):
+        x, y = nearest_report(frame)
+        started = time.perf_counter()
+        page.mouse.click(x, y)
+        frame.locator(".leaflet-popup .trygg-popup").last.wait_for(timeout=TIMEOUT_S * 1000)
+        return time.perf_counter() - started
 
 
 def _filter_click(browser: Any, url: str) -> float:
-    context = browser.new_context(viewport=VIEWPORT)
-    page = context.new_page()
-    page.goto(f"{url}/?{VILLAGE}")
-    frame = _map(page)
-    sidebar = page.locator("[data-testid='stSidebar']")
-    sidebar.locator("[data-testid='stMultiSelect']").nth(1).click()  # Upplevelse (feeling)
-    option = page.get_by_role("option", name="Trygg", exact=True)
-    option.wait_for(timeout=TIMEOUT_S * 1000)
-    started = time.perf_counter()
-    option.click()
-    frame.wait_for_function(
-        f"() => {{ const f = {REPORTS_OF}; return f(null) > 0 && f('otrygg') === 0; }}", timeout=TIMEOUT_S * 1000
-    )
-    elapsed = time.perf_counter() - started
-    context.close()
-    return elapsed
+    with _village_map(browser, url) as (page, frame):
+        sidebar = page.locator("[data-testid='stSidebar']")
+        sidebar.locator("[data-testid='stMultiSelect']").nth(1).click()  # Upplevelse (feeling)
+        option = page.get_by_role("option", name="Trygg", exact=True)
+        option.wait_for(timeout=TIMEOUT_S * 1000)
+        started = time.perf_counter()
+        option.click()
+        frame.wait_for_function(
+            f"() => {{ const f = {REPORTS_OF}; return f(null) > 0 && f('otrygg') === 0; }}", timeout=TIMEOUT_S * 1000
+        )
+        return time.perf_counter() - started
 
 
 def _layer_toggle(browser: Any, url: str) -> float:
-    context = browser.new_context(viewport=VIEWPORT)
-    page = context.new_page()
-    page.goto(f"{url}/?{VILLAGE}")
-    frame = _map(page)
-    toggle = page.locator("[data-testid='stSidebar'] [data-testid='stCheckbox']").first  # Rapporter
-    started = time.perf_counter()
-    toggle.click()
-    frame.wait_for_function(f"() => ({REPORTS_OF})(null) === 0", timeout=TIMEOUT_S * 1000)
-    elapsed = time.perf_counter() - started
-    context.close()
-    return elapsed
+    with _village_map(browser, url) as (page, frame):
+        toggle = page.locator("[data-testid='stSidebar'] [data-testid='stCheckbox']").first  # Rapporter
+        started = time.perf_counter()
+        toggle.click()
+        frame.wait_for_function(f"() => ({REPORTS_OF})(null) === 0", timeout=TIMEOUT_S * 1000)
+        return time.perf_counter() - started

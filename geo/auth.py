@@ -36,7 +36,9 @@ LOCKOUT = dt.timedelta(minutes=15)
 SESSION_IDLE_LIMIT = dt.timedelta(minutes=30)
 MIN_PASSWORD_LENGTH = 10
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,62}$")
-STAFF_ROLES = (Role.TEAM, Role.POLICE, Role.ADMIN)
+STAFF_ROLES = (Role.VIEWER, Role.TEAM, Role.POLICE, Role.ADMIN)
+"""Roles of accounts; what each may do is `geo.rights`' table."""
+_ACTING_ROLES = (Role.TEAM, Role.POLICE, Role.ADMIN)
 SESSION_COOKIE = "trygg_staff"
 """The HTTP-only cookie that carries a staff session's token."""
 HANDOFF_LIFETIME = dt.timedelta(minutes=2)
@@ -47,9 +49,9 @@ MAX_SECRET_LENGTH = 128
 
 
 def check_staff(actor: User | None, doing: str) -> User:
-    """``actor`` when it is staff; otherwise `PermissionError` saying that only staff
-    may do ``doing`` ("moderate", "review areas", ...)."""
-    if actor is None or actor.role not in STAFF_ROLES:
+    """``actor`` when it is staff that acts (not a read-only viewer); otherwise
+    `PermissionError`. Superseded by `geo.rights.require`, which names the one right needed."""
+    if actor is None or actor.role not in _ACTING_ROLES:
         raise PermissionError(f"only staff may {doing}, got {actor!r}")
     return actor
 

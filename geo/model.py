@@ -113,6 +113,8 @@ class Role(enum.StrEnum):
     """Who is looking. Anonymous residents are the public."""
 
     PUBLIC = "public"
+    VIEWER = "viewer"
+    """Staff who only look (politicians, partners in platssamverkan): `geo.rights`."""
     TEAM = "team"
     POLICE = "police"
     ADMIN = "admin"

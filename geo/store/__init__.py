@@ -22,6 +22,7 @@ The modules, by what they hold:
 - `geo.store.features`: any simple layer's rows, by the table its registry entry names;
 - `geo.store.cases`: staff's changes to reports and their audit trail;
 - `geo.store.accounts`: staff accounts;
+- `geo.store.audit`: the audit log of staff actions (the rules are `geo.audit`'s);
 - `geo.store.limits`: rate limits shared by every process;
 - `geo.store.codes`: reference codes;
 - `geo.store.sessions`: staff sessions (rows only; the rules are `geo.auth`'s).
@@ -31,7 +32,10 @@ The modules, by what they hold:
 
 from __future__ import annotations
 
+from sqlalchemy.engine import Connection
+
 from geo.store.accounts import UserChangeRefused, UserStore
+from geo.store.audit import AuditStore
 from geo.store.bulk import BulkStore
 from geo.store.cases import CaseStore
 from geo.store.codes import REF_CODE_ALPHABET, REF_CODE_LENGTH, new_ref_code
@@ -46,6 +50,7 @@ from geo.store.tables import TooLong, column_length, max_length
 __all__ = [
     "REF_CODE_ALPHABET",
     "REF_CODE_LENGTH",
+    "Connection",
     "ReportQuery",
     "Store",
     "StoreError",
@@ -60,7 +65,9 @@ __all__ = [
 ]
 
 
-class Store(ReportStore, BulkStore, CaseStore, PlaceStore, FeatureStore, UserStore, SessionStore, LimitStore):
+class Store(
+    ReportStore, BulkStore, CaseStore, PlaceStore, FeatureStore, UserStore, SessionStore, LimitStore, AuditStore
+):
     """All reads and writes of the application's data.
 
     >>> store = Store.open("sqlite://")  # in memory

@@ -168,6 +168,21 @@ rate_events = sa.Table(
     sa.Index("ix_rate_events_bucket_at", "bucket", "at"),
 )
 
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    # staff actions beyond report status (report_events holds those): geo.audit
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("actor", sa.String(64), nullable=False),
+    sa.Column("action", sa.String(64), nullable=False),
+    sa.Column("target", sa.String(200), nullable=False, default=""),
+    # short names and counts only (never personal data or a report's text)
+    sa.Column("detail", sa.JSON, nullable=False),
+    sa.Index("ix_audit_log_at", "at"),
+    sa.Index("ix_audit_log_action", "action"),
+)
+
 
 def max_length(table: str, column: str) -> int | None:
     """The most characters ``table.column`` holds: the one place every length limit comes

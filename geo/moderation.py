@@ -25,6 +25,7 @@ from geo.i18n import format_moment, label, translator
 from geo.model import WGS84, Category, Moderation, Rejection, Status, category_labels
 from geo.privacy import scrub_text
 from geo.store import ReportQuery, Store, column_length, utcnow
+from geo.store.cases import CaseChanges
 
 MAX_REASON_LENGTH = column_length("reports", "moderation_reason")
 MAX_TEXT_LENGTH = column_length("reports", "text")
@@ -124,25 +125,33 @@ def change_status(
     """Move a report to ``status`` with an optional public comment (shown to the
     resident on the status page)."""
     user = check_staff(actor, "moderate")
-    status = Status(status)
-    at = now or utcnow()
     with store.case_changes() as cases:
-        before = cases.current(report_id, "status")
-        values: dict[str, object] = {"status": status.value, "updated_at": at}
-        if public_comment.strip():
-            values["public_comment"] = public_comment.strip()
-        cases.update(report_id, **values)
-        cases.record(
-            report_id,
-            at=at,
-            actor=user.username,
-            field="status",
-            before=before,
-            after=status.value,
-            comment=public_comment.strip(),
-        )
-        if not status.is_open:
-            cases.forget_contact(report_id)  # a closed case needs no way to reach the resident
+        apply_status(cases, report_id, status, user, public_comment=public_comment, at=now or utcnow())
+
+
+def apply_status(
+    cases: CaseChanges, report_id: str, status: Status, user: User, *, public_comment: str = "", at: dt.datetime
+) -> None:
+    """The one change of a report's status, inside the caller's transaction (``cases``): the
+    status and the public comment (when one is given), an audit row, and on closing the
+    contact e-mail forgotten. `change_status` and `geo.actions` both change a status this way."""
+    status = Status(status)
+    before = cases.current(report_id, "status")
+    values: dict[str, object] = {"status": status.value, "updated_at": at}
+    if public_comment.strip():
+        values["public_comment"] = public_comment.strip()
+    cases.update(report_id, **values)
+    cases.record(
+        report_id,
+        at=at,
+        actor=user.username,
+        field="status",
+        before=before,
+        after=status.value,
+        comment=public_comment.strip(),
+    )
+    if not status.is_open:
+        cases.forget_contact(report_id)  # a closed case needs no way to reach the resident
 
 
 def redact_text(

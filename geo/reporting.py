@@ -91,8 +91,10 @@ class NearbyReport:
 
 @dataclass(frozen=True)
 class PublicStatus:
-    """All a reference code reveals: no text, no place, no contact."""
+    """All a reference code reveals: no text, no place, no contact (``id`` finds the public
+    actions that answer it, `geo.actions.actions_for_report`; it is not shown)."""
 
+    id: str
     ref_code: str
     status: str
     is_open: bool
@@ -241,6 +243,7 @@ def public_status(store: Store, ref_code: str) -> PublicStatus | None:
         return None
     status = Status(row["status"])
     return PublicStatus(
+        id=row["id"],
         ref_code=code,
         status=status.value,
         is_open=status.is_open,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from geo.actions import Action, actions_for_report
 from geo.i18n import format_day, label
 from geo.reporting import PublicStatus, normalize_ref_code, public_status
 from pages._shared import language, set_query_params, store, tr
@@ -35,6 +36,24 @@ def show(found: PublicStatus) -> None:
     if found.public_comment:
         st.markdown(f"**{t('status.comment')}**")
         st.text(found.public_comment)
+    show_actions(actions_for_report(db, found.id))
+
+
+def show_actions(answering: list[Action]) -> None:
+    """The public actions that answer the report: what, who is responsible, when it is due."""
+    if not answering:
+        return
+    st.subheader(t("status.actions_title"))
+    for action in answering:
+        with st.container(border=True):
+            st.markdown(f"**{t('status.action_state', status=label('action_status', action.status, lang))}**")
+            st.text(action.title)
+            if action.description:
+                st.text(action.description)
+            st.text(t("status.action_responsible", organisation=action.organisation))
+            st.text(t("status.action_due", due=format_day(action.due_date, lang)))
+            if action.status_comment:
+                st.text(action.status_comment)
 
 
 st.title(t("status.title"))

@@ -21,6 +21,7 @@ The modules, by what they hold:
 - `geo.store.places`: categories, meeting places, zones, the boundary, the gazetteer;
 - `geo.store.features`: any simple layer's rows, by the table its registry entry names;
 - `geo.store.cases`: staff's changes to reports and their audit trail;
+- `geo.store.actions`: åtgärder, the reports they answer, a zone's actors and meetings;
 - `geo.store.accounts`: staff accounts;
 - `geo.store.audit`: the audit log of staff actions (the rules are `geo.audit`'s);
 - `geo.store.limits`: rate limits shared by every process;
@@ -35,6 +36,7 @@ from __future__ import annotations
 from sqlalchemy.engine import Connection
 
 from geo.store.accounts import UserChangeRefused, UserStore
+from geo.store.actions import ActionStore
 from geo.store.audit import AuditStore
 from geo.store.bulk import BulkStore
 from geo.store.cases import CaseStore
@@ -66,7 +68,16 @@ __all__ = [
 
 
 class Store(
-    ReportStore, BulkStore, CaseStore, PlaceStore, FeatureStore, UserStore, SessionStore, LimitStore, AuditStore
+    ReportStore,
+    BulkStore,
+    CaseStore,
+    ActionStore,
+    PlaceStore,
+    FeatureStore,
+    UserStore,
+    SessionStore,
+    LimitStore,
+    AuditStore,
 ):
     """All reads and writes of the application's data.
 

@@ -184,6 +184,75 @@ audit_log = sa.Table(
 )
 
 
+actions = sa.Table(
+    "actions",
+    metadata,
+    # an åtgärd: what is done, where (a drawn geometry in EPSG:4326, or its zone as a whole), by whom, when
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("zone_id", sa.String(36), sa.ForeignKey("zones.id", ondelete="SET NULL"), nullable=True, index=True),
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("description", sa.String(2000), nullable=False, default=""),
+    sa.Column("geom_wkb", sa.LargeBinary, nullable=True),
+    sa.Column("organisation", sa.String(200), nullable=False),
+    sa.Column("start_date", sa.Date, nullable=False),
+    sa.Column("due_date", sa.Date, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("status_comment", sa.String(1000), nullable=False, default=""),
+    sa.Column("cost", sa.Float, nullable=True),
+    sa.Column("public", sa.Boolean, nullable=False, default=False),
+    sa.Column("decision_id", sa.String(36), nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+action_reports = sa.Table(
+    "action_reports",
+    metadata,
+    # the reports an action answers
+    sa.Column("action_id", sa.String(36), sa.ForeignKey("actions.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("report_id", sa.String(36), sa.ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True),
+    sa.Index("ix_action_reports_report_id", "report_id"),
+)
+
+zone_actors = sa.Table(
+    "zone_actors",
+    metadata,
+    # an organisation in a zone's platssamverkan; the contact person's name and phone are personal
+    # data: staff only, emptied when the organisation leaves
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("zone_id", sa.String(36), sa.ForeignKey("zones.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("organisation", sa.String(200), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("contact_name", sa.String(200), nullable=False, default=""),
+    sa.Column("contact_phone", sa.String(40), nullable=False, default=""),
+    sa.Column("joined_on", sa.Date, nullable=True),
+    sa.Column("left_on", sa.Date, nullable=True),
+)
+
+meetings = sa.Table(
+    "meetings",
+    metadata,
+    # a meeting of a zone's platssamverkan: who was there, notes; its decisions are `meeting_decisions`
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("zone_id", sa.String(36), sa.ForeignKey("zones.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("held_on", sa.Date, nullable=False),
+    sa.Column("present", sa.JSON, nullable=False),
+    sa.Column("notes", sa.String(4000), nullable=False, default=""),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+meeting_decisions = sa.Table(
+    "meeting_decisions",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column(
+        "meeting_id", sa.String(36), sa.ForeignKey("meetings.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("text", sa.String(1000), nullable=False),
+)
+
+
 def max_length(table: str, column: str) -> int | None:
     """The most characters ``table.column`` holds: the one place every length limit comes
     from (forms, imports, `geo.zones`). None for an unbounded column or an unknown one."""

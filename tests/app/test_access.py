@@ -41,6 +41,7 @@ PAGES = {
     "review.py": {"team", "police", "admin"},
     "moderation.py": {"team", "police", "admin"},
     "zones.py": {"team", "police", "admin"},
+    "dossier.py": {"team", "police", "admin"},
     "admin.py": {"admin"},
 }
 

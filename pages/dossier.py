@@ -1,0 +1,372 @@
+"""Platssamverkan: one zone's dossier for the team: indicators, the action plan, meetings
+(whose decisions become actions in one step) and the organisations taking part.
+
+Staff only (checked in `geo.actions` and `geo.dossier` as well). Every form checks its input
+in `geo/`; a refusal is said beside its field and what was typed stays.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from geo import actions as action_model
+from geo import dossier
+from geo.actions import Action, ActionDraft, ActionStatus, ActorKind, Refused, today_local
+from geo.i18n import format_day, format_month, format_number, label
+from geo.reporting import Problem
+from geo.review import review_areas
+from pages._shared import language, set_query_params, staff_only, store, tr
+
+ZONE_KEY = "dossier_zone"
+FLASH_KEY = "dossier_flash"
+ACTION_FIELDS = ("title", "description", "organisation", "start_date", "due_date", "cost", "report_refs", "public")
+
+t = tr()
+lang = language()
+db = store()
+
+st.title(t("dossier.title"))
+user = staff_only()
+
+areas = review_areas(db, user)
+if areas.empty:
+    st.info(t("review.no_areas"))
+    st.stop()
+area_ids = list(areas["id"])
+names = dict(zip(areas["id"], areas["name"], strict=True))
+kinds = dict(zip(areas["id"], areas["kind"], strict=True))
+if ZONE_KEY not in st.session_state or st.session_state[ZONE_KEY] not in area_ids:
+    wanted = st.query_params.get("zone")
+    st.session_state[ZONE_KEY] = wanted if wanted in area_ids else area_ids[0]
+
+
+# -- showing problems beside their fields ------------------------------------------------------
+
+
+def problems_of(prefix: str) -> dict[str, list[Problem]]:
+    return st.session_state.get(f"{prefix}_problems", {})
+
+
+def say_problems(prefix: str, *fields: str) -> None:
+    for name in fields:
+        for problem in problems_of(prefix).get(name, []):
+            st.error(t(problem.key, **dict(problem.values)), icon="⚠️")
+
+
+def keep_problems(prefix: str, refused: Refused) -> None:
+    found: dict[str, list[Problem]] = {}
+    for problem in refused.problems:
+        found.setdefault(problem.field, []).append(problem)
+    st.session_state[f"{prefix}_problems"] = found
+
+
+def flash(key: str, **values: object) -> None:
+    st.session_state[FLASH_KEY] = t(key, **values)
+
+
+# -- actions -------------------------------------------------------------------------------
+
+
+def submit_action(prefix: str, zone_id: str, decision_id: str | None) -> None:
+    state = st.session_state
+    draft = ActionDraft(
+        title=state.get(f"{prefix}_title", ""),
+        description=state.get(f"{prefix}_description", ""),
+        organisation=state.get(f"{prefix}_organisation", ""),
+        start_date=state.get(f"{prefix}_start_date"),
+        due_date=state.get(f"{prefix}_due_date"),
+        cost=state.get(f"{prefix}_cost", ""),
+        report_refs=state.get(f"{prefix}_report_refs", ""),
+        public=bool(state.get(f"{prefix}_public", False)),
+        zone_id=zone_id,
+        decision_id=decision_id,
+    )
+    try:
+        saved = action_model.create_action(db, draft, user)
+    except Refused as refused:
+        keep_problems(prefix, refused)
+        return
+    state.pop(f"{prefix}_problems", None)
+    for name in ACTION_FIELDS:
+        state.pop(f"{prefix}_{name}", None)
+    flash("dossier.action_saved", title=saved.title, n=len(saved.report_refs))
+
+
+def action_form(prefix: str, zone_id: str, *, title: str = "", decision_id: str | None = None) -> None:
+    """A new action of the zone (as a whole); from a decision, its text is the title."""
+    state = st.session_state
+    state.setdefault(f"{prefix}_title", title)
+    state.setdefault(f"{prefix}_start_date", today_local())
+    state.setdefault(f"{prefix}_due_date", today_local() + dt.timedelta(days=30))
+    with st.form(prefix, border=decision_id is None):
+        st.text_input(t("dossier.action_title"), key=f"{prefix}_title")
+        say_problems(prefix, "title")
+        st.text_area(t("dossier.action_description"), key=f"{prefix}_description", help=t("dossier.public_help"))
+        say_problems(prefix, "description", "zone", "geometry")
+        st.text_input(t("dossier.action_organisation"), key=f"{prefix}_organisation")
+        say_problems(prefix, "organisation")
+        start, due = st.columns(2)
+        with start:
+            st.date_input(t("dossier.action_start"), key=f"{prefix}_start_date", format="YYYY-MM-DD")
+            say_problems(prefix, "start_date")
+        with due:
+            st.date_input(t("dossier.action_due"), key=f"{prefix}_due_date", format="YYYY-MM-DD")
+            say_problems(prefix, "due_date")
+        st.text_input(t("dossier.action_cost"), key=f"{prefix}_cost", placeholder="12 500")
+        say_problems(prefix, "cost")
+        st.text_input(t("dossier.action_reports"), key=f"{prefix}_report_refs", placeholder="ABCD2345, EFGH6789")
+        say_problems(prefix, "report_refs", "decision")
+        st.checkbox(t("dossier.action_public"), key=f"{prefix}_public")
+        st.form_submit_button(
+            t("dossier.make_action" if decision_id else "dossier.save_action"),
+            type="primary",
+            on_click=submit_action,
+            args=(prefix, zone_id, decision_id),
+        )
+
+
+def save_status(action_id: str) -> None:
+    prefix = f"dossier_status_{action_id}"
+    status = st.session_state[f"{prefix}_choice"]
+    try:
+        changed = action_model.change_status(
+            db, action_id, ActionStatus(status), user, comment=st.session_state.get(f"{prefix}_comment", "")
+        )
+    except Refused as refused:
+        keep_problems(prefix, refused)
+        return
+    st.session_state.pop(f"{prefix}_problems", None)
+    flash("dossier.status_saved", status=label("action_status", status, lang), n=len(changed))
+
+
+def link_more(action_id: str) -> None:
+    prefix = f"dossier_link_{action_id}"
+    try:
+        added = action_model.link_reports(db, action_id, st.session_state.get(f"{prefix}_refs", ""), user)
+    except Refused as refused:
+        keep_problems(prefix, refused)
+        return
+    st.session_state.pop(f"{prefix}_problems", None)
+    st.session_state[f"{prefix}_refs"] = ""
+    flash("dossier.linked", n=added)
+
+
+def show_action(action: Action, today: dt.date) -> None:
+    with st.container(border=True):
+        heading = f"**{action.title}** · {label('action_status', action.status, lang)}"
+        if action.overdue(today):
+            heading += f" · :red[{t('dossier.overdue')}]"
+        st.markdown(heading)
+        if action.description:
+            st.text(action.description)
+        st.text(
+            t(
+                "dossier.action_line",
+                organisation=action.organisation,
+                start=format_day(action.start_date, lang),
+                due=format_day(action.due_date, lang),
+            )
+        )
+        facts = [t("dossier.public" if action.public else "dossier.not_public")]
+        if action.cost is not None:
+            facts.append(t("dossier.cost", cost=format_number(action.cost, lang)))
+        if action.report_refs:
+            facts.append(t("dossier.reports", codes=", ".join(action.report_refs)))
+        st.caption(" · ".join(facts))
+        if action.status_comment:
+            st.text(action.status_comment)
+        with st.expander(t("dossier.change_action")):
+            prefix = f"dossier_status_{action.id}"
+            st.session_state.setdefault(f"{prefix}_choice", action.status.value)
+            st.selectbox(
+                t("dossier.action_status"),
+                options=[s.value for s in ActionStatus],
+                format_func=lambda v: label("action_status", v, lang),
+                key=f"{prefix}_choice",
+            )
+            st.text_input(t("dossier.status_comment"), key=f"{prefix}_comment", help=t("dossier.public_help"))
+            say_problems(prefix, "status_comment")
+            st.button(t("dossier.save_status"), key=f"{prefix}_save", on_click=save_status, args=(action.id,))
+            link = f"dossier_link_{action.id}"
+            st.text_input(t("dossier.link_reports"), key=f"{link}_refs", placeholder="ABCD2345")
+            say_problems(link, "report_refs")
+            st.button(t("dossier.link"), key=f"{link}_save", on_click=link_more, args=(action.id,))
+
+
+# -- meetings and actors ---------------------------------------------------------------------
+
+
+def submit_meeting(zone_id: str) -> None:
+    prefix = "dossier_meeting"
+    state = st.session_state
+    try:
+        dossier.record_meeting(
+            db,
+            zone_id,
+            user,
+            held_on=state.get(f"{prefix}_held_on"),
+            present=state.get(f"{prefix}_present", []),
+            notes=state.get(f"{prefix}_notes", ""),
+            decisions=state.get(f"{prefix}_decisions", ""),
+        )
+    except Refused as refused:
+        keep_problems(prefix, refused)
+        return
+    state.pop(f"{prefix}_problems", None)
+    for name in ("present", "notes", "decisions"):
+        state.pop(f"{prefix}_{name}", None)
+    flash("dossier.meeting_saved")
+
+
+def submit_actor(zone_id: str) -> None:
+    prefix = "dossier_actor"
+    state = st.session_state
+    try:
+        dossier.add_actor(
+            db,
+            zone_id,
+            user,
+            organisation=state.get(f"{prefix}_organisation", ""),
+            kind=state.get(f"{prefix}_kind", ""),
+            contact_name=state.get(f"{prefix}_contact_name", ""),
+            contact_phone=state.get(f"{prefix}_contact_phone", ""),
+            joined_on=state.get(f"{prefix}_joined_on"),
+        )
+    except Refused as refused:
+        keep_problems(prefix, refused)
+        return
+    state.pop(f"{prefix}_problems", None)
+    for name in ("organisation", "contact_name", "contact_phone"):
+        state.pop(f"{prefix}_{name}", None)
+    flash("dossier.actor_saved")
+
+
+def leave(actor_id: str) -> None:
+    dossier.actor_leaves(db, actor_id, user)
+    flash("dossier.actor_left")
+
+
+def show_meetings(zone_id: str, plan: dict[str, Action]) -> None:
+    st.subheader(t("dossier.meetings"))
+    members = [a.organisation for a in dossier.zone_actors(db, zone_id, user) if a.left_on is None]
+    with st.expander(t("dossier.new_meeting")), st.form("dossier_meeting"):
+        st.session_state.setdefault("dossier_meeting_held_on", today_local())
+        st.date_input(t("dossier.meeting_day"), key="dossier_meeting_held_on", format="YYYY-MM-DD")
+        say_problems("dossier_meeting", "held_on")
+        st.multiselect(t("dossier.present"), options=members, key="dossier_meeting_present", placeholder="")
+        st.text_area(t("dossier.notes"), key="dossier_meeting_notes")
+        say_problems("dossier_meeting", "notes")
+        st.text_area(t("dossier.decisions"), key="dossier_meeting_decisions", help=t("dossier.decisions_help"))
+        say_problems("dossier_meeting", "decisions")
+        st.form_submit_button(t("dossier.save_meeting"), type="primary", on_click=submit_meeting, args=(zone_id,))
+    for meeting in dossier.meetings(db, zone_id, user):
+        with st.container(border=True):
+            st.markdown(f"**{t('dossier.meeting_of', day=format_day(meeting.held_on, lang))}**")
+            if meeting.present:
+                st.caption(t("dossier.present_were", names=", ".join(meeting.present)))
+            if meeting.notes:
+                st.text(meeting.notes)
+            for decision in meeting.decisions:
+                st.markdown(f"- {t('dossier.decision')}: {escape_md(decision.text)}")
+                made = plan.get(decision.action_id or "")
+                if made is not None:
+                    st.caption(t("dossier.became_action", title=made.title))
+                else:
+                    with st.expander(t("dossier.make_action_of", text=decision.text[:60])):
+                        action_form(
+                            f"dossier_decision_{decision.id}", zone_id, title=decision.text, decision_id=decision.id
+                        )
+
+
+def show_actors(zone_id: str) -> None:
+    st.subheader(t("dossier.actors"))
+    st.caption(t("dossier.actors_help"))
+    for found in dossier.zone_actors(db, zone_id, user):
+        with st.container(border=True):
+            line = f"**{escape_md(found.organisation)}** · {label('actor_kind', found.kind, lang)}"
+            if found.left_on is not None:
+                line += f" · {t('dossier.left_on', day=format_day(found.left_on, lang))}"
+            st.markdown(line)
+            contact = " · ".join(v for v in (found.contact_name, found.contact_phone) if v)
+            if contact:
+                st.text(contact)
+            if found.left_on is None:
+                st.button(t("dossier.leaves"), key=f"dossier_leave_{found.id}", on_click=leave, args=(found.id,))
+    with st.expander(t("dossier.new_actor")), st.form("dossier_actor"):
+        st.text_input(t("dossier.organisation"), key="dossier_actor_organisation")
+        say_problems("dossier_actor", "organisation")
+        st.selectbox(
+            t("dossier.kind"),
+            options=[k.value for k in ActorKind],
+            format_func=lambda v: label("actor_kind", v, lang),
+            key="dossier_actor_kind",
+        )
+        st.text_input(t("dossier.contact_name"), key="dossier_actor_contact_name")
+        say_problems("dossier_actor", "contact_name")
+        st.text_input(t("dossier.contact_phone"), key="dossier_actor_contact_phone")
+        say_problems("dossier_actor", "contact_phone")
+        st.date_input(t("dossier.joined_on"), key="dossier_actor_joined_on", value=None, format="YYYY-MM-DD")
+        st.form_submit_button(t("dossier.save_actor"), type="primary", on_click=submit_actor, args=(zone_id,))
+
+
+def show_indicators(zone_id: str) -> None:
+    found = dossier.indicators(db, zone_id, user)
+    if found is None:
+        return
+    st.subheader(t("dossier.indicators"))
+    cols = st.columns(4)
+    cols[0].metric(t("dossier.reports_inside"), format_number(found.reports, lang))
+    cols[1].metric(t("dossier.open_reports"), format_number(found.open_reports, lang))
+    cols[2].metric(t("dossier.actions_done"), format_number(found.actions_done, lang))
+    cols[3].metric(t("dossier.actions_overdue"), format_number(found.actions_overdue, lang))
+    if not found.by_month.empty:
+        months = found.by_month.rename(index=lambda m: format_month(pd.Timestamp(m).date(), lang))
+        st.bar_chart(pd.DataFrame({t("dossier.reports_per_month"): months.to_numpy()}, index=list(months.index)))
+    comparison = found.comparison
+    if comparison is None:
+        st.caption(t("dossier.no_start"))
+    else:
+        rate = comparison.rate
+        ratio = "–" if rate is None else format_number(round(rate.ratio, 2), lang)
+        st.markdown(
+            t(
+                "dossier.before_after",
+                before=format_number(comparison.before, lang),
+                after=format_number(comparison.after, lang),
+                days=comparison.days,
+                ratio=ratio,
+            )
+        )
+
+
+def escape_md(text: str) -> str:
+    return "".join(f"\\{ch}" if ch in "\\`*_{}[]()#+-.!<>|~$:" else ch for ch in text)
+
+
+# -- the page --------------------------------------------------------------------------------
+
+st.selectbox(
+    t("review.area"),
+    options=area_ids,
+    format_func=lambda i: f"{names[i]} · {label('zone_kind', kinds[i], lang)}",
+    key=ZONE_KEY,
+)
+zone = st.session_state[ZONE_KEY]
+set_query_params({"zone": zone})
+if (message := st.session_state.pop(FLASH_KEY, None)) is not None:
+    st.success(message)
+today = today_local()
+plan = {a.id: a for a in action_model.actions(db, user, zone_id=zone)}
+show_indicators(zone)
+st.subheader(t("dossier.plan"))
+if not plan:
+    st.caption(t("dossier.no_actions"))
+for action in plan.values():
+    show_action(action, today)
+with st.expander(t("dossier.new_action")):
+    action_form("dossier_new", zone)
+show_meetings(zone, plan)
+show_actors(zone)

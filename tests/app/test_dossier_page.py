@@ -1,0 +1,110 @@
+"""Platssamverkan (#21): the team's dossier of a zone through AppTest on a real database file:
+a meeting's decision becomes an action linked to two reports, done, and the resident sees it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from geo import actions
+from geo.auth import StaffSession, User
+from geo.model import Role
+from geo.store import Store, utcnow
+
+ROOT = Path(__file__).resolve().parents[2]
+TIMEOUT = 60
+TEAM = User("kommun.anna", Role.TEAM)
+
+
+@pytest.fixture
+def app_db(filled_store: Store, monkeypatch: pytest.MonkeyPatch) -> Store:
+    monkeypatch.setenv("TRYGG_DATABASE_URL", str(filled_store.engine.url))
+    monkeypatch.setenv("TRYGG_TILES_URL", "none")
+    return filled_store
+
+
+def dossier_page(zone: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "pages" / "dossier.py"), default_timeout=TIMEOUT)
+    at.session_state["staff_session"] = StaffSession(TEAM, utcnow())
+    at.query_params["zone"] = zone
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def press(at: AppTest, label: str) -> AppTest:
+    next(b for b in at.button if b.label == label).click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def open_codes(store: Store) -> list[str]:
+    frame = store.reports_frame()
+    chosen = frame[(frame["moderation"] == "published") & frame["status"].isin(["ny", "bekraftad"])]
+    return sorted(chosen["ref_code"])
+
+
+def test_a_decision_becomes_an_action_and_the_resident_sees_it_done(app_db: Store) -> None:
+    zone = next(z.id for z in app_db.zones() if z.name == "Centrum")
+    first, second = open_codes(app_db)[:2]
+    at = dossier_page(zone)
+    at.text_input(key="dossier_actor_organisation").set_value("Bostadsbolaget AB")
+    at.selectbox(key="dossier_actor_kind").set_value("fastighetsagare")
+    at.text_input(key="dossier_actor_contact_name").set_value("Anna Andersson")
+    at.text_input(key="dossier_actor_contact_phone").set_value("070-123 45 67")
+    press(at, "Lägg till organisationen")
+    assert "Anna Andersson · 070-123 45 67" in [t.value for t in at.text]
+    at.multiselect(key="dossier_meeting_present").set_value(["Bostadsbolaget AB"])
+    at.text_area(key="dossier_meeting_notes").set_value("Mörkt vid gångtunneln.")
+    at.text_area(key="dossier_meeting_decisions").set_value("- Byta belysning i gångtunneln\n- Klippa buskar")
+    press(at, "Spara mötet")
+    assert "Mötet är sparat." in [s.value for s in at.success]
+    (meeting,) = actions_meetings(app_db, zone)
+    decision = meeting.decisions[0]
+    prefix = f"dossier_decision_{decision.id}"
+    assert at.text_input(key=f"{prefix}_title").value == "Byta belysning i gångtunneln"
+    at.text_input(key=f"{prefix}_organisation").set_value("Bostadsbolaget AB")
+    at.text_input(key=f"{prefix}_report_refs").set_value(f"{first}, {second}")
+    at.checkbox(key=f"{prefix}_public").check()
+    press(at, "Gör beslutet till en åtgärd")
+    assert any("med 2 rapporter" in s.value for s in at.success), [s.value for s in at.success]
+    (action,) = actions.actions(app_db, TEAM, zone_id=zone)
+    assert action.decision_id == decision.id and action.report_refs == (first, second)
+    assert any("Blev åtgärden" in c.value for c in at.caption)
+    at.selectbox(key=f"dossier_status_{action.id}_choice").set_value("klar")
+    at.text_input(key=f"dossier_status_{action.id}_comment").set_value("Nya lampor på plats.")
+    press(at, "Spara läget")
+    assert any("2 rapporter har fått ny status" in s.value for s in at.success)
+
+    status = AppTest.from_file(str(ROOT / "pages" / "status.py"), default_timeout=TIMEOUT)
+    status.query_params["ref"] = first
+    status.run()
+    texts = [t.value for t in status.text]
+    assert "Åtgärdad" in texts and "Byta belysning i gångtunneln" in texts, texts
+    assert "Ansvarig: Bostadsbolaget AB" in texts
+    assert "Anna Andersson" not in " ".join(texts) and "070" not in " ".join(texts)
+
+
+def actions_meetings(store: Store, zone: str) -> list:  # type: ignore[type-arg]
+    from geo import dossier
+
+    return dossier.meetings(store, zone, TEAM)
+
+
+def test_a_due_date_before_the_start_is_refused_beside_it_and_the_form_keeps_its_text(app_db: Store) -> None:
+    zone = next(z.id for z in app_db.zones() if z.name == "Stationen")
+    at = dossier_page(zone)
+    at.text_input(key="dossier_new_title").set_value("Kameror vid stationen")
+    at.text_input(key="dossier_new_organisation").set_value("Polisen")
+    at.date_input(key="dossier_new_start_date").set_value(dt.date(2026, 12, 10))
+    at.date_input(key="dossier_new_due_date").set_value(dt.date(2026, 12, 1))
+    at.text_area(key="dossier_new_description").set_value("Ring 070-123 45 67")
+    press(at, "Spara åtgärden")
+    errors = [e.value for e in at.error]
+    assert "Slutdatumet ligger före startdatumet." in errors
+    assert any("telefonnummer" in e for e in errors)
+    assert at.text_input(key="dossier_new_title").value == "Kameror vid stationen"
+    assert actions.actions(app_db, TEAM) == []

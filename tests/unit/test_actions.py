@@ -1,0 +1,241 @@
+"""Åtgärder (#21): saving an action with the reports it answers, the reports' status following
+it, the resident's view of it, and refusals of bad input. Every store test runs on SQLite and
+on PostGIS (`tests.conftest.store`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from geo import actions
+from geo.actions import ActionDraft, ActionStatus, Refused, parse_cost, parse_geometry, parse_ref_codes, validate
+from geo.auth import User
+from geo.model import Role, Status
+from geo.moderation import history
+from geo.reporting import normalize_ref_code
+from geo.store import REF_CODE_ALPHABET, REF_CODE_LENGTH, Store
+from tests.conftest import NOW
+
+TEAM = User("kommun.anna", Role.TEAM)
+START = dt.date(2026, 11, 2)
+DUE = dt.date(2026, 12, 15)
+INSIDE_POINT = "POINT (13.6 56.46)"
+
+
+def zone_id(store: Store, name: str) -> str:
+    return next(zone.id for zone in store.zones() if zone.name == name)
+
+
+def refs(store: Store, **where: str) -> list[str]:
+    frame = store.reports_frame()
+    for column, value in where.items():
+        frame = frame[frame[column] == value]
+    return sorted(frame["ref_code"])
+
+
+def draft(store: Store, **changes: object) -> ActionDraft:
+    base = ActionDraft(
+        title="Ny belysning vid gångtunneln",
+        organisation="Markaryds kommun, gatuenheten",
+        start_date=START,
+        due_date=DUE,
+        description="Fyra nya lampor och buskarna klipps.",
+        zone_id=zone_id(store, "Centrum"),
+        public=True,
+    )
+    return ActionDraft(**{**base.__dict__, **changes})  # type: ignore[arg-type]
+
+
+def published_open(store: Store) -> list[str]:
+    frame = store.reports_frame()
+    chosen = frame[(frame["moderation"] == "published") & (frame["status"].isin(["ny", "bekraftad"]))]
+    return sorted(chosen["ref_code"])
+
+
+def test_linking_two_reports_plans_them_and_done_fixes_them(filled_store: Store) -> None:
+    first, second = published_open(filled_store)[:2]
+    action = actions.create_action(
+        filled_store, draft(filled_store, report_refs=f"{first.lower()}, {second}"), TEAM, now=NOW
+    )
+    assert action.report_refs == tuple(sorted([first, second]))
+    for code in (first, second):
+        row = filled_store.report_by_ref(code)
+        assert row is not None
+        assert row["status"] == Status.ACTION_PLANNED.value
+        assert row["public_comment"] == "Ny belysning vid gångtunneln. Fyra nya lampor och buskarna klipps."
+    # the resident following the report sees the action, who is responsible and when it is due
+    row = filled_store.report_by_ref(first)
+    assert row is not None
+    (seen,) = actions.actions_for_report(filled_store, row["id"])
+    assert (seen.title, seen.organisation, seen.due_date, seen.status) == (
+        "Ny belysning vid gångtunneln",
+        "Markaryds kommun, gatuenheten",
+        DUE,
+        ActionStatus.PLANNED,
+    )
+    changed = actions.mark_done(filled_store, action.id, TEAM, comment="Lamporna är på plats.", now=NOW)
+    assert len(changed) == 2
+    row = filled_store.report_by_ref(first)
+    assert row is not None
+    assert (row["status"], row["public_comment"]) == (Status.FIXED.value, "Lamporna är på plats.")
+    events = history(filled_store, row["id"], TEAM)
+    assert [(e.actor, e.from_value, e.to_value) for e in events if e.field == "status"][-2:] == [
+        ("kommun.anna", row_status_before(events), Status.ACTION_PLANNED.value),
+        ("kommun.anna", Status.ACTION_PLANNED.value, Status.FIXED.value),
+    ]
+    (seen,) = actions.actions_for_report(filled_store, row["id"])
+    assert seen.status is ActionStatus.DONE
+
+
+def row_status_before(events: list) -> str:  # type: ignore[type-arg]
+    return next(e.from_value for e in events if e.field == "status" and e.to_value == Status.ACTION_PLANNED.value)
+
+
+def test_a_non_public_action_changes_the_status_but_shows_nothing(filled_store: Store) -> None:
+    (code, *_) = published_open(filled_store)
+    before = filled_store.report_by_ref(code)
+    assert before is not None
+    actions.create_action(filled_store, draft(filled_store, report_refs=code, public=False), TEAM, now=NOW)
+    row = filled_store.report_by_ref(code)
+    assert row is not None
+    assert row["status"] == Status.ACTION_PLANNED.value
+    assert row["public_comment"] == before["public_comment"]
+    assert actions.actions_for_report(filled_store, row["id"]) == []
+    assert actions.public_actions(filled_store) == []
+    assert len(actions.actions(filled_store, TEAM)) == 1
+
+
+def test_an_action_on_a_drawn_line_outside_any_zone(filled_store: Store) -> None:
+    action = actions.create_action(
+        filled_store,
+        draft(filled_store, zone_id=None, geometry_wkt="LINESTRING (13.6 56.46, 13.62 56.47)", cost="12 500 kr"),
+        TEAM,
+        now=NOW,
+    )
+    (stored,) = actions.actions(filled_store, TEAM)
+    assert stored.geometry_wkt == "LINESTRING (13.6 56.46, 13.62 56.47)"
+    assert stored.cost == 12500.0 and stored.zone_id is None and stored.id == action.id
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "key"),
+    [
+        ({"due_date": START - dt.timedelta(days=1)}, "due_date", "action.error.due_before_start"),
+        ({"zone_id": None, "geometry_wkt": "POINT (15.0 59.0)"}, "geometry", "action.error.outside"),
+        ({"zone_id": None}, "geometry", "action.error.where_missing"),
+        ({"description": "Ring Anna på 070-123 45 67"}, "description", "action.error.personal_data"),
+        ({"organisation": "Kommunen, anna@example.se"}, "organisation", "action.error.personal_data"),
+        ({"title": "  "}, "title", "action.error.title_missing"),
+        ({"cost": "tolv"}, "cost", "action.error.cost"),
+        ({"report_refs": "ABC"}, "report_refs", "action.error.ref_format"),
+        ({"zone_id": "no-such-zone"}, "zone", "action.error.zone"),
+    ],
+)
+def test_bad_input_is_refused_beside_its_field_and_nothing_is_saved(
+    filled_store: Store, changes: dict[str, object], field: str, key: str
+) -> None:
+    with pytest.raises(Refused) as refused:
+        actions.create_action(filled_store, draft(filled_store, **changes), TEAM, now=NOW)
+    assert (field, key) in [(p.field, p.key) for p in refused.value.problems]
+    assert actions.actions(filled_store, TEAM) == []
+
+
+def test_a_missing_or_rejected_report_refuses_the_whole_action(filled_store: Store) -> None:
+    (good, *_) = published_open(filled_store)
+    (rejected,) = refs(filled_store, moderation="rejected")
+    missing = next(c for c in ("ABCD2345", "BCDE2345", "CDEF2345") if filled_store.report_by_ref(c) is None)
+    for bad, key in ((missing, "action.error.report_missing"), (rejected, "action.error.report_rejected")):
+        with pytest.raises(Refused) as refused:
+            actions.create_action(filled_store, draft(filled_store, report_refs=f"{good} {bad}"), TEAM, now=NOW)
+        assert [p.key for p in refused.value.problems] == [key]
+    assert actions.actions(filled_store, TEAM) == []
+    row = filled_store.report_by_ref(good)
+    assert row is not None and row["status"] != Status.ACTION_PLANNED.value
+
+
+def test_only_staff_may_create_actions(filled_store: Store) -> None:
+    with pytest.raises(PermissionError):
+        actions.create_action(filled_store, draft(filled_store), None, now=NOW)
+    with pytest.raises(PermissionError):
+        actions.create_action(filled_store, draft(filled_store), User("x", Role.PUBLIC), now=NOW)
+
+
+def test_overdue_is_an_active_action_past_its_due_date(filled_store: Store) -> None:
+    action = actions.create_action(filled_store, draft(filled_store), TEAM, now=NOW)
+    assert action.overdue(DUE + dt.timedelta(days=1)) and not action.overdue(DUE)
+    actions.change_status(filled_store, action.id, ActionStatus.DROPPED, TEAM, comment="Ersatt av annan åtgärd")
+    (stored,) = actions.actions(filled_store, TEAM)
+    assert stored.status is ActionStatus.DROPPED and not stored.overdue(DUE + dt.timedelta(days=1))
+
+
+# -- parsers of outside input (property-based) ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "amount"),
+    [("", None), ("12 500", 12500.0), ("12500,50", 12500.5), ("1.250", 1250.0), ("3000 kr", 3000.0), ("99.5", 99.5)],
+)
+def test_costs_as_people_type_them(text: str, amount: float | None) -> None:
+    assert parse_cost(text) == amount
+
+
+@given(st.text(max_size=40))
+def test_parse_cost_returns_an_amount_or_refuses(text: str) -> None:
+    try:
+        amount = parse_cost(text)
+    except ValueError:
+        return
+    assert amount is None or 0 <= amount <= actions.MAX_COST
+
+
+@given(st.integers(min_value=0, max_value=999_999_999))
+def test_parse_cost_reads_every_whole_amount_grouped_by_spaces(amount: int) -> None:
+    assert parse_cost(f"{amount:,}".replace(",", " ")) == amount
+
+
+CODES = st.text(alphabet=REF_CODE_ALPHABET, min_size=REF_CODE_LENGTH, max_size=REF_CODE_LENGTH)
+
+
+@given(st.lists(CODES, max_size=8), st.sampled_from([",", " ", ";", "\n", ", "]))
+def test_parse_ref_codes_finds_every_code_once(codes: list[str], separator: str) -> None:
+    found, bad = parse_ref_codes(separator.join(c.lower() for c in codes))
+    assert bad == () and found == tuple(dict.fromkeys(codes))
+
+
+@given(st.text(max_size=60))
+def test_parse_ref_codes_never_fails_and_keeps_only_codes(text: str) -> None:
+    found, _bad = parse_ref_codes(text)
+    assert all(normalize_ref_code(code) == code for code in found)
+
+
+@given(st.text(max_size=80))
+def test_parse_geometry_returns_an_allowed_geometry_or_refuses(text: str) -> None:
+    try:
+        geometry = parse_geometry(text)
+    except ValueError:
+        return
+    assert geometry is None or geometry.geom_type in actions.GEOMETRY_TYPES
+
+
+@given(
+    st.floats(min_value=-180, max_value=180, allow_nan=False),
+    st.floats(min_value=-90, max_value=90, allow_nan=False),
+)
+def test_parse_geometry_reads_any_point_in_degrees(lon: float, lat: float) -> None:
+    geometry = parse_geometry(f"POINT ({lon!r} {lat!r})")
+    assert geometry is not None and (geometry.x, geometry.y) == (lon, lat)
+
+
+@given(st.text(max_size=60), st.text(max_size=60))
+def test_validate_never_fails_on_any_text(title: str, refs_text: str) -> None:
+    problems = validate(
+        ActionDraft(
+            title=title, organisation="Kommunen", start_date=START, due_date=DUE, zone_id="z", report_refs=refs_text
+        ),
+        boundary=None,
+        zone_ids=["z"],
+    )
+    assert all(p.key.startswith("action.error.") for p in problems)

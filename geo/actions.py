@@ -13,7 +13,8 @@ action's public text as the public comment: the resident sees it at ``/status``.
 Input from people (forms) is checked by `validate` and the parsers (`parse_cost`,
 `parse_ref_codes`, `parse_geometry`): every problem is a `geo.reporting.Problem` naming the
 field and its catalogue message; nothing is saved while one remains (`Refused`).
-Only staff change actions (`geo.auth.check_staff`); the public sees public actions only
+Staff with `geo.rights.Right.MANAGE_ACTIONS` change actions, every change in the audit log
+(`geo.audit`); all staff read them; the public sees public actions only
 (`public_actions`).
 """
 
@@ -30,12 +31,14 @@ from typing import Any
 
 import shapely
 
+from geo import audit
 from geo.auth import User, check_staff
 from geo.config import LOCAL_TIME_ZONE
 from geo.model import Moderation, Status
 from geo.moderation import apply_status
 from geo.privacy import scrub_text
 from geo.reporting import Problem, normalize_ref_code
+from geo.rights import Right, require
 from geo.store import Store, column_length, utcnow
 from geo.store.actions import ActionChanges
 
@@ -353,7 +356,7 @@ def create_action(
     planerad" ("åtgärdad" when the action is done already) with its public text as their public
     comment, all in one transaction. `Refused` (nothing saved) for any problem: those of
     `validate`, and reports that do not exist or were rejected."""
-    user = check_staff(actor, "create actions")
+    user = require(actor, Right.MANAGE_ACTIONS)
     boundary = store.boundary()
     zone_ids = [zone.id for zone in store.zones()]
     problems = validate(draft, boundary=None if boundary is None else boundary[1], zone_ids=zone_ids)
@@ -395,7 +398,7 @@ def link_reports(
     """Link more reports (codes as typed) to an action, moving them as `create_action` does;
     returns how many were new. `Refused` for a malformed, unknown or rejected code; KeyError
     for an unknown action."""
-    user = check_staff(actor, "link reports")
+    user = require(actor, Right.MANAGE_ACTIONS)
     codes, bad = parse_ref_codes(ref_codes)
     if bad:
         raise Refused([Problem("report_refs", "action.error.ref_format")])
@@ -428,7 +431,7 @@ def change_status(
     status = ActionStatus(status)
     if status is ActionStatus.DONE:
         return mark_done(store, action_id, actor, comment=comment, now=now)
-    user = check_staff(actor, "change actions")
+    user = require(actor, Right.MANAGE_ACTIONS)
     _check_comment(comment)
     at = now or utcnow()
     with store.action_changes() as changes:
@@ -447,7 +450,7 @@ def mark_done(
     "åtgärdad", with the comment (or the action's public text) as public comment, in one
     transaction. Returns the ids of the reports that changed. The one "action done" transition:
     whatever should follow it (a message to the residents) belongs here."""
-    user = check_staff(actor, "change actions")
+    user = require(actor, Right.MANAGE_ACTIONS)
     _check_comment(comment)
     at = now or utcnow()
     with store.action_changes() as changes:
@@ -496,9 +499,8 @@ def _follow(
 
 
 def _audit(changes: ActionChanges, user: User, action: str, target: str, detail: dict[str, str]) -> None:
-    """One row of the audit log (`geo.audit`, helper `rights`) inside the change's transaction;
-    until it lands, the reports' own histories hold the changes to them."""
-    del changes, user, action, target, detail
+    """One row of the audit log (`geo.audit`) inside the change's transaction."""
+    audit.record(changes.store, user, action, target, detail, conn=changes.conn)
 
 
 def _row(action: Action, geometry: shapely.Geometry | None) -> dict[str, Any]:

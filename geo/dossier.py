@@ -1,6 +1,7 @@
 """The platssamverkan dossier: one zone's actors, meetings, action plan and indicators.
 
-Staff only (`geo.auth.check_staff`). An actor is an organisation with its kind (`ActorKind`)
+Staff read it (`geo.auth.check_staff`); those with `geo.rights.Right.MANAGE_ACTIONS` change it,
+every change in the audit log (`geo.audit`). An actor is an organisation with its kind (`ActorKind`)
 and a contact person whose name and phone are personal data: shown to staff only, never in
 a public surface or export, and emptied when the organisation leaves (`actor_leaves`). A
 meeting holds its day, the organisations present, notes and decisions (one a line); a
@@ -20,12 +21,14 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from geo import audit
 from geo.actions import Action, ActionStatus, ActorKind, Refused, actions, today_local
 from geo.analysis import BeforeAfter
 from geo.auth import User, check_staff
 from geo.model import Status
 from geo.reporting import Problem
 from geo.review import review_area
+from geo.rights import Right, require
 from geo.store import Store, column_length, utcnow
 
 MAX_ORGANISATION = column_length("zone_actors", "organisation")
@@ -131,7 +134,7 @@ def add_actor(
     joined_on: dt.date | None = None,
 ) -> Actor:
     """Add an organisation to the zone's platssamverkan; `Refused` (nothing saved) for bad input."""
-    check_staff(actor, "edit dossiers")
+    user = require(actor, Right.MANAGE_ACTIONS)
     problems = validate_actor(organisation, kind, contact_name, contact_phone)
     if problems:
         raise Refused(problems)
@@ -146,16 +149,18 @@ def add_actor(
     )
     with store.action_changes() as changes:
         changes.add_actor({**found.__dict__, "kind": found.kind.value})
+        audit.record(store, user, "dossier.actor_add", zone_id, {"kind": found.kind.value}, conn=changes.conn)
     return found
 
 
 def actor_leaves(store: Store, actor_id: str, actor: User | None, *, on: dt.date | None = None) -> None:
     """The organisation leaves the platssamverkan: its contact person's name and phone are
     deleted (personal data kept no longer than needed); KeyError for an unknown one."""
-    check_staff(actor, "edit dossiers")
+    user = require(actor, Right.MANAGE_ACTIONS)
     with store.action_changes() as changes:
         if not changes.actor_leaves(actor_id, on or today_local()):
             raise KeyError(f"no such actor: {actor_id!r}")
+        audit.record(store, user, "dossier.actor_leave", actor_id, conn=changes.conn)
 
 
 def zone_actors(store: Store, zone_id: str, actor: User | None) -> list[Actor]:
@@ -187,7 +192,7 @@ def record_meeting(
 ) -> Meeting:
     """Record a meeting of the zone's platssamverkan; `Refused` (nothing saved) for a missing
     day, notes or a decision too long."""
-    check_staff(actor, "edit dossiers")
+    user = require(actor, Right.MANAGE_ACTIONS)
     items = split_decisions(decisions)
     problems = []
     if held_on is None:
@@ -220,6 +225,8 @@ def record_meeting(
     ]
     with store.action_changes() as changes:
         changes.add_meeting(row, rows)
+        detail = {"decisions": str(len(rows))}
+        audit.record(store, user, "dossier.meeting_add", zone_id, detail, conn=changes.conn)
     return meeting
 
 

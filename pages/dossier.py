@@ -18,6 +18,7 @@ from geo.actions import Action, ActionDraft, ActionStatus, ActorKind, Refused, t
 from geo.i18n import format_day, format_month, format_number, label
 from geo.reporting import Problem
 from geo.review import review_areas
+from geo.rights import Right, allowed
 from pages._shared import language, set_query_params, staff_only, store, tr
 
 ZONE_KEY = "dossier_zone"
@@ -30,6 +31,7 @@ db = store()
 
 st.title(t("dossier.title"))
 user = staff_only()
+can_edit = allowed(user, Right.MANAGE_ACTIONS)
 
 areas = review_areas(db, user)
 if areas.empty:
@@ -178,6 +180,8 @@ def show_action(action: Action, today: dt.date) -> None:
         st.caption(" · ".join(facts))
         if action.status_comment:
             st.text(action.status_comment)
+        if not can_edit:
+            return
         with st.expander(t("dossier.change_action")):
             prefix = f"dossier_status_{action.id}"
             st.session_state.setdefault(f"{prefix}_choice", action.status.value)
@@ -252,6 +256,13 @@ def leave(actor_id: str) -> None:
 def show_meetings(zone_id: str, plan: dict[str, Action]) -> None:
     st.subheader(t("dossier.meetings"))
     members = [a.organisation for a in dossier.zone_actors(db, zone_id, user) if a.left_on is None]
+    if can_edit:
+        meeting_form(zone_id, members)
+    for meeting in dossier.meetings(db, zone_id, user):
+        show_meeting(meeting, zone_id, plan)
+
+
+def meeting_form(zone_id: str, members: list[str]) -> None:
     with st.expander(t("dossier.new_meeting")), st.form("dossier_meeting"):
         st.session_state.setdefault("dossier_meeting_held_on", today_local())
         st.date_input(t("dossier.meeting_day"), key="dossier_meeting_held_on", format="YYYY-MM-DD")
@@ -262,23 +273,25 @@ def show_meetings(zone_id: str, plan: dict[str, Action]) -> None:
         st.text_area(t("dossier.decisions"), key="dossier_meeting_decisions", help=t("dossier.decisions_help"))
         say_problems("dossier_meeting", "decisions")
         st.form_submit_button(t("dossier.save_meeting"), type="primary", on_click=submit_meeting, args=(zone_id,))
-    for meeting in dossier.meetings(db, zone_id, user):
-        with st.container(border=True):
-            st.markdown(f"**{t('dossier.meeting_of', day=format_day(meeting.held_on, lang))}**")
-            if meeting.present:
-                st.caption(t("dossier.present_were", names=", ".join(meeting.present)))
-            if meeting.notes:
-                st.text(meeting.notes)
-            for decision in meeting.decisions:
-                st.markdown(f"- {t('dossier.decision')}: {escape_md(decision.text)}")
-                made = plan.get(decision.action_id or "")
-                if made is not None:
-                    st.caption(t("dossier.became_action", title=made.title))
-                else:
-                    with st.expander(t("dossier.make_action_of", text=decision.text[:60])):
-                        action_form(
-                            f"dossier_decision_{decision.id}", zone_id, title=decision.text, decision_id=decision.id
-                        )
+
+
+def show_meeting(meeting: dossier.Meeting, zone_id: str, plan: dict[str, Action]) -> None:
+    with st.container(border=True):
+        st.markdown(f"**{t('dossier.meeting_of', day=format_day(meeting.held_on, lang))}**")
+        if meeting.present:
+            st.caption(t("dossier.present_were", names=", ".join(meeting.present)))
+        if meeting.notes:
+            st.text(meeting.notes)
+        for decision in meeting.decisions:
+            st.markdown(f"- {t('dossier.decision')}: {escape_md(decision.text)}")
+            made = plan.get(decision.action_id or "")
+            if made is not None:
+                st.caption(t("dossier.became_action", title=made.title))
+            elif can_edit:
+                with st.expander(t("dossier.make_action_of", text=decision.text[:60])):
+                    action_form(
+                        f"dossier_decision_{decision.id}", zone_id, title=decision.text, decision_id=decision.id
+                    )
 
 
 def show_actors(zone_id: str) -> None:
@@ -293,8 +306,13 @@ def show_actors(zone_id: str) -> None:
             contact = " · ".join(v for v in (found.contact_name, found.contact_phone) if v)
             if contact:
                 st.text(contact)
-            if found.left_on is None:
+            if found.left_on is None and can_edit:
                 st.button(t("dossier.leaves"), key=f"dossier_leave_{found.id}", on_click=leave, args=(found.id,))
+    if can_edit:
+        actor_form(zone_id)
+
+
+def actor_form(zone_id: str) -> None:
     with st.expander(t("dossier.new_actor")), st.form("dossier_actor"):
         st.text_input(t("dossier.organisation"), key="dossier_actor_organisation")
         say_problems("dossier_actor", "organisation")
@@ -366,7 +384,10 @@ if not plan:
     st.caption(t("dossier.no_actions"))
 for action in plan.values():
     show_action(action, today)
-with st.expander(t("dossier.new_action")):
-    action_form("dossier_new", zone)
+if can_edit:
+    with st.expander(t("dossier.new_action")):
+        action_form("dossier_new", zone)
+else:
+    st.caption(t("dossier.read_only"))
 show_meetings(zone, plan)
 show_actors(zone)

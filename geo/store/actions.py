@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -27,6 +27,9 @@ from geo.store.tables import (
     reports,
     zone_actors,
 )
+
+if TYPE_CHECKING:
+    from geo.store import Store
 
 ACTION_CHANGEABLE = (
     "title",
@@ -48,9 +51,15 @@ class ActionChanges:
     """The reads and writes of one transaction of action work (`ActionStore.action_changes`);
     ``cases`` changes the reports in the same transaction."""
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, store: Store, conn: Connection) -> None:
         self._conn = conn
+        self.store = store
         self.cases = CaseChanges(conn)
+
+    @property
+    def conn(self) -> Connection:
+        """The transaction's connection (for `geo.audit.record`)."""
+        return self._conn
 
     def reports_by_ref(self, ref_codes: Sequence[str]) -> dict[str, dict[str, Any]]:
         """``{ref_code: {id, moderation, status}}`` of those of ``ref_codes`` that exist, locked."""
@@ -131,7 +140,7 @@ class ActionStore(StoreBase):
     def action_changes(self) -> Iterator[ActionChanges]:
         """One transaction of action (and report case) work: all of it is stored, or none."""
         with self.transaction() as conn:
-            yield ActionChanges(conn)
+            yield ActionChanges(self, conn)  # type: ignore[arg-type]  # self is a Store
 
     def action_rows(
         self, *, zone_id: str | None = None, action_ids: Sequence[str] | None = None, public_only: bool = False

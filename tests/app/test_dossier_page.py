@@ -108,3 +108,14 @@ def test_a_due_date_before_the_start_is_refused_beside_it_and_the_form_keeps_its
     assert any("telefonnummer" in e for e in errors)
     assert at.text_input(key="dossier_new_title").value == "Kameror vid stationen"
     assert actions.actions(app_db, TEAM) == []
+
+
+def test_police_read_the_dossier_without_its_forms(app_db: Store) -> None:
+    zone = next(z.id for z in app_db.zones() if z.name == "Stationen")
+    at = AppTest.from_file(str(ROOT / "pages" / "dossier.py"), default_timeout=TIMEOUT)
+    at.session_state["staff_session"] = StaffSession(User("polis.erik", Role.POLICE), utcnow())
+    at.query_params["zone"] = zone
+    at.run()
+    assert not at.exception
+    assert any("trygghetsteam" in c.value for c in at.caption)
+    assert not [b for b in at.button if b.label in ("Spara åtgärden", "Spara mötet", "Lägg till organisationen")]

@@ -239,3 +239,20 @@ def test_validate_never_fails_on_any_text(title: str, refs_text: str) -> None:
         zone_ids=["z"],
     )
     assert all(p.key.startswith("action.error.") for p in problems)
+
+
+def test_every_change_is_in_the_audit_log_and_police_may_not_change_actions(filled_store: Store) -> None:
+    from geo import audit
+
+    action = actions.create_action(filled_store, draft(filled_store), TEAM, now=NOW)
+    actions.change_status(filled_store, action.id, ActionStatus.ONGOING, TEAM, now=NOW)
+    actions.mark_done(filled_store, action.id, TEAM, now=NOW)
+    logged = audit.entries(filled_store, User("admin", Role.ADMIN), action="action")
+    assert [(e.actor, e.action, e.target) for e in reversed(logged)] == [
+        ("kommun.anna", "action.create", action.id),
+        ("kommun.anna", "action.update", action.id),
+        ("kommun.anna", "action.done", action.id),
+    ]
+    with pytest.raises(PermissionError):
+        actions.mark_done(filled_store, action.id, User("polis.erik", Role.POLICE), now=NOW)
+    assert [a.title for a in actions.actions(filled_store, User("polis.erik", Role.POLICE))] == [action.title]

@@ -29,12 +29,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+import geopandas as gpd
+import pandas as pd
 import shapely
 
 from geo import audit
 from geo.auth import User, check_staff
 from geo.config import LOCAL_TIME_ZONE
-from geo.model import Moderation, Status
+from geo.model import WGS84, Moderation, Status
 from geo.moderation import apply_status
 from geo.privacy import scrub_text
 from geo.reporting import Problem, normalize_ref_code
@@ -335,6 +337,48 @@ def actions_for_report(store: Store, report_id: str) -> list[Action]:
     if not ids:
         return []
     return [_action(row) for row in store.action_rows(action_ids=ids, public_only=True)]
+
+
+LAYER_COLUMNS = ("id", "name", "description", "organisation", "status", "overdue", "start_date", "due_date", "public")
+
+
+def actions_layer(store: Store, *, today: dt.date | None = None) -> gpd.GeoDataFrame:
+    """Every action as the map draws it (the layer "Det här görs", EPSG:4326): one point each, on
+    its drawn geometry or its zone (an action with neither is left out); ``overdue`` is
+    ``"yes"`` for an active action past its due date, else None."""
+    today = today or today_local()
+    zones = {zone.id: zone.geometry_wkt for zone in store.zones()}
+    rows, points = [], []
+    for action in (_action(row) for row in store.action_rows()):
+        wkt = action.geometry_wkt or zones.get(action.zone_id or "")
+        if wkt is None:
+            continue
+        rows.append(
+            {
+                "id": action.id,
+                "name": action.title,
+                "description": action.description,
+                "organisation": action.organisation,
+                "status": action.status.value,
+                "overdue": "yes" if action.overdue(today) else None,
+                "start_date": action.start_date,
+                "due_date": action.due_date,
+                "public": action.public,
+            }
+        )
+        points.append(shapely.from_wkt(wkt).representative_point())
+    frame = pd.DataFrame(rows, columns=list(LAYER_COLUMNS))
+    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(points, crs=WGS84), crs=WGS84)
+
+
+def public_actions_frame(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The public face of `actions_layer`: public actions only, and nothing of being overdue
+    (a staff matter)."""
+    if frame.empty:
+        return frame.drop(columns=["public"], errors="ignore")
+    chosen = frame[frame["public"].astype(bool)].copy()
+    chosen["overdue"] = None
+    return chosen.drop(columns=["public"])
 
 
 def today_local() -> dt.date:

@@ -298,7 +298,8 @@ def layer_details(
     feature of the layer, EPSG:4326; areas measured in EPSG:3006). ``count``: the reports inside
     (zones; None: not said); the public is never told a count under `PUBLIC_MIN_COUNT` but zero."""
     t = translator(lang)
-    fields = [(t(f.detail), _detail_value(row[f.name], f, lang)) for f in layer.fields if f.detail]
+    # a field the viewer's face of the layer leaves out (an action's "overdue" for the public) is not shown
+    fields = [(t(f.detail), _detail_value(row.get(f.name), f, lang)) for f in layer.fields if f.detail]
     if len(layer.date_columns) == 2:
         fields.append((t("details.period"), _period(*(row[c] for c in layer.date_columns), lang)))
     if not layer.points:

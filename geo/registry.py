@@ -116,7 +116,8 @@ class Layer:
     (None: its table read by `geo.layers.simple_layer`), ``convert`` its import conversion
     (None: the generic one of `geo.io`, by its fields),
     ``selectable`` the kind a click on one of its features selects (``?sel=<kind>:<id>``),
-    ``title`` the field that titles its details, ``export_drop`` the columns exports leave out."""
+    ``title`` the field that titles its details, ``export_drop`` the columns exports leave out,
+    ``exchange`` whether import and export offer it."""
 
     name: str
     table: str
@@ -130,6 +131,9 @@ class Layer:
     title: str | None = "name"
     export_drop: tuple[str, ...] = ("id",)
     date_columns: tuple[str, ...] = field(default=())
+    exchange: bool = True
+    """Whether it is imported and exported as a GIS layer (`layer_names`); a layer drawn from
+    data kept elsewhere (the actions, entered on their own page) is not."""
 
     def features(self, store: Store) -> gpd.GeoDataFrame:
         """The layer's features as staff see them (EPSG:4326): its ``load`` hook, or its table
@@ -171,6 +175,7 @@ MEETING_PLACE_COLOR = "#1f5fa8"
 PLATSSAMVERKAN_COLOR = "#7d3c98"
 MEDBORGARLOFTE_COLOR = "#b9770e"
 BOUNDARY_COLOR = "#34495e"
+ACTION_COLOR = "#0b5345"
 REPORT_LEGEND = (
     LegendItem("legend.unsafe", UNSAFE_COLOR),
     LegendItem("legend.safe", SAFE_COLOR),
@@ -204,6 +209,18 @@ def _load_boundary(store: Store) -> gpd.GeoDataFrame:
     from geo.layers import boundary_layer
 
     return boundary_layer(store)
+
+
+def _load_actions(store: Store) -> gpd.GeoDataFrame:
+    from geo.actions import actions_layer
+
+    return actions_layer(store)
+
+
+def _public_actions(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    from geo.actions import public_actions_frame
+
+    return public_actions_frame(frame)
 
 
 def _convert_reports(*args: Any) -> Any:
@@ -479,8 +496,53 @@ PLACE_NAMES = Layer(
 """The gazetteer: names of villages, places, streets and addresses, each a point, which
 Rapportera's place search offers (`geo.places`). Imported by an admin; not drawn on the map."""
 
-_REGISTRY: dict[str, Layer] = {layer.name: layer for layer in (REPORTS, MEETING_PLACES, ZONES, BOUNDARY, PLACE_NAMES)}
-_MAP_ORDER = ("reports", "meeting_places", ZoneKind.PLATSSAMVERKAN.value, ZoneKind.MEDBORGARLOFTE.value, "boundary")
+ACTIONS = Layer(
+    name="actions",
+    table="actions",
+    geometry=POINT,
+    fields=(
+        Field("name", True),
+        Field("description", False, detail="details.description"),
+        Field("organisation", False, detail="details.action_organisation"),
+        Field("status", False, detail="details.action_status", labels="action_status", kind="enum"),
+        Field("overdue", False, detail="details.action_overdue", labels="action_overdue"),
+        Field("start_date", False, kind="date"),
+        Field("due_date", False, kind="date"),
+    ),
+    load=_load_actions,
+    public=PublicFace(
+        columns=("id", "name", "description", "organisation", "status", "start_date", "due_date"),
+        make=_public_actions,
+    ),
+    groups=(
+        MapGroup(
+            "actions",
+            "actions",
+            "marker",
+            ACTION_COLOR,
+            (LegendItem("legend.action", ACTION_COLOR),),
+            draw_order=35,
+        ),
+    ),
+    selectable="action",
+    date_columns=("start_date", "due_date"),
+    exchange=False,
+)
+"""Det här görs: the actions (`geo.actions`), each at a point of its place (a drawn point, a
+point on its line or area, or of its zone). The public sees public actions only; staff also see
+which are overdue. Entered on the Platssamverkan page, not imported."""
+
+_REGISTRY: dict[str, Layer] = {
+    layer.name: layer for layer in (REPORTS, MEETING_PLACES, ZONES, BOUNDARY, PLACE_NAMES, ACTIONS)
+}
+_MAP_ORDER = (
+    "reports",
+    "actions",
+    "meeting_places",
+    ZoneKind.PLATSSAMVERKAN.value,
+    ZoneKind.MEDBORGARLOFTE.value,
+    "boundary",
+)
 """The order of the toggles and of the legend."""
 
 # -- reading the registry ---------------------------------------------------------------------
@@ -492,8 +554,8 @@ def layers() -> tuple[Layer, ...]:
 
 
 def layer_names() -> tuple[str, ...]:
-    """The import, export and API names of every layer."""
-    return tuple(_REGISTRY)
+    """The import and export names of every layer that is exchanged as a GIS layer."""
+    return tuple(name for name, layer in _REGISTRY.items() if layer.exchange)
 
 
 def get(name: str) -> Layer:

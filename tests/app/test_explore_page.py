@@ -59,7 +59,7 @@ class TestExplorePage:
         at = run_app()
         assert at.title[0].value == "Trygghetskartan"
         layers = [toggle for toggle in at.toggle if toggle.key.startswith("explore_layer_")]
-        assert len(layers) == 5
+        assert len(layers) == 6  # reports, actions (Det här görs), meeting places, two kinds of zone, boundary
         assert all(toggle.value for toggle in layers)
         keys = {w.key for w in at.multiselect}
         assert {"explore_cat", "explore_feeling", "explore_tod", "explore_status"} <= keys

@@ -256,3 +256,47 @@ def test_every_change_is_in_the_audit_log_and_police_may_not_change_actions(fill
     with pytest.raises(PermissionError):
         actions.mark_done(filled_store, action.id, User("polis.erik", Role.POLICE), now=NOW)
     assert [a.title for a in actions.actions(filled_store, User("polis.erik", Role.POLICE))] == [action.title]
+
+
+# -- the map layer "Det här görs" ------------------------------------------------------------
+
+
+def test_a_public_action_is_on_the_public_map_and_api_and_a_non_public_one_is_not(
+    filled_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    from geo import api
+    from geo.explore import load_layers
+    from geo.viewstate import ExploreView
+    from tests.support.asgi import call
+
+    shown = actions.create_action(filled_store, draft(filled_store, title="Ny belysning"), TEAM, now=NOW)
+    hidden = actions.create_action(
+        filled_store,
+        draft(filled_store, title="Kamerabevakning utreds", public=False, due_date=START, zone_id=None,
+              geometry_wkt="POINT (13.6 56.46)"),
+        TEAM,
+        now=NOW,
+    )  # fmt: skip
+    public = load_layers(filled_store, ExploreView(), viewer=Role.PUBLIC).frame("actions")
+    assert list(public["id"]) == [shown.id]
+    assert not {"public", "overdue"} & set(public.columns)
+    staff = load_layers(filled_store, ExploreView(), viewer=Role.TEAM).frame("actions")
+    assert set(staff["id"]) == {shown.id, hidden.id}
+    assert staff.set_index("id").loc[hidden.id, "overdue"] == "yes", "overdue is marked for staff"
+    monkeypatch.setattr(api, "_db", lambda: filled_store)
+    reply = call(api.geojson_layer, "/api/layers/actions.geojson", {"name": "actions"})
+    assert reply.status_code == 200
+    features = json.loads(reply.body)["features"]
+    assert [f["properties"]["name"] for f in features] == ["Ny belysning"]
+    assert b"Kamerabevakning" not in reply.body and b"overdue" not in reply.body
+    # a whole-zone action is drawn at a point of its zone
+    (lon, lat) = features[0]["geometry"]["coordinates"]
+    assert 13.59 <= lon <= 13.61 and 56.45 <= lat <= 56.47
+
+
+def test_the_action_layer_is_not_offered_for_import_or_export() -> None:
+    from geo import registry
+
+    assert "actions" not in registry.layer_names() and "actions" in registry.public_layers()

@@ -86,8 +86,8 @@ def test_field_lengths_come_from_the_schema() -> None:
 
 
 def test_the_explore_map_reads_its_toggles_and_selections_from_the_registry() -> None:
-    assert LAYERS == ("reports", "meeting_places", "platssamverkan", "medborgarlofte", "boundary")
-    assert set(SELECTABLE_KINDS) == {"report", "meeting_place", "zone"}
+    assert LAYERS == ("reports", "actions", "meeting_places", "platssamverkan", "medborgarlofte", "boundary")
+    assert set(SELECTABLE_KINDS) == {"report", "meeting_place", "zone", "action"}
     view = parse_view({"layers": "boundary,nonsense", "sel": "zone:abc"})
     assert view.layers == ("boundary",) and view.selected == ("zone", "abc")
     assert [g.name for g in registry.draw_order()][-1] == "meeting_places"  # on top

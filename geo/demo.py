@@ -29,7 +29,7 @@ import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -418,7 +418,7 @@ def demo_meeting_places() -> list[MeetingPlace]:
             13.5958,
             56.4618,
             "Storgatan 16, 285 31 Markaryd",
-            "Mån–tors 10–19, fre 10–16, lör 10–13",
+            "Mo-Th 10:00-19:00; Fr 10:00-16:00; Sa 10:00-13:00; PH off",
             ("sv", "en", "ar"),
             _ACCESSIBLE,
             "Biblioteket, via kommunens växel",
@@ -431,7 +431,7 @@ def demo_meeting_places() -> list[MeetingPlace]:
             13.5960,
             56.4619,
             "Storgatan 16, 285 31 Markaryd",
-            "Tisdagar 17–19 (ej sommaruppehåll juli)",
+            "Tu 17:00-19:00; Jul off; PH off",
             ("sv", "ar", "ti", "so", "fa", "uk", "en"),
             _ACCESSIBLE,
             "Biblioteket, via kommunens växel",
@@ -444,7 +444,7 @@ def demo_meeting_places() -> list[MeetingPlace]:
             13.5940,
             56.4632,
             "Skolgatan 4, 285 32 Markaryd",
-            "Mån–tors 15–21, fre 15–23 (13–17 år)",
+            "Mo-Th 15:00-21:00; Fr 15:00-23:00; PH off",
             ("sv", "ar", "ti", "so", "en"),
             "Entré i markplan. Tillgänglig toalett finns.",
             "Fritidsgården, via kommunens växel",
@@ -456,7 +456,7 @@ def demo_meeting_places() -> list[MeetingPlace]:
             13.5990,
             56.4640,
             "Kyrkvägen 2, 285 31 Markaryd",
-            "Öppen kyrka vardagar 9–15. Gudstjänst söndagar 11.",
+            "Mo-Fr 09:00-15:00; Su 10:30-12:30",
             ("sv", "en"),
             "Ramp vid sidoingången. Hörslinga i kyrkorummet.",
             "Svenska kyrkan i Markaryd, pastorsexpeditionen",
@@ -468,7 +468,7 @@ def demo_meeting_places() -> list[MeetingPlace]:
             13.6055,
             56.4555,
             "Idrottsvägen 1, 285 33 Markaryd",
-            "Planerna är öppna dagtid. Föreningarnas träningar kvällar och helger.",
+            "Mo-Su 07:00-22:00",
             ("sv", "en"),
             "Grusade gångar fram till läktaren. Tillgänglig toalett i omklädningsbyggnaden.",
             "Markaryds IF, via föreningens kansli",
@@ -480,7 +480,7 @@ def demo_meeting_places() -> list[MeetingPlace]:
             13.6030,
             56.4575,
             "Idrottsvägen 3, 285 33 Markaryd",
-            "Mån–fre 16–22, lör–sön 9–18",
+            "Mo-Fr 16:00-22:00; Sa,Su 09:00-18:00; PH off",
             ("sv",),
             "Hiss till läktaren. Tillgängliga omklädningsrum.",
             _COMMUNE_CONTACT,
@@ -492,7 +492,7 @@ def demo_meeting_places() -> list[MeetingPlace]:
             13.5975,
             56.4600,
             "Storgatan 9, 285 31 Markaryd",
-            "Tis–fre 11–17, lör 10–14",
+            "Tu-Fr 11:00-17:00; Sa 10:00-14:00; PH off",
             ("sv", "ar", "en"),
             "En tröskel vid entrén, personalen hjälper gärna till.",
             "Röda Korsets lokalförening i Markaryd",
@@ -504,7 +504,7 @@ def demo_meeting_places() -> list[MeetingPlace]:
             13.5950,
             56.4598,
             "Järnvägsgatan 5, 285 31 Markaryd",
-            "Mån–fre 8–16",
+            "Mo-Fr 08:00-16:00; PH off",
             ("sv", "ar", "ti", "so", "fa", "uk", "en"),
             _ACCESSIBLE,
             "Lärcentrum, via kommunens växel",
@@ -516,7 +516,7 @@ def demo_meeting_places() -> list[MeetingPlace]:
             13.5880,
             56.4665,
             "Hembygdsvägen 7, 285 34 Markaryd",
-            "Söndagar 13–16 maj–september, annars efter överenskommelse",
+            "May-Sep Su 13:00-16:00",
             ("sv",),
             "Grusad gård och trappsteg in till stugorna.",
             "Föreningens styrelse, via kommunens föreningsregister",
@@ -528,7 +528,7 @@ def demo_meeting_places() -> list[MeetingPlace]:
             13.5985,
             56.4622,
             "Torggatan 3, 285 31 Markaryd",
-            "Onsdagar 18–21 och vid evenemang",
+            "We 18:00-21:00; PH off",
             ("sv", "en", "ar"),
             "Lokalen ligger i markplan.",
             "Föreningens styrelse, via kommunens föreningsregister",
@@ -540,7 +540,7 @@ def demo_meeting_places() -> list[MeetingPlace]:
             13.5945,
             56.4605,
             "Järnvägsgatan 5, 285 31 Markaryd (Lärcentrums café)",
-            "Torsdagar 13–15",
+            "Th 13:00-15:00; PH off",
             ("sv", "ar", "ti", "so", "fa", "uk"),
             _ACCESSIBLE,
             "Lärcentrum, via kommunens växel",
@@ -552,7 +552,7 @@ def demo_meeting_places() -> list[MeetingPlace]:
             13.7205,
             56.5520,
             "Storgatan 21, 287 32 Strömsnäsbruk",
-            "Mån 13–19, ons 10–17, fre 10–14",
+            "Mo 13:00-19:00; We 10:00-17:00; Fr 10:00-14:00; PH off",
             ("sv", "en", "ar"),
             _ACCESSIBLE,
             "Biblioteket, via kommunens växel",
@@ -564,11 +564,23 @@ def demo_meeting_places() -> list[MeetingPlace]:
             13.7230,
             56.5505,
             "Skolvägen 2, 287 33 Strömsnäsbruk",
-            "Tis–tors 15–21, fre 15–23 (13–17 år)",
+            "Tu-Th 15:00-21:00; Fr 15:00-23:00; PH off",
             ("sv", "ar", "so", "en"),
             "Entré i markplan.",
             "Fritidsgården, via kommunens växel",
             "Spel, musik, matlagning och utflykter. Fritidsledarna är också ute på byn på fredagskvällar.",
+        ),
+        (
+            "Läxhjälp på Strömsnäsbruks bibliotek",
+            L.HOMEWORK_HELP,
+            13.7207,
+            56.5522,
+            "Storgatan 21, 287 32 Strömsnäsbruk",
+            "We 15:00-17:00; Jun-Aug off; PH off",
+            ("sv", "ar", "so", "en"),
+            _ACCESSIBLE,
+            "Biblioteket, via kommunens växel",
+            "Volontärer hjälper skolbarn med läxorna. Kom som du är, ingen anmälan behövs.",
         ),
         (
             "Strömsnäsbruks IF, idrottsplatsen",
@@ -576,7 +588,7 @@ def demo_meeting_places() -> list[MeetingPlace]:
             13.7260,
             56.5540,
             "Idrottsvägen 10, 287 34 Strömsnäsbruk",
-            "Träningar vardagskvällar april–oktober",
+            "Apr-Oct Mo-Fr 17:30-20:30",
             ("sv", "en"),
             "Asfalterad väg fram till klubbstugan.",
             "Strömsnäsbruks IF, via föreningens kansli",
@@ -588,7 +600,7 @@ def demo_meeting_places() -> list[MeetingPlace]:
             13.7190,
             56.5535,
             "Kyrkvägen 1, 287 32 Strömsnäsbruk",
-            "Öppen vid gudstjänster och onsdagscafé 14–16",
+            "We 14:00-16:00; PH off",
             ("sv",),
             "Ramp vid huvudingången.",
             "Svenska kyrkan, pastorsexpeditionen",
@@ -600,7 +612,7 @@ def demo_meeting_places() -> list[MeetingPlace]:
             13.6085,
             56.4845,
             "Brukvägen 6, 285 40 Timsfors",
-            "Öppet hus första måndagen i månaden 18–20",
+            "Mo[1] 18:00-20:00",
             ("sv",),
             "Två trappsteg vid entrén, ramp finns på baksidan.",
             "Byalaget, via kommunens föreningsregister",
@@ -612,7 +624,7 @@ def demo_meeting_places() -> list[MeetingPlace]:
             13.7445,
             56.5810,
             "Kyrkbacken 1, 287 31 Traryd",
-            "Gudstjänst varannan söndag. Kyrkan är öppen dagtid under sommaren.",
+            "Jun-Aug 10:00-16:00",
             ("sv",),
             "Grusad väg och ett trappsteg vid porten.",
             "Svenska kyrkan, pastorsexpeditionen",
@@ -624,7 +636,7 @@ def demo_meeting_places() -> list[MeetingPlace]:
             13.7420,
             56.5795,
             "Bygdegårdsvägen 3, 287 31 Traryd",
-            "Vid aktiviteter, se anslagstavlan",
+            'Mo-Su unknown "vid aktiviteter, se anslagstavlan"',
             ("sv", "en"),
             "Entré i markplan och tillgänglig toalett.",
             "Bygdegårdsföreningen, via kommunens föreningsregister",
@@ -636,7 +648,7 @@ def demo_meeting_places() -> list[MeetingPlace]:
             13.6235,
             56.6375,
             "Hinneryd 101, 287 91 Strömsnäsbruk",
-            "Gudstjänst en söndag i månaden",
+            "Su[1] 10:00-12:00",
             ("sv",),
             "Grusad kyrkogårdsgång, trappsteg vid entrén.",
             "Svenska kyrkan, pastorsexpeditionen",
@@ -656,9 +668,63 @@ def demo_meeting_places() -> list[MeetingPlace]:
             contact=contact,
             description=description,
             id=_stable_id("meeting_place", name),
+            **_PLACE_DETAILS.get(name, {}),
         )
         for name, kind, lon, lat, address, hours, languages, accessibility, contact, description in rows
     ]
+
+
+_FREE_ACCESSIBLE: dict[str, Any] = {"fee": "no", "wheelchair": "yes"}
+_PLACE_DETAILS: dict[str, dict[str, Any]] = {
+    "Markaryds bibliotek": {
+        **_FREE_ACCESSIBLE,
+        "audience": ("alla",),
+        "descriptions": {
+            "en": "Books in many languages, computers, wifi and newspapers. The staff help with e-services and forms.",
+            "ar": "كتب بلغات كثيرة وحواسيب وإنترنت لاسلكي وصحف. يساعدك الموظفون في الخدمات الإلكترونية والاستمارات.",
+        },
+    },
+    "Språkcafé på Markaryds bibliotek": {
+        **_FREE_ACCESSIBLE,
+        "audience": ("nyanlanda", "alla"),
+        "descriptions": {
+            "en": "Practise Swedish over a cup of coffee with volunteers. All levels are welcome and it is free.",
+            "ar": "تدرّب على اللغة السويدية مع فنجان قهوة بصحبة متطوعين. جميع المستويات مرحّب بها والمشاركة مجانية.",
+        },
+        "staff_note": "Volontärsansvarig: ring bibliotekets personalrum, inte publikt nummer.",
+    },
+    "Fritidsgården i Markaryd": {
+        **_FREE_ACCESSIBLE,
+        "audience": ("unga",),
+        "descriptions": {
+            "en": "A meeting place for young people aged 13–17: table tennis, games, music and homework help."
+        },
+    },
+    "Internationella kvinnocaféet": {
+        **_FREE_ACCESSIBLE,
+        "audience": ("kvinnor", "nyanlanda"),
+        "descriptions": {"ar": "مكان لقاء للنساء للحديث وشرب القهوة وممارسة اللغة السويدية. الأطفال مرحّب بهم."},
+    },
+    "Lärcentrum Markaryd (SFI och vuxenutbildning)": {"fee": "no", "wheelchair": "yes", "audience": ("nyanlanda",)},
+    "Röda Korsets second hand och mötesplats": {"fee": "no", "wheelchair": "limited", "audience": ("alla",)},
+    "Kulturföreningen i Markaryd": {"wheelchair": "yes", "fee": "yes", "audience": ("alla",)},
+    "Sporthallen i Markaryd": {"wheelchair": "yes", "fee": "yes", "audience": ("unga", "familjer")},
+    "Markaryds kyrka": {"fee": "no", "wheelchair": "limited", "audience": ("alla", "seniorer")},
+    "Strömsnäsbruks bibliotek": {**_FREE_ACCESSIBLE, "audience": ("alla", "familjer")},
+    "Fritidsgården i Strömsnäsbruk": {"fee": "no", "wheelchair": "yes", "audience": ("unga",)},
+    "Strömsnäs kyrka": {"fee": "no", "wheelchair": "yes", "audience": ("familjer", "seniorer")},
+    "Markaryds hembygdsförening, hembygdsgården": {"fee": "no", "wheelchair": "no", "audience": ("alla", "seniorer")},
+    "Läxhjälp på Strömsnäsbruks bibliotek": {
+        **_FREE_ACCESSIBLE,
+        "audience": ("unga", "familjer"),
+        "descriptions": {
+            "en": "Volunteers help school children with homework. Just come, no need to sign up.",
+            "ar": "يساعد متطوعون تلاميذ المدارس في واجباتهم. تعال فقط، لا حاجة إلى التسجيل.",
+        },
+    },
+}
+"""The structured fields of the demo's places (issue #19): who a place is for, whether it is free
+and wheelchair accessible (OSM's ``fee`` and ``wheelchair``), descriptions in English and Arabic."""
 
 
 # -- zones ----------------------------------------------------------------------

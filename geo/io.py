@@ -52,7 +52,7 @@ import shapely
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
-from geo import registry
+from geo import meeting_places, registry
 from geo.config import LOCAL_TIME_ZONE
 from geo.i18n import LANGUAGES, translate
 from geo.layers import ReportFilter, report_query
@@ -72,7 +72,7 @@ from geo.model import (
 )
 from geo.privacy import scrub_text
 from geo.reporting import check_pin
-from geo.store import Store
+from geo.store import Store, max_length
 
 FORMATS: tuple[str, ...] = ("gpkg", "geojson", "shp", "csv")
 MODES: tuple[str, ...] = ("append", "replace", "update")
@@ -689,7 +689,6 @@ def convert_meeting_places(
         name = row.text("name")
         if not name:
             row.problems.append(FeatureProblem(row.n, "io.problem.missing", {"field": "name"}))
-        languages = tuple(p.strip() for p in re.split(r"[,;]", row.text("languages")) if p.strip())
         places.append(
             MeetingPlace(
                 name=name,
@@ -697,14 +696,62 @@ def convert_meeting_places(
                 lon=geom.x if geom is not None else 0.0,
                 lat=geom.y if geom is not None else 0.0,
                 address=row.text("address"),
-                opening_hours=row.text("opening_hours"),
-                languages=languages,
+                opening_hours=_place_hours(row),
+                languages=_place_languages(row),
                 accessibility=row.text("accessibility"),
                 contact=row.text("contact"),
                 description=row.text("description"),
+                audience=_place_value(row, "audience", meeting_places.parse_audience, ()),
+                fee=_place_value(row, "fee", meeting_places.parse_fee, ""),
+                wheelchair=_place_value(row, "wheelchair", meeting_places.parse_access, ""),
+                descriptions=_place_descriptions(row),
+                staff_note=row.text("staff_note"),
             )
         )
     return places
+
+
+def _place_hours(row: _Row) -> str:
+    """The row's ``opening_hours`` (OSM's syntax; a problem pointing at the part not understood)."""
+    text = row.text("opening_hours")
+    problem = meeting_places.check_hours(text)
+    if problem is not None:
+        values = {"value": text, "part": problem.part, "position": problem.position + 1}
+        row.problems.append(FeatureProblem(row.n, "io.problem.bad_hours", values))
+    return text
+
+
+def _place_languages(row: _Row) -> tuple[str, ...]:
+    codes = meeting_places.split_codes(row.text("languages"))
+    for code in meeting_places.unknown_languages(codes):
+        row.problems.append(FeatureProblem(row.n, "io.problem.bad_language", {"value": code}))
+    return codes
+
+
+def _place_value(row: _Row, name: str, parse: Callable[[str], Any], empty: Any) -> Any:
+    raw = _cell(row.values.get(name))
+    try:
+        return parse(raw)
+    except ValueError:
+        allowed = {"fee": "yes, no", "wheelchair": "yes, limited, no"}.get(name, ", ".join(meeting_places.audiences()))
+        row.problems.append(
+            FeatureProblem(row.n, "io.problem.bad_value", {"field": name, "value": raw, "allowed": allowed})
+        )
+        return empty
+
+
+def _place_descriptions(row: _Row) -> dict[str, str]:
+    limit = max_length("meeting_places", "description") or MAX_FREE_LENGTH
+    found = {}
+    for code in registry.DESCRIPTION_LANGUAGES:
+        text = _cell(row.values.get(f"description:{code}"))
+        if len(text) > limit:
+            row.problems.append(
+                FeatureProblem(row.n, "io.problem.too_long", {"field": f"description:{code}", "max": limit})
+            )
+        if text:
+            found[code] = text
+    return found
 
 
 def convert_boundary(

@@ -105,38 +105,25 @@ def count_reports(store: Store, flt: ReportFilter = ReportFilter(), *, viewer: R
 
 
 def meeting_places_layer(store: Store) -> gpd.GeoDataFrame:
-    """Meeting places (mötesplatser) as points in EPSG:4326."""
-    places = store.meeting_places()
+    """Meeting places (mötesplatser) in use, as points in EPSG:4326, with the fields of their registry
+    entry (lists joined by ``", "``, each description language as ``description:<code>``)."""
+    from geo import registry  # the registry reads this module's loaders late
+
+    columns = ["id", *(f.name for f in registry.MEETING_PLACES.fields)]
     frame = pd.DataFrame(
         [
             {
-                "id": p.id,
-                "name": p.name,
+                **{c: getattr(p, c, "") for c in columns},
                 "kind": str(p.kind),
-                "address": p.address,
-                "opening_hours": p.opening_hours,
                 "languages": ", ".join(p.languages),
-                "accessibility": p.accessibility,
-                "contact": p.contact,
-                "description": p.description,
+                "audience": ", ".join(p.audience),
+                **{f"description:{code}": p.descriptions.get(code, "") for code in registry.DESCRIPTION_LANGUAGES},
                 "lon": p.lon,
                 "lat": p.lat,
             }
-            for p in places
+            for p in store.meeting_places()
         ],
-        columns=[
-            "id",
-            "name",
-            "kind",
-            "address",
-            "opening_hours",
-            "languages",
-            "accessibility",
-            "contact",
-            "description",
-            "lon",
-            "lat",
-        ],
+        columns=[*columns, "lon", "lat"],
     )
     geometry = gpd.points_from_xy(frame["lon"], frame["lat"], crs=WGS84)
     return gpd.GeoDataFrame(frame.drop(columns=["lon", "lat"]), geometry=geometry, crs=WGS84)

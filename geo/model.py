@@ -95,9 +95,30 @@ class MeetingPlaceKind(enum.StrEnum):
     LANGUAGE_CAFE = "sprakcafe"
     ASSOCIATION = "forening"
     YOUTH_CENTRE = "fritidsgard"
+    HOMEWORK_HELP = "laxhjalp"
     CHURCH = "kyrka"
     SPORTS = "idrott"
     OTHER = "annat"
+
+
+class Audience(enum.StrEnum):
+    """Who a meeting place is for (its ``audience``; none given means everyone)."""
+
+    EVERYONE = "alla"
+    YOUTH = "unga"
+    WOMEN = "kvinnor"
+    FAMILIES = "familjer"
+    SENIORS = "seniorer"
+    NEWCOMERS = "nyanlanda"
+
+
+class Access(enum.StrEnum):
+    """OpenStreetMap's answer for ``wheelchair`` (and the like): yes, limited, no or not known."""
+
+    YES = "yes"
+    LIMITED = "limited"
+    NO = "no"
+    UNKNOWN = ""
 
 
 class PlaceKind(enum.StrEnum):
@@ -152,7 +173,15 @@ def category_labels(categories: Iterable[Category], lang: str) -> dict[str, str]
 
 @dataclass(frozen=True)
 class MeetingPlace:
-    """A mötesplats. ``lon``/``lat`` are EPSG:4326 degrees."""
+    """A mötesplats. ``lon``/``lat`` are EPSG:4326 degrees.
+
+    ``opening_hours`` is OpenStreetMap's ``opening_hours`` syntax (``Mo-Th 10:00-19:00; PH off``),
+    read by `geo.meeting_places`; ``languages`` ISO 639 codes spoken there; ``audience``
+    `Audience` codes (empty: everyone); ``fee`` OSM's ``fee`` (``no``: free of charge, ``yes``,
+    ``""`` not known); ``wheelchair`` an `Access` code; ``description`` the Swedish description
+    and ``descriptions`` those in other languages (``{"en": ..., "ar": ...}``); ``staff_note`` is
+    for the team only (never public); ``active`` False once retired (kept, not shown);
+    ``version`` counts the edits (it keys caches and catches two people editing at once)."""
 
     name: str
     kind: MeetingPlaceKind
@@ -164,7 +193,24 @@ class MeetingPlace:
     accessibility: str = ""
     contact: str = ""
     description: str = ""
+    audience: tuple[str, ...] = ()
+    fee: str = ""
+    wheelchair: str = ""
+    descriptions: dict[str, str] = field(default_factory=dict)
+    staff_note: str = ""
+    active: bool = True
+    version: int = 1
     id: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+    def description_in(self, lang: str) -> tuple[str, str]:
+        """The description in ``lang`` where the team wrote one, else the Swedish one: ``(text,
+        language of the text)``; ``("", "sv")`` when there is none at all."""
+        if lang != "sv" and self.descriptions.get(lang, "").strip():
+            return self.descriptions[lang], lang
+        if self.description.strip():
+            return self.description, "sv"
+        other = next(((code, text) for code, text in sorted(self.descriptions.items()) if text.strip()), None)
+        return (other[1], other[0]) if other else ("", "sv")
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,9 @@ from geo.model import PlaceKind, ZoneKind
 if TYPE_CHECKING:
     from geo.store import Store
 
+DESCRIPTION_LANGUAGES = ("en", "ar", "so", "ti", "fa", "prs", "uk")
+"""The languages besides Swedish a meeting place's description is written in (files carry each as
+``description:<code>``, as OpenStreetMap does; Swedish is ``description``)."""
 POINT = ("Point",)
 POLYGONAL = ("Polygon", "MultiPolygon")
 
@@ -351,10 +354,23 @@ MEETING_PLACES = Layer(
         Field(
             "description",
             False,
-            ("description", "beskrivning", "descr", "descriptio"),
+            ("description", "beskrivning", "descr", "descriptio", "description:sv", "description_sv"),
             short_name="descr",
             detail="details.description",
         ),
+        Field("audience", False, ("audience", "malgrupp", "for_vem", "publik"), labels="audience", kind="list"),
+        Field("fee", False, ("fee", "avgift", "kostnad"), kind="other"),
+        Field("wheelchair", False, ("wheelchair", "rullstol", "rullstolstillganglig"), kind="other"),
+        *(
+            Field(
+                f"description:{code}",
+                False,
+                (f"description:{code}", f"description_{code}", f"beskrivning_{code}", f"descr_{code}"),
+                short_name=f"descr_{code}",
+            )
+            for code in DESCRIPTION_LANGUAGES
+        ),
+        Field("staff_note", False, ("staff_note", "intern_anteckning", "anteckning", "note:staff")),
     ),
     load=_load_meeting_places,
     convert=_convert_meeting_places,
@@ -369,7 +385,11 @@ MEETING_PLACES = Layer(
             "accessibility",
             "contact",
             "description",
-        ),
+            "audience",
+            "fee",
+            "wheelchair",
+            *(f"description:{code}" for code in DESCRIPTION_LANGUAGES),
+        ),  # never staff_note
     ),
     groups=(
         MapGroup(

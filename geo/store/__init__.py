@@ -44,7 +44,7 @@ from geo.store.codes import REF_CODE_ALPHABET, REF_CODE_LENGTH, new_ref_code
 from geo.store.engine import StoreError, make_engine, safe_url, utcnow
 from geo.store.features import FeatureStore
 from geo.store.limits import LimitStore
-from geo.store.places import PlaceStore
+from geo.store.places import PlaceStore, StaleEdit
 from geo.store.reports import ReportQuery, ReportStore
 from geo.store.sessions import SessionStore
 from geo.store.tables import TooLong, column_length, max_length
@@ -54,6 +54,7 @@ __all__ = [
     "REF_CODE_LENGTH",
     "Connection",
     "ReportQuery",
+    "StaleEdit",
     "Store",
     "StoreError",
     "TooLong",

@@ -3,15 +3,26 @@ municipality boundary: the small tables, read and written as `geo.model` objects
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import asdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import asdict, replace
+from typing import Any
 
 import shapely
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
 from geo.model import Category, Feeling, MeetingPlace, MeetingPlaceKind, PlaceKind, PlaceName, Zone, ZoneKind
 from geo.store.base import StoreBase
-from geo.store.tables import boundaries, categories, check_lengths, meeting_places, place_names, zones
+from geo.store.tables import (
+    TooLong,
+    boundaries,
+    categories,
+    check_lengths,
+    max_length,
+    meeting_places,
+    place_names,
+    zones,
+)
 
 
 class PlaceStore(StoreBase):
@@ -65,13 +76,51 @@ class PlaceStore(StoreBase):
         with self.transaction() as conn:
             conn.execute(meeting_places.insert(), rows)
 
-    def meeting_places(self) -> list[MeetingPlace]:
+    def meeting_places(self, *, include_retired: bool = False) -> list[MeetingPlace]:
+        """The meeting places by name; retired ones only with ``include_retired``."""
+        query = sa.select(meeting_places).order_by(meeting_places.c.name, meeting_places.c.id)
+        if not include_retired:
+            query = query.where(meeting_places.c.active.is_(True))
         with self.engine.connect() as conn:
-            rows = conn.execute(sa.select(meeting_places).order_by(meeting_places.c.name)).mappings().all()
-        return [
-            MeetingPlace(**{**dict(r), "kind": MeetingPlaceKind(r["kind"]), "languages": tuple(r["languages"] or ())})
-            for r in rows
-        ]
+            rows = conn.execute(query).mappings().all()
+        return [_place(r) for r in rows]
+
+    def meeting_place(self, place_id: str) -> MeetingPlace | None:
+        """The meeting place with ``place_id`` (retired ones too), or None."""
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(meeting_places).where(meeting_places.c.id == place_id)).mappings().first()
+        return _place(row) if row is not None else None
+
+    def save_meeting_place(
+        self,
+        place: MeetingPlace,
+        *,
+        expected_version: int | None,
+        also: Callable[[Connection], None] | None = None,
+    ) -> MeetingPlace:
+        """Write one meeting place in one transaction and return it as stored. ``expected_version``
+        None adds a new place (version 1); otherwise the stored place must still be at that version
+        (`StaleEdit` if someone saved it meanwhile, KeyError if there is none) and is replaced, its
+        version one higher. ``also(conn)`` runs in the same transaction (the audit record)."""
+        with self.transaction() as conn:
+            if expected_version is None:
+                stored = replace(place, version=1)
+                conn.execute(meeting_places.insert().values(**_place_row(stored)))
+            else:
+                current = conn.execute(
+                    sa.select(meeting_places.c.version).where(meeting_places.c.id == place.id)
+                ).scalar()
+                if current is None:
+                    raise KeyError(place.id)
+                if current != expected_version:
+                    raise StaleEdit(place.id, expected_version, current)
+                stored = replace(place, version=current + 1)
+                row = _place_row(stored)
+                row.pop("id")
+                conn.execute(meeting_places.update().where(meeting_places.c.id == place.id).values(**row))
+            if also is not None:
+                also(conn)
+        return stored
 
     # -- the gazetteer -------------------------------------------------------
 
@@ -188,11 +237,38 @@ class PlaceStore(StoreBase):
         return row.name, shapely.from_wkb(row.geom_wkb)
 
 
+class StaleEdit(RuntimeError):
+    """Someone saved the meeting place since it was read: nothing was written."""
+
+    def __init__(self, place_id: str, expected: int, current: int) -> None:
+        super().__init__(f"meeting place {place_id!r} is at version {current}, not {expected}")
+        self.place_id, self.expected, self.current = place_id, expected, current
+
+
+def _place(r: Mapping[str, Any]) -> MeetingPlace:
+    return MeetingPlace(
+        **{
+            **dict(r),
+            "kind": MeetingPlaceKind(r["kind"]),
+            "languages": tuple(r["languages"] or ()),
+            "audience": tuple(r["audience"] or ()),
+            "descriptions": dict(r["descriptions"] or {}),
+            "active": bool(r["active"]),
+        }
+    )
+
+
 def _place_row(place: MeetingPlace) -> dict[str, object]:
     row = asdict(place)
     row["kind"] = str(place.kind)
     row["languages"] = list(place.languages)
+    row["audience"] = list(place.audience)
+    row["descriptions"] = dict(place.descriptions)
     check_lengths("meeting_places", row)
+    for lang, text in place.descriptions.items():
+        limit = max_length("meeting_places", "description") or 0
+        if len(text) > limit:
+            raise TooLong("meeting_places", f"descriptions.{lang}", len(text), limit)
     return row
 
 

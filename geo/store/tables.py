@@ -83,6 +83,14 @@ meeting_places = sa.Table(
     sa.Column("accessibility", sa.String(500), nullable=False, default=""),
     sa.Column("contact", sa.String(300), nullable=False, default=""),
     sa.Column("description", sa.String(2000), nullable=False, default=""),
+    # the structured fields (issue #19): OSM-style codes, descriptions in other languages
+    sa.Column("audience", sa.JSON, nullable=False),
+    sa.Column("fee", sa.String(8), nullable=False, default=""),
+    sa.Column("wheelchair", sa.String(8), nullable=False, default=""),
+    sa.Column("descriptions", sa.JSON, nullable=False),
+    sa.Column("staff_note", sa.String(1000), nullable=False, default=""),
+    sa.Column("active", sa.Boolean, nullable=False, default=True),
+    sa.Column("version", sa.Integer, nullable=False, default=1),
 )
 
 zones = sa.Table(

@@ -15,6 +15,7 @@ from pyproj import Transformer
 
 from geo import demo
 from geo.categories import CATEGORY_BY_CODE, DEFAULT_CATEGORIES
+from geo.meeting_places import check_hours
 from geo.model import SWEREF99TM, WGS84, Feeling, MeetingPlaceKind, Moderation, Status, TimeOfDay, ZoneKind
 from geo.store import Store
 
@@ -263,7 +264,9 @@ def test_meeting_places() -> None:
         assert boundary.contains(shapely.Point(place.lon, place.lat)), place.name
         assert place.address and place.opening_hours and place.contact and place.description
         assert place.languages and "sv" in place.languages
+        assert check_hours(place.opening_hours) is None, place.name  # OSM's opening_hours syntax
     assert any("ar" in p.languages for p in places)
+    assert any(p.descriptions.get("ar") for p in places) and any(p.fee == "no" for p in places)
 
 
 def test_zones_of_both_kinds_inside_the_boundary() -> None:

@@ -99,7 +99,7 @@ def test_swedish_letters_and_long_names_survive_a_shapefile(store: Store, target
 
     place = MeetingPlace(
         "Språkcafé på Ängens fritidsgård", MeetingPlaceKind.LANGUAGE_CAFE, 13.6, 56.46,
-        opening_hours="Tis 17–19", accessibility="Ramp vid entrén", description="Välkommen, även på العربية",
+        opening_hours="Tu 17:00-19:00; PH off", accessibility="Ramp vid entrén", description="Välkommen, även på العربية",
     )  # fmt: skip
     store.add_meeting_places([place])
     exported = export_layer(store, Role.ADMIN, "meeting_places", "shp")
@@ -150,7 +150,7 @@ def test_geopackage_in_sweref99tm_is_transformed_to_wgs84(tmp_path: Path, target
 def test_swedish_csv_semicolon_decimal_comma_windows_1252(target: Store) -> None:
     text = (
         "Namn;Typ;Adress;Öppettider;Språk;Lat;Lon\r\n"
-        "Språkcafé Hörnan;Språkcafé;Storgatan 5, Markaryd;Tis 17-19;sv, ar, ti;56,4612;13,5971\r\n"
+        "Språkcafé Hörnan;Språkcafé;Storgatan 5, Markaryd;Tu 17:00-19:00;sv, ar, ti;56,4612;13,5971\r\n"
         "Fritidsgården Ängen;fritidsgard;Ängsvägen 2;;sv;56,46;13,6\r\n"
     )
     source = ImportSource("mötesplatser.csv", text.encode("cp1252"))

@@ -110,10 +110,12 @@ def test_an_older_revision_is_refused_until_db_upgrade_and_keeps_its_data(
 
 
 def test_a_database_from_before_migrations_is_adopted_by_db_upgrade(tmp_path: Path) -> None:
-    """The foundation made its schema with ``create_all`` (users without sso_email came later)."""
+    """The foundation made its schema with ``create_all`` (users without sso_email and meeting
+    places without their structured fields came later: left to the migrations to make)."""
     url = f"sqlite:///{tmp_path / 'old.db'}"
     engine = sa.create_engine(url)
-    old = [t for t in metadata.sorted_tables if t.name in APP_TABLES and t.name != "users"]  # 0001's, as then
+    later = ("users", "meeting_places")
+    old = [t for t in metadata.sorted_tables if t.name in APP_TABLES and t.name not in later]  # 0001's, as then
     metadata.create_all(engine, tables=old)
     add_old_categories(engine)
     with pytest.raises(StoreError) as refused:

@@ -138,7 +138,7 @@ def openness(place: MeetingPlace, at: dt.datetime) -> Openness:
     if hours is None:
         return Openness(None, holiday=holiday)
     state, _comment = hours.state(at)
-    today = open_intervals(hours, at.date())
+    today = open_intervals(hours, at.date(), overlapping=True)
     if state is State.OPEN:
         return Openness(True, until=_next_change(hours, at), today=today, holiday=holiday)
     if state is State.UNKNOWN:
@@ -175,17 +175,31 @@ def _next_opening(hours: OpeningHours, at: dt.datetime, horizon: dt.timedelta = 
     return None
 
 
-def open_intervals(hours: OpeningHours, day: dt.date) -> tuple[tuple[dt.datetime, dt.datetime], ...]:
-    """The open intervals that begin on local ``day`` (one that runs past midnight keeps its end)."""
+def open_intervals(
+    hours: OpeningHours, day: dt.date, *, overlapping: bool = False
+) -> tuple[tuple[dt.datetime, dt.datetime], ...]:
+    """The open intervals that begin on local ``day`` (one that runs past midnight keeps its end);
+    with ``overlapping`` also one that began the day before and runs into ``day`` (a card's
+    "today" at 01:30 when a place is open 22:00–02:00)."""
     start = dt.datetime.combine(day, dt.time(), LOCAL_TIME_ZONE)
     found = []
     for begin, end, state, _comment in hours.intervals(
-        start - dt.timedelta(hours=12), start + dt.timedelta(days=1, hours=12)
+        start - dt.timedelta(hours=36), start + dt.timedelta(days=1, hours=12)
     ):
         begin, end = local(begin), local(end)
-        if state is State.OPEN and begin.date() == day:
+        if state is not State.OPEN or end <= start or begin >= start + dt.timedelta(days=1):
+            continue
+        if begin.date() == day:
+            found.append((begin, min(end, _midnight_after(day) + dt.timedelta(hours=12))))
+        elif begin.date() < day - dt.timedelta(days=1):  # running for days (24/7): the whole day
+            found.append((start, min(end, _midnight_after(day))))
+        elif overlapping:  # last night's, still running
             found.append((begin, end))
     return tuple(found)
+
+
+def _midnight_after(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), LOCAL_TIME_ZONE)
 
 
 # -- public holidays ----------------------------------------------------------------------------
@@ -335,7 +349,7 @@ def _locale(lang: str) -> Locale:
 
 @cache
 def known_language_codes() -> frozenset[str]:
-    """ISO 639 codes CLDR names (``sv``, ``ti``, ``prs``): the codes a place's languages may use."""
+    """ISO 639 codes CLDR names (``sv``, ``ti``, ``fa``): the codes a place's languages may use."""
     return frozenset(code for code in Locale.parse("en").languages if "_" not in code)
 
 

@@ -37,7 +37,7 @@ from geo.model import PlaceKind, ZoneKind
 if TYPE_CHECKING:
     from geo.store import Store
 
-DESCRIPTION_LANGUAGES = ("en", "ar", "so", "ti", "fa", "prs", "uk")
+DESCRIPTION_LANGUAGES = ("en", "ar", "so", "ti", "fa", "uk")
 """The languages besides Swedish a meeting place's description is written in (files carry each as
 ``description:<code>``, as OpenStreetMap does; Swedish is ``description``)."""
 POINT = ("Point",)

@@ -44,6 +44,8 @@ MAP_CSS = (
     ".trygg-popup[dir=rtl] .title{margin:0 0 4px 24px}"
     ".trygg-popup dl{margin:0}.trygg-popup dt{color:#4a4f55;font-size:12px;margin-top:4px}"
     ".trygg-popup dd{margin:0;white-space:pre-wrap;overflow-wrap:anywhere}"
+    ".trygg-place-number{width:26px;height:26px;border-radius:50%;border:2px solid #fff;color:#fff;"
+    "font:bold 13px/22px sans-serif;text-align:center;box-sizing:border-box;box-shadow:0 1px 3px rgba(0,0,0,.4)}"
 )
 """The map frame's own style: a clear focus ring (WCAG 2.4.7), a close button big enough for a finger,
 and the details popup."""
@@ -414,6 +416,22 @@ def pin_group(pin: tuple[float, float] | None) -> folium.FeatureGroup:
             fill_opacity=1.0,
             interactive=False,
         ).add_to(group)
+    return group
+
+
+def numbered_places_group(places: Sequence[tuple[float, float, str]]) -> folium.FeatureGroup:
+    """Meeting places the finder lists, each (lon, lat in EPSG:4326, label): a marker in the
+    meeting places' colour with its list number, the label (escaped) as tooltip."""
+    group = folium.FeatureGroup(name="meeting_places")
+    color = registry.MEETING_PLACE_COLOR
+    for lon, lat, text in places:
+        number = _esc(text.split(".", 1)[0])
+        icon = folium.DivIcon(
+            html=f'<div class="trygg-place-number" style="background:{color}">{number}</div>',
+            icon_size=(26, 26),
+            icon_anchor=(13, 13),
+        )
+        folium.Marker([lat, lon], icon=icon, tooltip=folium.Tooltip(_esc(text))).add_to(group)
     return group
 
 

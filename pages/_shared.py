@@ -47,6 +47,7 @@ PHONE_WIDTH_PX = 640
 """Below this width Streamlit draws the sidebar over the page (a phone): it folds after a choice."""
 REPORT_PAGE = "pages/report.py"
 ACCESSIBILITY_PAGE = "pages/accessibility.py"
+PLACES_PAGE = "pages/places.py"
 
 # Runs in the page's own document (st.html is not in a frame): the document's language and
 # direction (screen readers choose their voice by `lang`; issue 14.6), Streamlit's own English
@@ -177,6 +178,13 @@ def report_call_to_action() -> None:
     # suppressed: the page file run on its own, without app.py's navigation (a page test)
     with st.container(key="report_cta"), contextlib.suppress(StreamlitPageNotFoundError):
         st.page_link(REPORT_PAGE, label=tr()("app.report_cta"), icon="📍", width="stretch")
+
+
+def places_link(key: str) -> None:
+    """The link to Mötesplatser (issue #19), from Karta and from Rapportera's thank-you screen."""
+    # suppressed: the page file run on its own, without app.py's navigation (a page test)
+    with contextlib.suppress(StreamlitPageNotFoundError):
+        st.page_link(PLACES_PAGE, label=tr()(key), icon="☕")
 
 
 def accessibility_link() -> None:

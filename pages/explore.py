@@ -46,6 +46,7 @@ from pages._shared import (
     current_user,
     language,
     map_sent,
+    places_link,
     report_call_to_action,
     set_query_params,
     settings,
@@ -287,6 +288,7 @@ if role.is_staff:
     st.empty()
 else:
     st.caption(t("explore.public_note"))
+places_link("places.explore_link")  # for everyone, so nothing above the map comes and goes
 
 layers = cached_layers(db, db_url, version, flt, role.value)
 shown_reports = cached_view(db, db_url, version, flt, role.value, now.window) if "reports" in view.layers else None

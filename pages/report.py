@@ -33,7 +33,7 @@ from geo.reporting import (
 )
 from geo.viewstate import DEFAULT_CENTER, DEFAULT_ZOOM
 from pages._browser import locate_button, position_of, reference_code
-from pages._shared import language, settings, store, tr
+from pages._shared import language, places_link, settings, store, tr
 
 PIN_KEY = "report_pin"
 LAST_CLICK_KEY = "report_last_click"
@@ -200,6 +200,7 @@ if done is not None:
         st.markdown(f"🔎 [{t('report.follow', code=code)}](status?ref={code}{lang_param})")
     else:
         st.success(t("report.supported", n=done["supporters"]))
+    places_link("places.report_link")
     st.button(t("report.new"), on_click=start_over, type="primary")
     st.stop()
 

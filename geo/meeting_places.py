@@ -240,8 +240,11 @@ def clock(moment: dt.datetime | dt.time, *, end: bool = False) -> str:
     return f"{moment.hour:02d}:{moment.minute:02d}"
 
 
-def span(begin: dt.datetime, end: dt.datetime) -> str:
-    return f"{clock(begin)}–{clock(end, end=True)}"
+def span(begin: dt.datetime, end: dt.datetime, lang: str = "sv") -> str:
+    """``10:00–19:00``; in a right-to-left language kept left to right (a Unicode isolate), so
+    that Arabic shows it as written, not as ``24:00–00:00``."""
+    text = f"{clock(begin)}–{clock(end, end=True)}"
+    return f"\u2066{text}\u2069" if is_rtl(lang) else text
 
 
 def when_words(moment: dt.datetime, now: dt.datetime, lang: str) -> str:
@@ -275,7 +278,7 @@ def today_words(state: Openness, lang: str) -> str:
     """Today's hours (``10:00–19:00, 20:00–22:00``) or ``closed today``."""
     if not state.today:
         return translate("places.closed_today", lang)
-    return _join((span(a, b) for a, b in state.today), lang)
+    return _join((span(a, b, lang) for a, b in state.today), lang)
 
 
 def render_hours(text: str, lang: str, *, week_of: dt.date | None = None) -> str:
@@ -289,7 +292,8 @@ def render_hours(text: str, lang: str, *, week_of: dt.date | None = None) -> str
     plain = _parse(text, None)  # no calendar: an ordinary week
     monday = (week_of or dt.date.today()) - dt.timedelta(days=(week_of or dt.date.today()).weekday())
     days = [
-        _join((span(a, b) for a, b in open_intervals(plain, monday + dt.timedelta(days=i))), lang) for i in range(7)
+        _join((span(a, b, lang) for a, b in open_intervals(plain, monday + dt.timedelta(days=i))), lang)
+        for i in range(7)
     ]
     parts = []
     for first, last, hours in _runs(days):
@@ -327,7 +331,7 @@ def _holiday_words(text: str, near: dt.date, lang: str) -> str:
     found = open_intervals(hours, day)
     if not found:
         return translate("places.hours_holidays_closed", lang)
-    return translate("places.hours_holidays", lang, hours=_join((span(a, b) for a, b in found), lang))
+    return translate("places.hours_holidays", lang, hours=_join((span(a, b, lang) for a, b in found), lang))
 
 
 def _seasonal(text: str) -> bool:

@@ -14,7 +14,7 @@ from streamlit_folium import st_folium
 
 from geo import mapview
 from geo import meeting_places as mp
-from geo.i18n import label
+from geo.i18n import is_rtl, label, language_names
 from geo.layers import boundary_layer
 from geo.meeting_places import Found, PlaceFilter, When
 from geo.model import MeetingPlace
@@ -201,8 +201,11 @@ def card(number: int, found: Found, now: dt.datetime) -> None:
             if written_in != lang:
                 st.caption(t("places.description_in", language=mp.language_name(written_in, lang)))
         facts = [
-            (t("places.languages"), ", ".join(mp.language_name(c, lang) for c in place.languages)),
-            (t("places.audience"), ", ".join(label("audience", a, lang) for a in place.audience)),
+            (t("places.languages"), language_names(place.languages, lang)),
+            (
+                t("places.audience"),
+                ("، " if is_rtl(lang) else ", ").join(label("audience", a, lang) for a in place.audience),
+            ),
             (t("places.address"), place.address),
             (t("places.accessibility"), "; ".join(filter(None, (wheelchair_words(place), place.accessibility)))),
             (t("places.fee"), {"no": t("places.fee_no"), "yes": t("places.fee_yes")}.get(place.fee, "")),

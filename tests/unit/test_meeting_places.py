@@ -138,7 +138,11 @@ def test_parsing_is_cached_per_place_and_version() -> None:
     [
         ("sv", "Måndag–torsdag 10:00–19:00; fredag 10:00–16:00; lördag 10:00–13:00; stängt på helgdagar"),
         ("en", "Monday–Thursday 10:00–19:00; Friday 10:00–16:00; Saturday 10:00–13:00; closed on public holidays"),
-        ("ar", "الاثنين–الخميس 10:00–19:00؛ الجمعة 10:00–16:00؛ السبت 10:00–13:00؛ مغلق في العطل الرسمية"),
+        (
+            "ar",  # each time kept left to right inside the Arabic sentence (U+2066 … U+2069)
+            "الاثنين–الخميس \u206610:00–19:00\u2069؛ الجمعة \u206610:00–16:00\u2069؛ "
+            "السبت \u206610:00–13:00\u2069؛ مغلق في العطل الرسمية",
+        ),
     ],
 )
 def test_issue_19_hours_in_plain_words(lang: str, expected: str) -> None:

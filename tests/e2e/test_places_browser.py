@@ -1,0 +1,131 @@
+"""Mötesplatser (issue #19) in Debian's Chromium with the network cut: on a phone in Arabic a
+resident finds a language café open now near a point they tap on the map, opens its card and reads
+its hours in Arabic; the same on a desktop in Swedish. axe-core finds no violation on either.
+
+The café is open around the clock (``24/7``) so that "open now" holds whenever the test runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page
+
+from geo.i18n import translate
+from geo.meeting_places import render_hours
+from geo.model import MeetingPlace, MeetingPlaceKind
+from geo.store import Store
+from tests.support.app import RunningApp, demo_app
+from tests.support.browser import DESKTOP, PHONE, axe_violations, map_frame, open_context, settle, snap
+
+pytestmark = pytest.mark.e2e
+
+TIMEOUT_MS = 30_000
+CAFE = MeetingPlace(
+    "Språkcafé vid Stationen",
+    MeetingPlaceKind.LANGUAGE_CAFE,
+    13.5990,
+    56.4585,
+    address="Stationsgatan 1, 285 31 Markaryd",
+    opening_hours="24/7",
+    languages=("sv", "ar", "ti"),
+    description="Prata svenska med grannar, när du vill.",
+    descriptions={"ar": "تحدث السويدية مع جيرانك، متى شئت."},
+    audience=("nyanlanda",),
+    fee="no",
+    wheelchair="yes",
+    staff_note="Larmkod 4711",
+)
+TAPPED = (56.4583, 13.6000)  # about 65 m from the café, 205 m from the sports hall
+
+
+def t(key: str, lang: str, **values: object) -> str:
+    return translate(key, lang, **values)
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
+    tmp = tmp_path_factory.mktemp("e2e-places")
+
+    def add_cafe(store: Store) -> None:
+        store.add_meeting_places([CAFE])
+
+    with demo_app(tmp, f"sqlite:///{tmp / 'places.db'}", reports=0, prepare=add_cafe) as running:
+        yield running
+
+
+def tap_map_at(page: Page, lat: float, lon: float, touch: bool) -> None:
+    frame = map_frame(page)
+    frame.wait_for_function("() => window.map && window.map.getZoom() !== undefined", timeout=TIMEOUT_MS)
+    frame.frame_element().scroll_into_view_if_needed()
+    # the resident pinches the map in to their street (a tap then lands between the markers)
+    frame.evaluate("([lat, lon]) => window.map.setView([lat, lon], 15, {animate: false})", [lat, lon])
+    settle(page)
+    page.wait_for_timeout(300)
+    point = frame.evaluate("([lat, lon]) => window.map.latLngToContainerPoint([lat, lon])", [lat, lon])
+    box = frame.frame_element().bounding_box()
+    assert box is not None
+    x, y = box["x"] + point["x"], box["y"] + point["y"]
+    page.touchscreen.tap(x, y) if touch else page.mouse.click(x, y)
+
+
+@pytest.mark.parametrize(("viewport", "lang"), [("phone", "ar"), ("desktop", "sv")])
+def test_issue_19_a_language_cafe_open_now_near_a_tapped_point(
+    app: RunningApp, browser: Browser, viewport: str, lang: str
+) -> None:
+    touch = viewport == "phone"
+    browsing = open_context(browser, **(PHONE if touch else DESKTOP))
+    page = browsing.page
+    try:
+        page.goto(f"{app.url}/motesplatser?lang={lang}")
+        page.get_by_role("heading", name=t("places.title", lang), level=1).wait_for(timeout=TIMEOUT_MS)
+        assert page.evaluate("() => [document.documentElement.lang, document.documentElement.dir]") == [
+            lang,
+            "rtl" if lang == "ar" else "ltr",
+        ]
+        settle(page)
+        snap(page, f"places-{viewport}-{lang}-start")
+
+        # open now
+        now_button = page.get_by_role("radio", name=t("places.when.now", lang), exact=True)
+        now_button.tap() if touch else now_button.click()
+        settle(page)
+        # a language café
+        more = page.locator("[data-testid='stExpander'] summary").filter(has_text=t("places.more_filters", lang))
+        more.tap() if touch else more.click()
+        kinds = page.get_by_role("combobox", name=t("places.kinds", lang), exact=True)
+        kinds.tap() if touch else kinds.click()
+        option = page.get_by_role("option", name=t("meeting_place_kind.sprakcafe", lang)).first
+        option.tap() if touch else option.click()
+        page.keyboard.press("Escape")
+        settle(page)
+        snap(page, f"places-{viewport}-{lang}-filters")
+        # near the point tapped on the map
+        tap_map_at(page, *TAPPED, touch)
+        page.get_by_text(t("places.origin.map", lang)).wait_for(timeout=TIMEOUT_MS)
+        settle(page)
+        first = page.locator("[data-testid='stExpander'] summary").filter(has_text="1. ").first
+        first.wait_for(timeout=TIMEOUT_MS)
+        title = first.inner_text()
+        assert CAFE.name in title and t("places.open_now", lang) in title, title
+        assert t("places.metres", lang, n="").strip() in title
+        assert page.locator("[data-testid='stExpander'] summary").filter(has_text="2. ").count() == 0 or (
+            CAFE.name not in page.locator("[data-testid='stExpander'] summary").filter(has_text="2. ").inner_text()
+        )
+        snap(page, f"places-{viewport}-{lang}-found")
+
+        # its card: today's hours first, the hours in the reader's words, the description in Arabic
+        first.scroll_into_view_if_needed()
+        first.tap() if touch else first.click()
+        card = page.locator("[data-testid='stExpander']").filter(has_text=CAFE.name).first
+        hours = render_hours(CAFE.opening_hours, lang)
+        card.get_by_text(hours).wait_for(timeout=TIMEOUT_MS)
+        assert card.get_by_text(CAFE.description_in(lang)[0]).count() == 1
+        assert "4711" not in page.inner_text("body")  # the staff note stays with the staff
+        card.get_by_text(hours).scroll_into_view_if_needed()
+        snap(page, f"places-{viewport}-{lang}-card")
+
+        assert axe_violations(page) == []
+    finally:
+        browsing.context.close()

@@ -80,10 +80,11 @@ def test_issue_19_a_language_cafe_open_now_near_a_tapped_point(
     try:
         page.goto(f"{app.url}/motesplatser?lang={lang}")
         page.get_by_role("heading", name=t("places.title", lang), level=1).wait_for(timeout=TIMEOUT_MS)
-        assert page.evaluate("() => [document.documentElement.lang, document.documentElement.dir]") == [
-            lang,
-            "rtl" if lang == "ar" else "ltr",
-        ]
+        page.wait_for_function(
+            "([lang, dir]) => document.documentElement.lang === lang && document.documentElement.dir === dir",
+            arg=[lang, "rtl" if lang == "ar" else "ltr"],
+            timeout=TIMEOUT_MS,
+        )
         settle(page)
         snap(page, f"places-{viewport}-{lang}-start")
 

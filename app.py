@@ -44,6 +44,13 @@ pages = [
     st.Page("pages/review.py", title=t("nav.review"), icon="🤝", url_path="medborgarloften", visibility=staff),
     st.Page("pages/moderation.py", title=t("nav.moderation"), icon="✅", url_path="granskning", visibility=staff),
     st.Page("pages/zones.py", title=t("nav.zones"), icon="📐", url_path="omraden", visibility=staff),
+    st.Page(
+        "pages/place_editor.py",
+        title=t("nav.place_editor"),
+        icon="✏️",
+        url_path="motesplatser-redigera",
+        visibility=staff,
+    ),
     st.Page("pages/dossier.py", title=t("nav.dossier"), icon="🏘️", url_path="platssamverkan", visibility=staff),
     st.Page(
         "pages/import_export.py", title=t("nav.import_export"), icon="🗂️", url_path="import-export", visibility=staff

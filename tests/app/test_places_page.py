@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from geo.model import MeetingPlace, MeetingPlaceKind
-from geo.store import Store
+from geo.auth import StaffSession, User
+from geo.model import MeetingPlace, MeetingPlaceKind, Role
+from geo.store import Store, utcnow
 from tests.app.conftest import app_on_demo
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -76,3 +77,52 @@ def test_issue_19_the_public_never_sees_the_staff_note(db: Store) -> None:
     everything = [e.value for kind in (at.text, at.markdown, at.caption, at.info) for e in kind]
     assert any("Hemligt café" in title for title in titles(at))
     assert not any(secret in str(value) for value in everything)
+
+
+def editor(user: User) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "pages" / "place_editor.py"), default_timeout=60)
+    at.session_state["staff_session"] = StaffSession(user, utcnow())
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def test_issue_19_the_editor_checks_the_hours_live_and_saves_nothing_wrong(db: Store) -> None:
+    before = len(db.meeting_places())
+    at = editor(User("kommun.anna", Role.TEAM))
+    at.text_input(key="pe_name").set_value("Läxhjälp i Timsfors").run()
+    at.session_state["pe_map"] = {"last_clicked": {"lat": 56.4845, "lng": 13.6090}}
+    at.run()
+    at.text_input(key="pe_opening_hours").set_value("Mo-Thx 15:00-17:00").run()
+    errors = [e.value for e in at.error]
+    assert any("”x” (tecken 6)" in e for e in errors), errors  # pointing at the part that failed
+    assert "Mo-Thx 15:00-17:00\n     ^" in [c.value for c in at.code]
+    at.text_input(key="pe_languages").set_value("sv, xx").run()
+    next(b for b in at.button if b.label == "Spara").click().run()
+    assert "Inget sparades. Rätta det som står vid fälten." in [e.value for e in at.error]
+    assert any("Okänd språkkod: xx" in e.value for e in at.error)
+    assert len(db.meeting_places()) == before
+
+    at.text_input(key="pe_opening_hours").set_value("Mo-Th 15:00-17:00; PH off").run()
+    assert "Så här förstås tiderna: Måndag–torsdag 15:00–17:00; stängt på helgdagar" in [s.value for s in at.success]
+    at.text_input(key="pe_languages").set_value("sv, ar").run()
+    next(b for b in at.button if b.label == "Spara").click().run()
+    assert not at.exception
+    assert "Sparat: Läxhjälp i Timsfors" in [s.value for s in at.success]
+    saved = next(p for p in db.meeting_places() if p.name == "Läxhjälp i Timsfors")
+    assert (saved.lon, saved.lat, saved.languages) == (13.6090, 56.4845, ("sv", "ar"))
+
+
+def test_issue_19_a_place_outside_the_municipality_is_refused_beside_the_map(db: Store) -> None:
+    at = editor(User("kommun.anna", Role.TEAM))
+    at.text_input(key="pe_name").set_value("Café i Malmö").run()
+    at.session_state["pe_map"] = {"last_clicked": {"lat": 55.6050, "lng": 13.0038}}
+    at.run()
+    next(b for b in at.button if b.label == "Spara").click().run()
+    assert "Platsen ligger utanför kommunen. Välj en plats inom kommungränsen." in [e.value for e in at.error]
+    assert not any(p.name == "Café i Malmö" for p in db.meeting_places(include_retired=True))
+
+
+def test_the_editor_refuses_the_police_and_the_public(db: Store) -> None:
+    at = editor(User("polis.erik", Role.POLICE))
+    assert at.error and not at.text_input

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -185,19 +186,21 @@ def show_action(action: Action, today: dt.date) -> None:
         with st.expander(t("dossier.change_action")):
             prefix = f"dossier_status_{action.id}"
             st.session_state.setdefault(f"{prefix}_choice", action.status.value)
-            st.selectbox(
-                t("dossier.action_status"),
-                options=[s.value for s in ActionStatus],
-                format_func=lambda v: label("action_status", v, lang),
-                key=f"{prefix}_choice",
-            )
-            st.text_input(t("dossier.status_comment"), key=f"{prefix}_comment", help=t("dossier.public_help"))
-            say_problems(prefix, "status_comment")
-            st.button(t("dossier.save_status"), key=f"{prefix}_save", on_click=save_status, args=(action.id,))
+            with st.form(prefix, border=False):
+                st.selectbox(
+                    t("dossier.action_status"),
+                    options=[s.value for s in ActionStatus],
+                    format_func=lambda v: label("action_status", v, lang),
+                    key=f"{prefix}_choice",
+                )
+                st.text_input(t("dossier.status_comment"), key=f"{prefix}_comment", help=t("dossier.public_help"))
+                say_problems(prefix, "status_comment")
+                st.form_submit_button(t("dossier.save_status"), on_click=save_status, args=(action.id,))
             link = f"dossier_link_{action.id}"
-            st.text_input(t("dossier.link_reports"), key=f"{link}_refs", placeholder="ABCD2345")
-            say_problems(link, "report_refs")
-            st.button(t("dossier.link"), key=f"{link}_save", on_click=link_more, args=(action.id,))
+            with st.form(link, border=False):
+                st.text_input(t("dossier.link_reports"), key=f"{link}_refs", placeholder="ABCD2345")
+                say_problems(link, "report_refs")
+                st.form_submit_button(t("dossier.link"), on_click=link_more, args=(action.id,))
 
 
 # -- meetings and actors ---------------------------------------------------------------------
@@ -341,8 +344,7 @@ def show_indicators(zone_id: str) -> None:
     cols[2].metric(t("dossier.actions_done"), format_number(found.actions_done, lang))
     cols[3].metric(t("dossier.actions_overdue"), format_number(found.actions_overdue, lang))
     if not found.by_month.empty:
-        months = found.by_month.rename(index=lambda m: format_month(pd.Timestamp(m).date(), lang))
-        st.bar_chart(pd.DataFrame({t("dossier.reports_per_month"): months.to_numpy()}, index=list(months.index)))
+        month_bars(found.by_month)
     comparison = found.comparison
     if comparison is None:
         st.caption(t("dossier.no_start"))
@@ -360,6 +362,22 @@ def show_indicators(zone_id: str) -> None:
         )
 
 
+def month_bars(by_month: pd.Series) -> None:
+    """Reports per month as bars in calendar order, each month named in the reader's language."""
+    names = [format_month(pd.Timestamp(m).date(), lang) for m in by_month.index]
+    frame = pd.DataFrame({"month": names, "n": by_month.to_numpy()})
+    chart = (
+        alt.Chart(frame, title=t("dossier.reports_per_month"))
+        .mark_bar(color="#1f5fa8")
+        .encode(
+            alt.X("month:N", sort=names, axis=alt.Axis(title=None, labelAngle=-40, labelLimit=0)),
+            alt.Y("n:Q", axis=alt.Axis(title=None, tickMinStep=1)),
+            tooltip=["month", "n"],
+        )
+    )
+    st.altair_chart(chart.properties(height=260), use_container_width=True)
+
+
 def escape_md(text: str) -> str:
     return "".join(f"\\{ch}" if ch in "\\`*_{}[]()#+-.!<>|~$:" else ch for ch in text)
 
@@ -374,8 +392,11 @@ st.selectbox(
 )
 zone = st.session_state[ZONE_KEY]
 set_query_params({"zone": zone})
-if (message := st.session_state.pop(FLASH_KEY, None)) is not None:
-    st.success(message)
+# the message of the last change, in a container that is always there: the elements below keep
+# their places from one run to the next, so an open expander stays open
+with st.container():
+    if (message := st.session_state.pop(FLASH_KEY, None)) is not None:
+        st.success(message)
 today = today_local()
 plan = {a.id: a for a in action_model.actions(db, user, zone_id=zone)}
 show_indicators(zone)

@@ -24,7 +24,6 @@ from pages._shared import language, set_query_params, staff_only, store, tr
 
 ZONE_KEY = "dossier_zone"
 FLASH_KEY = "dossier_flash"
-ACTION_FIELDS = ("title", "description", "organisation", "start_date", "due_date", "cost", "report_refs", "public")
 
 t = tr()
 lang = language()
@@ -66,6 +65,18 @@ def keep_problems(prefix: str, refused: Refused) -> None:
     st.session_state[f"{prefix}_problems"] = found
 
 
+def fresh(base: str) -> str:
+    """The key prefix of a form's widgets in this round: after a save, the next round's widgets
+    are new and empty (a widget whose value is set or removed in a callback keeps what the
+    browser holds)."""
+    n = st.session_state.get(f"{base}_round", 0)
+    return base if n == 0 else f"{base}{n}"
+
+
+def next_round(base: str) -> None:
+    st.session_state[f"{base}_round"] = st.session_state.get(f"{base}_round", 0) + 1
+
+
 def flash(key: str, **values: object) -> None:
     st.session_state[FLASH_KEY] = t(key, **values)
 
@@ -73,7 +84,7 @@ def flash(key: str, **values: object) -> None:
 # -- actions -------------------------------------------------------------------------------
 
 
-def submit_action(prefix: str, zone_id: str, decision_id: str | None) -> None:
+def submit_action(prefix: str, zone_id: str, decision_id: str | None, base: str) -> None:
     state = st.session_state
     draft = ActionDraft(
         title=state.get(f"{prefix}_title", ""),
@@ -93,13 +104,13 @@ def submit_action(prefix: str, zone_id: str, decision_id: str | None) -> None:
         keep_problems(prefix, refused)
         return
     state.pop(f"{prefix}_problems", None)
-    for name in ACTION_FIELDS:
-        state.pop(f"{prefix}_{name}", None)
+    next_round(base)
     flash("dossier.action_saved", title=saved.title, n=len(saved.report_refs))
 
 
-def action_form(prefix: str, zone_id: str, *, title: str = "", decision_id: str | None = None) -> None:
+def action_form(base: str, zone_id: str, *, title: str = "", decision_id: str | None = None) -> None:
     """A new action of the zone (as a whole); from a decision, its text is the title."""
+    prefix = fresh(base)
     state = st.session_state
     state.setdefault(f"{prefix}_title", title)
     state.setdefault(f"{prefix}_start_date", today_local())
@@ -127,7 +138,7 @@ def action_form(prefix: str, zone_id: str, *, title: str = "", decision_id: str 
             t("dossier.make_action" if decision_id else "dossier.save_action"),
             type="primary",
             on_click=submit_action,
-            args=(prefix, zone_id, decision_id),
+            args=(prefix, zone_id, decision_id, base),
         )
 
 
@@ -206,8 +217,7 @@ def show_action(action: Action, today: dt.date) -> None:
 # -- meetings and actors ---------------------------------------------------------------------
 
 
-def submit_meeting(zone_id: str) -> None:
-    prefix = "dossier_meeting"
+def submit_meeting(zone_id: str, prefix: str) -> None:
     state = st.session_state
     try:
         dossier.record_meeting(
@@ -223,13 +233,11 @@ def submit_meeting(zone_id: str) -> None:
         keep_problems(prefix, refused)
         return
     state.pop(f"{prefix}_problems", None)
-    for name in ("present", "notes", "decisions"):
-        state.pop(f"{prefix}_{name}", None)
+    next_round("dossier_meeting")
     flash("dossier.meeting_saved")
 
 
-def submit_actor(zone_id: str) -> None:
-    prefix = "dossier_actor"
+def submit_actor(zone_id: str, prefix: str) -> None:
     state = st.session_state
     try:
         dossier.add_actor(
@@ -246,8 +254,7 @@ def submit_actor(zone_id: str) -> None:
         keep_problems(prefix, refused)
         return
     state.pop(f"{prefix}_problems", None)
-    for name in ("organisation", "contact_name", "contact_phone"):
-        state.pop(f"{prefix}_{name}", None)
+    next_round("dossier_actor")
     flash("dossier.actor_saved")
 
 
@@ -266,16 +273,19 @@ def show_meetings(zone_id: str, plan: dict[str, Action]) -> None:
 
 
 def meeting_form(zone_id: str, members: list[str]) -> None:
-    with st.expander(t("dossier.new_meeting")), st.form("dossier_meeting"):
-        st.session_state.setdefault("dossier_meeting_held_on", today_local())
-        st.date_input(t("dossier.meeting_day"), key="dossier_meeting_held_on", format="YYYY-MM-DD")
-        say_problems("dossier_meeting", "held_on")
-        st.multiselect(t("dossier.present"), options=members, key="dossier_meeting_present", placeholder="")
-        st.text_area(t("dossier.notes"), key="dossier_meeting_notes")
-        say_problems("dossier_meeting", "notes")
-        st.text_area(t("dossier.decisions"), key="dossier_meeting_decisions", help=t("dossier.decisions_help"))
-        say_problems("dossier_meeting", "decisions")
-        st.form_submit_button(t("dossier.save_meeting"), type="primary", on_click=submit_meeting, args=(zone_id,))
+    prefix = fresh("dossier_meeting")
+    with st.expander(t("dossier.new_meeting")), st.form(prefix):
+        st.session_state.setdefault(f"{prefix}_held_on", today_local())
+        st.date_input(t("dossier.meeting_day"), key=f"{prefix}_held_on", format="YYYY-MM-DD")
+        say_problems(prefix, "held_on")
+        st.multiselect(t("dossier.present"), options=members, key=f"{prefix}_present", placeholder="")
+        st.text_area(t("dossier.notes"), key=f"{prefix}_notes")
+        say_problems(prefix, "notes")
+        st.text_area(t("dossier.decisions"), key=f"{prefix}_decisions", help=t("dossier.decisions_help"))
+        say_problems(prefix, "decisions")
+        st.form_submit_button(
+            t("dossier.save_meeting"), type="primary", on_click=submit_meeting, args=(zone_id, prefix)
+        )
 
 
 def show_meeting(meeting: dossier.Meeting, zone_id: str, plan: dict[str, Action]) -> None:
@@ -316,21 +326,22 @@ def show_actors(zone_id: str) -> None:
 
 
 def actor_form(zone_id: str) -> None:
-    with st.expander(t("dossier.new_actor")), st.form("dossier_actor"):
-        st.text_input(t("dossier.organisation"), key="dossier_actor_organisation")
-        say_problems("dossier_actor", "organisation")
+    prefix = fresh("dossier_actor")
+    with st.expander(t("dossier.new_actor")), st.form(prefix):
+        st.text_input(t("dossier.organisation"), key=f"{prefix}_organisation")
+        say_problems(prefix, "organisation")
         st.selectbox(
             t("dossier.kind"),
             options=[k.value for k in ActorKind],
             format_func=lambda v: label("actor_kind", v, lang),
-            key="dossier_actor_kind",
+            key=f"{prefix}_kind",
         )
-        st.text_input(t("dossier.contact_name"), key="dossier_actor_contact_name")
-        say_problems("dossier_actor", "contact_name")
-        st.text_input(t("dossier.contact_phone"), key="dossier_actor_contact_phone")
-        say_problems("dossier_actor", "contact_phone")
-        st.date_input(t("dossier.joined_on"), key="dossier_actor_joined_on", value=None, format="YYYY-MM-DD")
-        st.form_submit_button(t("dossier.save_actor"), type="primary", on_click=submit_actor, args=(zone_id,))
+        st.text_input(t("dossier.contact_name"), key=f"{prefix}_contact_name")
+        say_problems(prefix, "contact_name")
+        st.text_input(t("dossier.contact_phone"), key=f"{prefix}_contact_phone")
+        say_problems(prefix, "contact_phone")
+        st.date_input(t("dossier.joined_on"), key=f"{prefix}_joined_on", value=None, format="YYYY-MM-DD")
+        st.form_submit_button(t("dossier.save_actor"), type="primary", on_click=submit_actor, args=(zone_id, prefix))
 
 
 def show_indicators(zone_id: str) -> None:

@@ -97,6 +97,7 @@ def team_records_meeting_and_action(page: Page, url: str) -> None:
     page.get_by_role("button", name="Spara mötet").click()
     page.get_by_text("Mötet är sparat.").wait_for(timeout=TIMEOUT_MS)
     settle(page)
+    assert page.get_by_role("textbox", name="Beslut (ett per rad)").input_value() == "", "the form is empty again"
 
     expand(page, f"Gör till åtgärd: {DECISION}")
     form = page.locator("[data-testid='stForm']").filter(
@@ -133,10 +134,11 @@ def resident_sees_it(browser: Browser, url: str, viewport: dict[str, object], la
     page.goto(f"{url}/status?ref={codes[0]}{suffix}")
     words = {
         "sv": ("Det här görs", "Åtgärdad", "Ansvarig: Strömsnäs bostäder AB"),
-        "ar": ("ما يجري تنفيذه", "تم الإجراء", "الجهة المسؤولة: Strömsnäs bostäder AB"),
+        "ar": ("ما يجري تنفيذه", "تمت المعالجة", "الجهة المسؤولة: Strömsnäs bostäder AB"),
     }[lang]
     page.get_by_role("heading", name=words[0]).wait_for(timeout=TIMEOUT_MS)
     page.get_by_text(DECISION, exact=True).wait_for(timeout=TIMEOUT_MS)
+    page.get_by_text(words[1], exact=True).first.wait_for(timeout=TIMEOUT_MS)  # the report's status
     page.get_by_text(words[2], exact=True).wait_for(timeout=TIMEOUT_MS)
     page.get_by_text("Fyra nya lampor lyser sedan i fredags.", exact=True).first.wait_for(timeout=TIMEOUT_MS)
     settle(page)

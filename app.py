@@ -56,6 +56,7 @@ pages = [
         "pages/import_export.py", title=t("nav.import_export"), icon="🗂️", url_path="import-export", visibility=staff
     ),
     st.Page("pages/admin.py", title=t("nav.admin"), icon="⚙️", url_path="administration", visibility=admin),
+    st.Page("pages/account.py", title=t("nav.account"), icon="👤", url_path="konto", visibility=staff),
     # the accessibility statement: linked at the foot of every page's sidebar (accessibility_link)
     st.Page(
         "pages/accessibility.py",

@@ -7,8 +7,10 @@ layers under ``/api/layers/``, and ``/staff-session`` (`geo.session_routes`: the
 keeps a staff member logged in across reloads; ``streamlit run app.py`` lacks it, so there a
 staff session ends with the page). When the server starts, the database is opened and the
 explore map's default view warmed in the background (`geo.startup.start_warm_up`), so the
-first visitor after a restart does not wait for it. ``streamlit run app.py`` still serves
-the app alone, without the warm-up.
+first visitor after a restart does not wait for it, and the e-mail sender starts
+(`geo.startup.start_mail_sender`, when ``TRYGG_SMTP_URL`` is set); ``/stop-messages`` is the
+stop link of its messages (`geo.stop_route`). ``streamlit run app.py`` still serves the app
+alone, without the warm-up or the sender.
 """
 
 import contextlib
@@ -21,12 +23,14 @@ from streamlit.runtime.pages_manager import PagesManager
 from geo.api import middleware
 from geo.config import load_settings
 from geo.session_routes import session_routes
-from geo.startup import start_warm_up
+from geo.startup import start_mail_sender, start_warm_up
+from geo.stop_route import stop_routes
 
 
 @contextlib.asynccontextmanager
 async def lifespan(app: st.App) -> AsyncIterator[None]:
     start_warm_up(load_settings())
+    start_mail_sender(load_settings())
     yield
 
 
@@ -47,4 +51,4 @@ if not log.handlers:
 PagesManager.uses_pages_directory = False
 
 # The API answers its paths ahead of Streamlit's middleware (geo.api.ApiFirst): its own errors, gzip.
-app = st.App("app.py", routes=session_routes(), middleware=middleware(), lifespan=lifespan)
+app = st.App("app.py", routes=session_routes() + stop_routes(), middleware=middleware(), lifespan=lifespan)

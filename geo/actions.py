@@ -492,8 +492,9 @@ def mark_done(
 ) -> list[str]:
     """The action is done: its status becomes ``klar`` and every open report it answers
     "åtgärdad", with the comment (or the action's public text) as public comment, in one
-    transaction. Returns the ids of the reports that changed. The one "action done" transition:
-    whatever should follow it (a message to the residents) belongs here."""
+    transaction, each resident who left an address told so by e-mail ("action_done", `geo.outbox`,
+    written in this transaction). Returns the ids of the reports that changed. The one "action
+    done" transition: whatever should follow it belongs here."""
     user = require(actor, Right.MANAGE_ACTIONS)
     _check_comment(comment)
     at = now or utcnow()
@@ -537,7 +538,8 @@ def _follow(
         current = Status(changes.cases.current(report_id, "status"))
         if not current.is_open or (current is target and not comment):
             continue
-        apply_status(changes.cases, report_id, target, user, public_comment=comment, at=at)
+        kind = "action_done" if action.status is ActionStatus.DONE else "status"  # the resident's e-mail
+        apply_status(changes.cases, report_id, target, user, public_comment=comment, at=at, mail_kind=kind)
         changed.append(report_id)
     return changed
 

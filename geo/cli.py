@@ -1,6 +1,6 @@
 """Command line: ``python -m geo [--database URL] seed-demo [--reports N] | users add NAME --role ROLE
 | import FILE --layer LAYER [--crs EPSG] | export --layer LAYER --format FMT [--crs EPSG] [--output PATH]
-| bench [--quick] | db upgrade | db current``.
+| bench [--quick] | db upgrade | db current | send-mail [--loop] [--digest]``.
 
 Thin: parses options, calls the library, turns domain errors into exit code 1 and
 one sentence on standard error.
@@ -17,7 +17,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from geo import registry
+from geo import outbox, registry
 from geo.auth import STAFF_ROLES, AuthError, add_user
 from geo.config import DEFAULT_DEMO_REPORTS, load_settings
 from geo.demo import demo_now, seed_demo
@@ -33,6 +33,7 @@ from geo.io import (
     import_layer,
     parse_crs,
 )
+from geo.mail import parse_smtp_url
 from geo.model import Role
 from geo.store import Store, StoreError, safe_url
 from geo.store.schema import database_state, head_revision, upgrade_database
@@ -191,6 +192,29 @@ def _bench(args: argparse.Namespace) -> int:
     return bench_main(options)
 
 
+def _send_mail(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    if not settings.smtp_url:
+        print("error: no mail server: set TRYGG_SMTP_URL (e.g. smtp+starttls://user:pass@host:587)", file=sys.stderr)
+        return 1
+    try:
+        parse_smtp_url(settings.smtp_url)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    store = Store.open(args.database or settings.database_url)
+    if args.digest:
+        print(f"queued the digest to {outbox.queue_digest(store, settings, force=True)} staff members")
+    while True:
+        result = outbox.run_once(store, settings)
+        print(
+            f"sent {result.sent}, waiting to retry {result.retrying}, failed {result.failed}, stopped {result.dropped}"
+        )
+        if not args.loop:
+            return 0
+        time.sleep(args.every)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m geo", description="Trygghetskartan command line.")
     parser.add_argument("--database", help="SQLAlchemy URL (default: TRYGG_DATABASE_URL or data/trygghet.db)")
@@ -241,6 +265,11 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--output", help="file to write (default: LAYER.gpkg/.geojson/.zip/.csv here)")
     exp.add_argument("--exact", action="store_true", help="staff export: exact locations, all reports not rejected")
     exp.set_defaults(handler=_export)
+    send = commands.add_parser("send-mail", help="send the e-mails that are due (TRYGG_SMTP_URL), then stop")
+    send.add_argument("--loop", action="store_true", help="keep sending (every --every seconds) until stopped")
+    send.add_argument("--every", type=float, default=15.0, help="seconds between rounds with --loop (default 15)")
+    send.add_argument("--digest", action="store_true", help="queue the staff's daily digest now, then send")
+    send.set_defaults(handler=_send_mail)
     db_cmd = commands.add_parser("db", help="the database schema (migrations)").add_subparsers(
         dest="db_command", required=True
     )

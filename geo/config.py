@@ -10,6 +10,12 @@
 | ``TRYGG_OPEN311_API_KEYS`` | (unset) | comma-separated keys; when set, an Open311 POST needs one |
 | ``TRYGG_OPEN311_RATE_LIMIT`` | ``60`` | Open311 POSTs per 10 minutes, all clients together |
 | ``TRYGG_ACCESSIBILITY_CONTACT`` | (unset) | where to report an accessibility barrier (shown on /tillganglighet) |
+| ``TRYGG_SMTP_URL`` | (unset) | mail server, ``smtp+starttls://user:pass@host:587``; unset: no e-mail |
+| ``TRYGG_MAIL_FROM`` | ``trygghetskartan@localhost`` | sender address of every e-mail |
+| ``TRYGG_MAIL_FROM_NAME`` | ``Trygghetskartan`` | sender name of every e-mail |
+| ``TRYGG_PUBLIC_URL`` | ``http://localhost:8501`` | the app's address as residents reach it, for links in e-mails |
+| ``TRYGG_MAIL_SECRET`` | (drawn once, kept in the database) | key that signs the stop links in e-mails |
+| ``TRYGG_DIGEST_HOUR`` | ``7`` | local hour from which the staff's daily digest is sent |
 """
 
 from __future__ import annotations
@@ -24,6 +30,10 @@ OSM_TILES_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 OSM_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>'
 DEFAULT_DEMO_REPORTS = 600
 DEFAULT_OPEN311_RATE_LIMIT = 60
+DEFAULT_MAIL_FROM = "trygghetskartan@localhost"
+DEFAULT_MAIL_FROM_NAME = "Trygghetskartan"
+DEFAULT_PUBLIC_URL = "http://localhost:8501"
+DEFAULT_DIGEST_HOUR = 7
 TIME_ZONE = "Europe/Stockholm"
 """The municipality's time zone (IANA name), written only here: local days of the date
 filters, times of day, and every date and time shown or exported in local time."""
@@ -47,6 +57,18 @@ class Settings:
     open311_api_keys: tuple[str, ...] = ()
     open311_rate_limit: int = DEFAULT_OPEN311_RATE_LIMIT
     accessibility_contact: str | None = None
+    smtp_url: str | None = None
+    """Where e-mail goes (`geo.mail.parse_smtp_url`); None: no e-mail at all, nothing queued."""
+    mail_from: str = DEFAULT_MAIL_FROM
+    mail_from_name: str = DEFAULT_MAIL_FROM_NAME
+    public_url: str = DEFAULT_PUBLIC_URL
+    mail_secret: str | None = None
+    digest_hour: int = DEFAULT_DIGEST_HOUR
+
+    @property
+    def mail_enabled(self) -> bool:
+        """Whether e-mail is configured: only then are messages queued and addresses asked for."""
+        return self.smtp_url is not None
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -74,4 +96,18 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         open311_api_keys=tuple(k.strip() for k in env.get("TRYGG_OPEN311_API_KEYS", "").split(",") if k.strip()),
         open311_rate_limit=open311_rate_limit,
         accessibility_contact=env.get("TRYGG_ACCESSIBILITY_CONTACT", "").strip() or None,
+        smtp_url=env.get("TRYGG_SMTP_URL", "").strip() or None,
+        mail_from=env.get("TRYGG_MAIL_FROM", "").strip() or DEFAULT_MAIL_FROM,
+        mail_from_name=env.get("TRYGG_MAIL_FROM_NAME", "").strip() or DEFAULT_MAIL_FROM_NAME,
+        public_url=(env.get("TRYGG_PUBLIC_URL", "").strip() or DEFAULT_PUBLIC_URL).rstrip("/"),
+        mail_secret=env.get("TRYGG_MAIL_SECRET", "").strip() or None,
+        digest_hour=_hour(env.get("TRYGG_DIGEST_HOUR", "")),
     )
+
+
+def _hour(value: str) -> int:
+    try:
+        hour = int(value)
+    except ValueError:
+        return DEFAULT_DIGEST_HOUR
+    return hour if 0 <= hour <= 23 else DEFAULT_DIGEST_HOUR

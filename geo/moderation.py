@@ -18,11 +18,12 @@ import folium
 import geopandas as gpd
 import pandas as pd
 
-from geo import mapview
+from geo import mapview, outbox
 from geo.auth import User, check_staff
 from geo.config import TileSource
 from geo.i18n import format_moment, label, translator
 from geo.model import WGS84, Category, Moderation, Rejection, Status, category_labels
+from geo.outbox import notify
 from geo.privacy import scrub_text
 from geo.store import ReportQuery, Store, column_length, utcnow
 from geo.store.cases import CaseChanges
@@ -108,7 +109,11 @@ def moderate(
                 status = states[report_id].status
                 if status != Status.CLOSED.value:
                     record(field="status", before=status, after=Status.CLOSED.value, comment="")
-                cases.forget_contact(report_id)  # a closed case needs no way to reach the resident
+                # the case closes: the resident hears why (the kind of reason, never the note),
+                # and their address is deleted once that message has gone
+                notify(cases.conn, report_id, "rejected", final=True, reason=rejection_kind(reason).value, now=at)
+            else:
+                notify(cases.conn, report_id, "published", now=at)
             changed += 1
     return changed
 
@@ -130,11 +135,19 @@ def change_status(
 
 
 def apply_status(
-    cases: CaseChanges, report_id: str, status: Status, user: User, *, public_comment: str = "", at: dt.datetime
+    cases: CaseChanges,
+    report_id: str,
+    status: Status,
+    user: User,
+    *,
+    public_comment: str = "",
+    at: dt.datetime,
+    mail_kind: str = "status",
 ) -> None:
     """The one change of a report's status, inside the caller's transaction (``cases``): the
-    status and the public comment (when one is given), an audit row, and on closing the
-    contact e-mail forgotten. `change_status` and `geo.actions` both change a status this way."""
+    status and the public comment (when one is given), an audit row, and the resident's
+    e-mail about it (`geo.outbox`: ``mail_kind``, "action_done" when an action it is linked to is
+    done; on closing, the case's last one). `change_status` and `geo.actions` both change a status this way."""
     status = Status(status)
     before = cases.current(report_id, "status")
     values: dict[str, object] = {"status": status.value, "updated_at": at}
@@ -150,8 +163,12 @@ def apply_status(
         after=status.value,
         comment=public_comment.strip(),
     )
-    if not status.is_open:
-        cases.forget_contact(report_id)  # a closed case needs no way to reach the resident
+    if status.value != before or public_comment.strip():
+        # the resident hears of it (in the same transaction); a closed case needs no way to reach
+        # them: their address goes once this, its last message, has gone
+        comment = public_comment.strip()
+        final = not status.is_open
+        notify(cases.conn, report_id, mail_kind, final=final, status=status.value, comment=comment, now=at)
 
 
 def redact_text(
@@ -198,8 +215,51 @@ def mark_duplicate(
         record = partial(cases.record, report_id, at=at, actor=user.username, comment="")
         record(field="status", before=before, after=Status.DUPLICATE.value)
         record(field="duplicate_of", before="", after=code)
-        cases.forget_contact(report_id)
+        notify(cases.conn, report_id, "duplicate", final=True, now=at)
     return str(original)
+
+
+def can_reply(store: Store, report_id: str, actor: User | None) -> bool:
+    """Whether staff can write to the resident of this report: e-mail is configured and the
+    resident gave an address (which staff never see)."""
+    check_staff(actor, "moderate")
+    return outbox.enabled() and store.has_contact(report_id)
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    """A message written to the resident of a report, as staff may see it: never the address."""
+
+    kind: str
+    state: str
+    subject: str
+    sent_at: dt.datetime | None
+
+
+def resident_messages(store: Store, report_id: str, actor: User | None) -> list[SentMessage]:
+    """The e-mails written to the resident of a report, oldest first."""
+    check_staff(actor, "moderate")
+    return [SentMessage(m["kind"], m["state"], m["subject"], m["sent_at"]) for m in store.messages_of(report_id)]
+
+
+def reply(store: Store, report_id: str, text: str, actor: User | None, *, now: dt.datetime | None = None) -> bool:
+    """Write ``text`` to the resident of ``report_id`` by e-mail, without anyone seeing their
+    address; the history records who wrote what, and when. False when the resident cannot be
+    reached (no address, messages stopped, no e-mail configured). `ValueError` for an empty or
+    too long text."""
+    user = check_staff(actor, "moderate")
+    text = text.strip()
+    if not text:
+        raise ValueError("text is empty")
+    if len(text) > outbox.MAX_REPLY_LENGTH:
+        raise ValueError(f"text must have at most {outbox.MAX_REPLY_LENGTH} characters, got {len(text)}")
+    at = now or utcnow()
+    with store.case_changes() as cases:
+        cases.current(report_id, "status")  # locks the row; KeyError for an unknown report
+        if not notify(cases.conn, report_id, "reply", reply=text, now=at):
+            return False
+        cases.record(report_id, at=at, actor=user.username, field="reply", before="", after="", comment=text)
+    return True
 
 
 def history(store: Store, report_id: str, actor: User | None) -> list[Event]:
@@ -224,6 +284,8 @@ def describe_event(event: Event, lang: str) -> str:
     at = format_moment(event.at, lang)
     if event.field == "text":
         line = t("history.redacted", at=at, actor=event.actor)
+    elif event.field == "reply":
+        line = t("history.reply", at=at, actor=event.actor)
     elif event.field == "duplicate_of":
         line = t("history.duplicate", at=at, actor=event.actor, original=event.to_value)
     else:

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
-from geo.config import LOCAL_TIME_ZONE
+from geo import outbox
+from geo.config import LOCAL_TIME_ZONE, load_settings
 from geo.crs import to_sweref99tm
 from geo.i18n import normalize_language
 from geo.layers import ReportFilter, reports_layer
@@ -154,8 +155,10 @@ def preview_text(draft: ReportDraft) -> str:
 def submit(
     store: Store, draft: ReportDraft, *, now: dt.datetime | None = None, source: Source = Source.WEB
 ) -> Submitted:
-    """Store a validated draft as a pending report; the e-mail goes apart from it.
-    ``source`` says where it came from (the Rapportera form, or Open311 through `geo.api`).
+    """Store a validated draft as a pending report; the e-mail goes apart from it, and with it,
+    in the same transaction, the confirmation to that address (`geo.outbox`; only when e-mail
+    is configured, else the address is not kept). ``source`` says where it came from (the
+    Rapportera form, or Open311 through `geo.api`).
 
     Returns only after the database has committed the report.
     """
@@ -174,8 +177,11 @@ def submit(
         "moderation": Moderation.PENDING.value,
         "source": Source(source).value,
     }
-    email = draft.email.strip() if draft.email_consent else ""
-    report_id, ref_code = store.add_report(row, email=email or None)
+    settings = load_settings()
+    # Without e-mail configured no address is kept: nothing could ever be sent to it.
+    email = draft.email.strip() if draft.email_consent and settings.mail_enabled else ""
+    then = outbox.confirm(settings) if email else None
+    report_id, ref_code = store.add_report(row, email=email or None, then=then)
     return Submitted(report_id, ref_code)
 
 

@@ -17,6 +17,7 @@ import logging
 import threading
 import time
 
+from geo import outbox
 from geo.auth import ensure_first_admin
 from geo.config import Settings
 from geo.demo import seed_demo
@@ -71,3 +72,34 @@ def start_warm_up(settings: Settings) -> threading.Thread:
     thread = threading.Thread(target=run, name="trygg-warm-up", daemon=True)
     thread.start()
     return thread
+
+
+SEND_EVERY_S = 15.0
+"""Seconds between two rounds of the e-mail sender."""
+_SENDER: threading.Thread | None = None
+
+
+def start_mail_sender(settings: Settings, *, every: float = SEND_EVERY_S) -> threading.Thread | None:
+    """The e-mail sender (`geo.outbox.run_once` every ``every`` seconds) in a background
+    thread, started once per process; None when no e-mail is configured. Several processes may
+    each run one: messages are claimed in the database, so each goes at most once."""
+    global _SENDER
+    if not settings.mail_enabled:
+        return None
+    with _LOCK:
+        if _SENDER is not None and _SENDER.is_alive():
+            return _SENDER
+        _SENDER = threading.Thread(target=_send_forever, args=(settings, every), name="trygg-mail", daemon=True)
+        _SENDER.start()
+        return _SENDER
+
+
+def _send_forever(settings: Settings, every: float) -> None:
+    while True:
+        try:
+            result = outbox.run_once(app_store(settings), settings)
+            if result.sent or result.failed:
+                LOG.info("mail: %d sent, %d waiting to retry, %d failed", result.sent, result.retrying, result.failed)
+        except Exception:  # the sender must outlive any one bad round; the log says why
+            LOG.exception("mail: the round failed; trying again in %.0f s", every)
+        time.sleep(every)

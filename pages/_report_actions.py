@@ -7,19 +7,23 @@ from __future__ import annotations
 import streamlit as st
 
 from geo.auth import User
-from geo.i18n import label
+from geo.i18n import format_moment, label
 from geo.model import Status
 from geo.moderation import (
     MAX_COMMENT_LENGTH,
     MAX_TEXT_LENGTH,
+    can_reply,
     change_status,
     describe_event,
     history,
     mark_duplicate,
     redact_text,
+    reply,
+    resident_messages,
 )
+from geo.outbox import MAX_REPLY_LENGTH
 from geo.store import Store
-from pages._shared import language, tr
+from pages._shared import language, settings, tr
 
 
 def report_actions(db: Store, report: dict, user: User | None, key: str) -> None:
@@ -71,6 +75,8 @@ def report_actions(db: Store, report: dict, user: User | None, key: str) -> None
     )
     right.text_input(t("moderation.public_comment"), key=f"{key}_comment", max_chars=MAX_COMMENT_LENGTH)
     st.button(t("moderation.save_status"), key=f"{key}_save", on_click=save_status, type="primary")
+    if settings().mail_enabled:
+        resident_mail(db, report_id, user, key)
     with st.expander(t("actions.more")):
         st.text_input(t("actions.duplicate_of"), key=f"{key}_duplicate", max_chars=16)
         st.button(t("actions.mark_duplicate"), key=f"{key}_mark_duplicate", on_click=save_duplicate)
@@ -88,3 +94,39 @@ def report_actions(db: Store, report: dict, user: User | None, key: str) -> None
         st.caption(t("actions.no_history"))
     for event in events:
         st.caption(describe_event(event, lang))
+
+
+def send_reply(db: Store, report_id: str, user: User | None, key: str) -> None:
+    t = tr()
+    text = st.session_state.get(f"{key}_reply", "").strip()
+    if not text:
+        st.session_state[f"{key}_error"] = t("actions.reply_empty")
+    elif len(text) > MAX_REPLY_LENGTH:  # the text stays in the field to be shortened
+        st.session_state[f"{key}_error"] = t("actions.reply_too_long", n=len(text), max=MAX_REPLY_LENGTH)
+    elif reply(db, report_id, text, user):
+        st.session_state[f"{key}_reply"] = ""
+        st.session_state[f"{key}_flash"] = t("actions.reply_sent")
+    else:
+        st.session_state[f"{key}_error"] = t("actions.reply_unavailable")
+
+
+def resident_mail(db: Store, report_id: str, user: User | None, key: str) -> None:
+    """Writing to the resident (whose address staff never see) and what was sent to them."""
+    t = tr()
+    lang = language()
+    with st.expander(t("actions.reply")):
+        if can_reply(db, report_id, user):
+            # No max_chars: Streamlit would drop a longer paste without a word (TESTING.md).
+            st.text_area(t("actions.reply"), key=f"{key}_reply", help=t("actions.reply_help"))
+            st.button(
+                t("actions.send_reply"), key=f"{key}_send_reply", on_click=send_reply, args=(db, report_id, user, key)
+            )
+        else:
+            st.caption(t("actions.reply_unavailable"))
+        messages = resident_messages(db, report_id, user)
+        if messages:
+            st.markdown(f"**{t('actions.messages')}**")
+        for message in messages:
+            when = format_moment(message.sent_at, lang) if message.sent_at else ""
+            state = label("mail.state", message.state, lang)
+            st.caption(" · ".join(part for part in (label("mail.kind", message.kind, lang), state, when) if part))

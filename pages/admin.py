@@ -10,6 +10,7 @@ from geo.admin import accounts, all_categories, create_account, reset_password, 
 from geo.auth import STAFF_ROLES, AuthError
 from geo.i18n import LANGUAGES, format_day, label
 from geo.model import Category, Feeling
+from pages._mail_admin import mail_admin
 from pages._shared import language, staff_only, store, tr
 
 NEW = ""
@@ -74,7 +75,9 @@ def load_user() -> None:
         st.session_state["admin_user_sso"] = found.sso_email
 
 
-users_tab, categories_tab = st.tabs([t("admin.users"), t("admin.categories")])
+users_tab, categories_tab, mail_tab = st.tabs([t("admin.users"), t("admin.categories"), t("admin.mail")])
+with mail_tab:
+    mail_admin(db, user)
 with users_tab:
     show_result("admin_users")
     people = accounts(db, user)

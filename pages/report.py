@@ -60,6 +60,8 @@ PLACES_KEY = "report_places"
 t = tr()
 lang = language()
 db = store()
+replies = settings().mail_enabled
+"""Whether residents may leave an address for replies (e-mail is configured)."""
 categories = db.categories()
 found_boundary = db.boundary()
 boundary = found_boundary[1] if found_boundary else None
@@ -76,8 +78,8 @@ def current_draft() -> ReportDraft:
         category=st.session_state.get("report_category"),
         time_of_day=st.session_state.get("report_tod"),
         text=st.session_state.get("report_text") or "",
-        email=st.session_state.get("report_email") or "",
-        email_consent=bool(st.session_state.get("report_consent")),
+        email=(st.session_state.get("report_email") or "") if replies else "",
+        email_consent=bool(st.session_state.get("report_consent")) and replies,
         language=lang,
         honeypot=st.session_state.get("report_website") or "",
     )
@@ -314,11 +316,15 @@ if typed > MAX_TEXT_LENGTH and not any(p.field == "text" for p in st.session_sta
     st.warning(t("report.text_over", n=typed, max=MAX_TEXT_LENGTH, over=typed - MAX_TEXT_LENGTH))
 problem_here("text")
 
-# 3. Optional follow-up by e-mail, with explicit consent.
+# 3. Optional follow-up by e-mail, with explicit consent; only when the app can send e-mail
+# (TRYGG_SMTP_URL): otherwise no address is asked for, and the page says why.
 st.subheader(t("report.step_contact"))
-st.text_input(t("report.email"), key="report_email", help=t("report.email_help"))
-st.checkbox(t("report.consent"), key="report_consent")
-problem_here("email")
+if replies:
+    st.text_input(t("report.email"), key="report_email", help=t("report.email_help"))
+    st.checkbox(t("report.consent"), key="report_consent")
+    problem_here("email")
+else:
+    st.info(t("report.replies_unavailable"))
 # Invisible to people (hidden by CSS, out of the tab order); robots fill it in.
 st.html("<style>.st-key-report_website{display:none !important}</style>")
 st.text_input(t("report.honeypot"), key="report_website", label_visibility="collapsed")
@@ -344,8 +350,9 @@ if previewed is not None and asdict(previewed) == asdict(draft):
     st.text(show_redactions(stored_text, t("report.redacted")) or "–")
     if stored_text != draft.text.strip():
         st.info(t("report.scrubbed_note"))
-    st.markdown(f"**{t('report.email')}**")
-    st.text(t("report.email_given") if draft.email.strip() else t("report.email_none"))
+    if replies:
+        st.markdown(f"**{t('report.email')}**")
+        st.text(t("report.email_given") if draft.email.strip() else t("report.email_none"))
 
     nearby = nearby_reports(db, draft.lon, draft.lat, draft.category)[:5]
     # Only the hint's own index reaches the page; the reports' ids stay on the server.

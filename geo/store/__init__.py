@@ -25,6 +25,7 @@ The modules, by what they hold:
 - `geo.store.accounts`: staff accounts;
 - `geo.store.audit`: the audit log of staff actions (the rules are `geo.audit`'s);
 - `geo.store.limits`: rate limits shared by every process;
+- `geo.store.outbox`: e-mails waiting to be sent, claimed by one sender each; staff's mail settings;
 - `geo.store.codes`: reference codes;
 - `geo.store.sessions`: staff sessions (rows only; the rules are `geo.auth`'s).
 
@@ -44,6 +45,7 @@ from geo.store.codes import REF_CODE_ALPHABET, REF_CODE_LENGTH, new_ref_code
 from geo.store.engine import StoreError, make_engine, safe_url, utcnow
 from geo.store.features import FeatureStore
 from geo.store.limits import LimitStore
+from geo.store.outbox import OutboxStore
 from geo.store.places import PlaceStore, StaleEdit
 from geo.store.reports import ReportQuery, ReportStore
 from geo.store.sessions import SessionStore
@@ -79,6 +81,7 @@ class Store(
     SessionStore,
     LimitStore,
     AuditStore,
+    OutboxStore,
 ):
     """All reads and writes of the application's data.
 

@@ -36,6 +36,11 @@ class CaseChanges:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
+    @property
+    def conn(self) -> Connection:
+        """The transaction's connection, for writing what the change causes (`geo.outbox.enqueue`)."""
+        return self._conn
+
     def lock(self, report_ids: Sequence[str]) -> dict[str, ReportState]:
         """The moderation and status of those of ``report_ids`` that exist, their rows locked
         until the transaction ends."""

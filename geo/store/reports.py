@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +19,7 @@ import numpy.typing as npt
 import pandas as pd
 import shapely
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
 from geo.store import codes
 from geo.store.base import StoreBase
@@ -79,12 +80,20 @@ class ReportQuery:
 class ReportStore(StoreBase):
     """Reading and writing reports (mixed into `geo.store.Store`)."""
 
-    def add_report(self, row: dict[str, Any], *, email: str | None = None, attempts: int = 5) -> tuple[str, str]:
+    def add_report(
+        self,
+        row: dict[str, Any],
+        *,
+        email: str | None = None,
+        attempts: int = 5,
+        then: Callable[[Connection, str, str], None] | None = None,
+    ) -> tuple[str, str]:
         """Insert one report (``row`` holds the ``reports`` columns; ``lon``/``lat``
         EPSG:4326, ``created_at`` time-zone aware) and, apart from it, the optional
         contact e-mail. A fresh reference code is drawn; on the unlikely collision
-        with an existing code, another is drawn. Returns ``(id, ref_code)`` once
-        the row is committed.
+        with an existing code, another is drawn. ``then(conn, id, ref_code)`` runs in the
+        same transaction (the confirmation e-mail, `geo.outbox`). Returns ``(id, ref_code)``
+        once the row is committed.
         """
         import uuid
 
@@ -101,6 +110,8 @@ class ReportStore(StoreBase):
                     conn.execute(reports.insert().values(**values))
                     if email:
                         conn.execute(report_contacts.insert().values(report_id=values["id"], email=email))
+                    if then is not None:
+                        then(conn, values["id"], values["ref_code"])
                 return values["id"], values["ref_code"]
             except StoreError as error:
                 # transaction() turns every database error into StoreError; only a clash of

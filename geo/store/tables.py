@@ -191,6 +191,44 @@ audit_log = sa.Table(
     sa.Index("ix_audit_log_action", "action"),
 )
 
+outbox = sa.Table(
+    "outbox",
+    metadata,
+    # one e-mail to send (geo.outbox): written in the transaction of the change that causes it
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("kind", sa.String(32), nullable=False),
+    # whom: a resident by their report (the address stays in report_contacts) or a staff member
+    sa.Column("report_id", sa.String(36), sa.ForeignKey("reports.id", ondelete="CASCADE"), nullable=True),
+    sa.Column("username", sa.String(64), sa.ForeignKey("users.username", ondelete="CASCADE"), nullable=True),
+    sa.Column("language", sa.String(8), nullable=False),
+    sa.Column("subject", sa.String(300), nullable=False),
+    sa.Column("body_text", sa.Text, nullable=False),
+    sa.Column("body_html", sa.Text, nullable=False),
+    # the case's last message: the resident's address is deleted once it has gone
+    sa.Column("forget_contact", sa.Boolean, nullable=False, default=False),
+    # pending -> sending (claimed by one sender) -> sent | failed (gave up) | dropped (no one to send to)
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("next_attempt_at", UTCDateTime, nullable=False),
+    sa.Column("claim", sa.String(32), nullable=True),
+    sa.Column("claimed_at", UTCDateTime, nullable=True),
+    sa.Column("sent_at", UTCDateTime, nullable=True),
+    sa.Column("last_error", sa.String(500), nullable=False, default=""),
+    sa.Index("ix_outbox_state_next", "state", "next_attempt_at"),
+    sa.Index("ix_outbox_report_id", "report_id"),
+)
+
+staff_mail = sa.Table(
+    "staff_mail",
+    metadata,
+    # a staff member's own address and whether they want the daily digest (their choice)
+    sa.Column("username", sa.String(64), sa.ForeignKey("users.username", ondelete="CASCADE"), primary_key=True),
+    sa.Column("email", sa.String(254), nullable=False),
+    sa.Column("digest", sa.Boolean, nullable=False, default=False),
+    sa.Column("language", sa.String(8), nullable=False, default="sv"),
+)
+
 
 actions = sa.Table(
     "actions",

@@ -250,14 +250,31 @@ def send_due(
     limit: int = BATCH,
     deliver: Callable[[mail.SmtpTarget, Any], None] = mail.deliver,
 ) -> SendResult:
-    """Claim the messages due at ``now`` (up to ``limit``) and send them; see the module."""
+    """Claim the messages due at ``now``, ``limit`` at a time, and send them until none is due
+    (a resident's next message becomes due once the one before it has gone) or the server cannot
+    be reached; see the module."""
     settings = settings or load_settings()
     result = SendResult()
     if not settings.smtp_url:
         return result
     target = mail.parse_smtp_url(settings.smtp_url)
     now = now or utcnow()
-    claimed = store.claim_messages(secrets.token_hex(8), now=now, limit=limit)
+    while claimed := store.claim_messages(secrets.token_hex(8), now=now, limit=limit):
+        if not _send_claimed(store, settings, target, claimed, now, result, deliver):
+            break
+    return result
+
+
+def _send_claimed(
+    store: Store,
+    settings: Settings,
+    target: mail.SmtpTarget,
+    claimed: list[dict[str, Any]],
+    now: dt.datetime,
+    result: SendResult,
+    deliver: Callable[[mail.SmtpTarget, Any], None],
+) -> bool:
+    """Send claimed messages; False when the server could not be reached (the rest given back)."""
     for index, message in enumerate(claimed):
         to = store.recipient(message)
         if to is None:
@@ -275,11 +292,11 @@ def send_due(
             LOG.warning("mail %s not sent (try %d): %s", message["id"], attempts, error)
             if error.unreachable:  # the rest would fail alike: give them back untried
                 store.release_messages([m["id"] for m in claimed[index + 1 :]])
-                break
+                return False
         else:
             store.message_sent(message["id"], now=utcnow())
             result.sent += 1
-    return result
+    return True
 
 
 def _email(settings: Settings, message: dict[str, Any], to: str) -> Any:

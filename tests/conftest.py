@@ -18,6 +18,7 @@ import shapely
 from geo.model import Category, Feeling, MeetingPlace, MeetingPlaceKind, PlaceKind, PlaceName, Zone, ZoneKind
 from geo.store import Store
 from tests.postgis import PostgisServer, start_server
+from tests.support.smtp import SmtpServer
 
 NOW = dt.datetime(2026, 11, 1, 12, 0, tzinfo=dt.UTC)
 
@@ -58,6 +59,24 @@ def app_database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.Te
     url = server.create_database()
     yield url
     server.drop_database(url)
+
+
+NO_SMTP_SERVER = "smtp://127.0.0.1:9"
+"""``TRYGG_SMTP_URL`` for tests that need e-mail configured (so that an address is kept and
+messages are queued) but send nothing: no server listens there."""
+PUBLIC_URL = "https://trygghet.example.se"
+
+
+@pytest.fixture
+def smtp(monkeypatch: pytest.MonkeyPatch) -> Iterator[SmtpServer]:
+    """A real SMTP server (aiosmtpd in a thread) that the app is configured to send through."""
+    server = SmtpServer()
+    server.start()
+    monkeypatch.setenv("TRYGG_SMTP_URL", server.url)
+    monkeypatch.setenv("TRYGG_PUBLIC_URL", PUBLIC_URL)
+    monkeypatch.setenv("TRYGG_MAIL_FROM", "trygghet@kommun.example.se")
+    yield server
+    server.stop()
 
 
 @pytest.fixture

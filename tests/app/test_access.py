@@ -43,6 +43,7 @@ PAGES = {
     "zones.py": {"team", "police", "admin"},
     "dossier.py": {"team", "police", "admin"},
     "admin.py": {"admin"},
+    "account.py": {"team", "police", "admin"},
 }
 
 

@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 60
 ADMIN = User("admin", Role.ADMIN)
 PUBLIC_PAGES = ("explore.py", "report.py", "status.py", "accessibility.py")
-STAFF_PAGES = ("explore.py", "review.py", "moderation.py", "zones.py", "import_export.py", "admin.py")
+STAFF_PAGES = ("explore.py", "review.py", "moderation.py", "zones.py", "import_export.py", "admin.py", "account.py")
 TEXT_ELEMENTS = ("title", "header", "subheader", "markdown", "caption", "text", "info", "warning", "error", "success")
 WIDGETS = (
     "button",

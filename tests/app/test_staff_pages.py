@@ -14,7 +14,7 @@ from geo.auth import StaffSession, User, add_user, authenticate
 from geo.model import Role
 from geo.reporting import ReportDraft, submit
 from geo.store import Store, utcnow
-from tests.conftest import NOW
+from tests.conftest import NO_SMTP_SERVER, NOW
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 60
@@ -116,7 +116,10 @@ class TestReviewPage:
         stored = app_db.reports_frame().set_index("id").loc[report_id]
         assert (stored["status"], stored["public_comment"]) == ("atgard_planerad", "Belysningen byts i december.")
 
-    def test_exports_hold_the_areas_reports_and_no_contact(self, app_db: Store) -> None:
+    def test_exports_hold_the_areas_reports_and_no_contact(
+        self, app_db: Store, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("TRYGG_SMTP_URL", NO_SMTP_SERVER)  # so that the address is kept at all
         draft = ReportDraft(
             lon=13.6, lat=56.46, feeling="otrygg", category="trafik", time_of_day="dag",
             text="=HYPERLINK(\"http://x\")", email="boende@example.se", email_consent=True,

@@ -15,6 +15,7 @@ import pytest
 
 from geo.privacy import coarsen_points
 from geo.store import Store
+from tests.conftest import NO_SMTP_SERVER
 from tests.http.conftest import MARKARYD, RunningApp, api_server, fetch
 
 KEY = "nyckel-2026"
@@ -27,7 +28,7 @@ def server(
     with api_server(
         tmp_path_factory.mktemp("open311"),
         app_database_url,
-        {"TRYGG_OPEN311_API_KEYS": f"annan,{KEY}", "TRYGG_OPEN311_RATE_LIMIT": "5"},
+        {"TRYGG_OPEN311_API_KEYS": f"annan,{KEY}", "TRYGG_OPEN311_RATE_LIMIT": "5", "TRYGG_SMTP_URL": NO_SMTP_SERVER},
     ) as served:
         yield served
 

@@ -16,10 +16,12 @@ from geo.moderation import (
     rejection_kind,
     rejection_reason,
 )
+from geo.outbox import send_due
 from geo.reporting import ReportDraft, public_status, submit
 from geo.store import Store
 from geo.store.tables import reports
 from tests.conftest import NOW
+from tests.support.smtp import SmtpServer
 
 TEAM = User("kommun.anna", Role.TEAM)
 POLICE = User("polis.erik", Role.POLICE)
@@ -148,7 +150,9 @@ def test_duplicate_closes_the_report_points_to_the_original_and_adds_a_supporter
         mark_duplicate(filled_store, frame.loc[original_ref, "id"], original_ref, POLICE)
 
 
-def test_closing_a_case_forgets_the_residents_email(filled_store: Store) -> None:
+def test_closing_a_case_forgets_the_residents_email_once_the_last_message_has_gone(
+    filled_store: Store, smtp: SmtpServer
+) -> None:
     draft = ReportDraft(
         lon=13.6,
         lat=56.46,
@@ -163,4 +167,7 @@ def test_closing_a_case_forgets_the_residents_email(filled_store: Store) -> None
     change_status(filled_store, report_id, Status.CONFIRMED, POLICE)
     assert filled_store.report_contact(report_id) == "boende@example.se"
     change_status(filled_store, report_id, Status.FIXED, POLICE, public_comment="Farthinder på plats")
+    assert filled_store.report_contact(report_id) == "boende@example.se"  # the closing message waits
+    assert send_due(filled_store).sent == 3
+    assert "Farthinder på plats" in smtp.to("boende@example.se")[-1].text
     assert filled_store.report_contact(report_id) is None

@@ -16,6 +16,7 @@ from playwright.sync_api import Browser, Frame, Locator, Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from geo.store import REF_CODE_ALPHABET, REF_CODE_LENGTH, Store
+from tests.conftest import NO_SMTP_SERVER
 from tests.support.app import RunningApp, demo_app
 from tests.support.browser import Browsing, map_frame, open_context, script_runs, wait_for_runs
 
@@ -70,7 +71,9 @@ FOCUSED = """() => {
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
     tmp = tmp_path_factory.mktemp("e2e-report")
-    with demo_app(tmp, f"sqlite:///{tmp / 'report.db'}", reports=50) as running:
+    # e-mail set up (no server listens: nothing is sent here), so the form asks for an address
+    env = {"TRYGG_SMTP_URL": NO_SMTP_SERVER}
+    with demo_app(tmp, f"sqlite:///{tmp / 'report.db'}", reports=50, extra_env=env) as running:
         yield running
 
 

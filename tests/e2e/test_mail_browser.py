@@ -1,0 +1,128 @@
+"""Issue #20 on a phone in Debian's Chromium, network cut: Rapportera asks for an e-mail
+address only when the app can send e-mail. Without ``TRYGG_SMTP_URL`` the form says replies
+are not available (Swedish and Arabic); with it, the resident gives an address, sends the
+report, and the app's own background sender delivers the confirmation, in Arabic, with the
+reference code and the status link, to a real SMTP server (aiosmtpd) started by the test."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser
+
+from tests.e2e.test_report_browser import (
+    MARKARYD,
+    TIMEOUT_MS,
+    button,
+    choose,
+    open_report_page,
+    reference_code,
+    tap_map_at,
+)
+from tests.support.app import RunningApp, demo_app
+from tests.support.browser import PHONE, Browsing, open_context, snap
+from tests.support.smtp import SmtpServer
+
+pytestmark = pytest.mark.e2e
+
+UNAVAILABLE = {
+    "sv": "Tjänsten kan inte skicka svar med e-post just nu",
+    "ar": "لا تستطيع الخدمة إرسال ردود بالبريد الإلكتروني حاليًا",
+}
+EMAIL_LABEL = {"sv": "E-post", "ar": "البريد الإلكتروني"}
+ADDRESS = "boende.mail@example.se"
+
+
+@pytest.fixture(scope="module")
+def smtp_server() -> Iterator[SmtpServer]:
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def without_smtp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
+    tmp = tmp_path_factory.mktemp("e2e-mail-off")
+    with demo_app(tmp, f"sqlite:///{tmp / 'off.db'}", reports=20, extra_env={"TRYGG_SMTP_URL": ""}) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def with_smtp(tmp_path_factory: pytest.TempPathFactory, smtp_server: SmtpServer) -> Iterator[RunningApp]:
+    tmp = tmp_path_factory.mktemp("e2e-mail-on")
+    env = {"TRYGG_SMTP_URL": smtp_server.url, "TRYGG_PUBLIC_URL": "https://trygghet.example.se"}
+    with demo_app(tmp, f"sqlite:///{tmp / 'on.db'}", reports=20, extra_env=env) as running:
+        yield running
+
+
+@pytest.fixture
+def phone(browser: Browser) -> Iterator[Browsing]:
+    browsing = open_context(browser, **PHONE)
+    yield browsing
+    assert browsing.external_requests == []
+    browsing.context.close()
+
+
+@pytest.mark.parametrize("lang", ["sv", "ar"])
+def test_issue_20_without_smtp_the_form_says_replies_are_not_available(
+    without_smtp: RunningApp, phone: Browsing, lang: str
+) -> None:
+    page = phone.page
+    open_report_page(page, f"{without_smtp.url}/rapportera?lang={lang}")
+    notice = page.locator("[data-testid='stAlert']", has_text=UNAVAILABLE[lang])
+    notice.wait_for(timeout=TIMEOUT_MS)
+    assert page.get_by_role("textbox", name=EMAIL_LABEL[lang], exact=True).count() == 0
+    assert page.get_by_role("checkbox").count() == 0
+    notice.scroll_into_view_if_needed()
+    snap(page, f"mail-phone-{lang}-no-smtp")
+
+
+def test_issue_20_with_smtp_the_form_asks_for_an_address_in_swedish(with_smtp: RunningApp, phone: Browsing) -> None:
+    page = phone.page
+    open_report_page(page, f"{with_smtp.url}/rapportera?lang=sv")
+    field = page.get_by_role("textbox", name="E-post", exact=True)
+    field.wait_for(timeout=TIMEOUT_MS)
+    assert page.get_by_role("checkbox", name=re.compile("Jag samtycker")).count() == 1
+    assert page.get_by_text(UNAVAILABLE["sv"]).count() == 0
+    field.scroll_into_view_if_needed()
+    snap(page, "mail-phone-sv-smtp")
+
+
+def test_issue_20_an_arabic_resident_gets_the_confirmation_by_email(
+    with_smtp: RunningApp, smtp_server: SmtpServer, phone: Browsing
+) -> None:
+    page = phone.page
+    frame = open_report_page(page, f"{with_smtp.url}/rapportera?lang=ar")
+    tap_map_at(page, frame, *MARKARYD)
+    page.get_by_text(re.compile(r"المكان المختار: 56\.46")).wait_for(timeout=TIMEOUT_MS)
+    choose(page, "😟 غير آمن")
+    choose(page, "إضاءة ضعيفة")
+    choose(page, "مساءً")
+    field = page.get_by_role("textbox", name=EMAIL_LABEL["ar"], exact=True)
+    field.tap()
+    field.fill(ADDRESS)
+    field.press("Enter")
+    consent = page.get_by_role("checkbox", name=re.compile("أوافق"))
+    consent.locator("xpath=ancestor::label").tap()
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('input[type=checkbox]')].some(c => c.checked)", timeout=TIMEOUT_MS
+    )
+    field.scroll_into_view_if_needed()
+    snap(page, "mail-phone-ar-address")
+    button(page, "معاينة").tap()
+    button(page, "أرسل البلاغ").tap()
+    code = reference_code(page)
+    snap(page, "mail-phone-ar-sent")
+
+    deadline = time.monotonic() + 60  # the app's sender runs every 15 s
+    while not smtp_server.to(ADDRESS) and time.monotonic() < deadline:
+        page.wait_for_timeout(500)
+    (received,) = smtp_server.to(ADDRESS)
+    assert code in received.message["Subject"] and received.message["Content-Language"] == "ar"
+    assert f"https://trygghet.example.se/status?ref={code}" in received.text
+    assert "رمزك المرجعي" in received.text and 'dir="rtl"' in received.html
+    assert ADDRESS not in page.content()

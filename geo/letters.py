@@ -72,14 +72,15 @@ def resident(
     return compose(lang, subject, paragraphs, links=links, footer=footer)
 
 
-def digest(lang: str, lines: Sequence[str], *, intro: str, link: Link) -> Composed:
-    """The staff's daily digest: ``intro``, one line per item, a link to the work."""
+def digest(lang: str, sections: Sequence[tuple[str, Sequence[str], Link]]) -> Composed:
+    """The staff's daily digest: per section an intro, one line per item and a link to the work."""
     t = translator(lang)
+    paragraphs = [part for intro, lines, _ in sections for part in (intro, "\n".join(lines)) if part]
     return compose(
         lang,
         t("mail.digest.subject"),
-        [intro, "\n".join(lines)] if lines else [intro],
-        links=[link],
+        paragraphs,
+        links=[link for _, _, link in sections],
         footer=[t("mail.digest.why")],
     )
 

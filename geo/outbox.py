@@ -197,30 +197,58 @@ def queue_digest(
     pending = store.reports_frame(
         ReportQuery(moderation=(Moderation.PENDING.value,)), columns=["ref_code", "category", "created_at"]
     ).sort_values("created_at", kind="stable")
-    if pending.empty:
+    overdue = overdue_actions(store, local.date())
+    if pending.empty and not overdue:
         return 0
     categories = store.categories(include_inactive=True)
-    messages = [_digest_row(settings, recipient, pending, categories) for recipient in recipients]
+    messages = [_digest_row(settings, r, pending, overdue, categories) for r in recipients]
     return store.queue_messages(messages, now=now)
 
 
-def _digest_row(settings: Settings, recipient: dict[str, Any], pending: Any, categories: list[Any]) -> dict[str, Any]:
+ACTIVE_ACTIONS = ("planerad", "pagar")
+"""`geo.actions.ActionStatus` codes of actions still to be done (that module imports this one)."""
+
+
+def overdue_actions(store: Store, today: dt.date) -> list[dict[str, Any]]:
+    """Actions still to be done whose due date (a Swedish local day) is before ``today``, oldest due first."""
+    return [r for r in store.action_rows() if r["status"] in ACTIVE_ACTIONS and r["due_date"] < today]
+
+
+def _digest_row(
+    settings: Settings,
+    recipient: dict[str, Any],
+    pending: Any,
+    overdue: list[dict[str, Any]],
+    categories: list[Any],
+) -> dict[str, Any]:
     lang = recipient["language"]
     t = translator(lang)
     names = category_labels(categories, lang)
-    lines = [
-        t(
-            "mail.digest.item",
-            code=row.ref_code,
-            category=names.get(row.category, row.category),
-            day=format_day(row.created_at, lang),
-        )
-        for row in pending.head(DIGEST_ITEMS).itertuples()
-    ]
-    if len(pending) > DIGEST_ITEMS:
-        lines.append(t("mail.digest.more", n=len(pending) - DIGEST_ITEMS))
-    link = letters.Link(t("mail.digest.open"), f"{settings.public_url}/granskning")
-    composed = letters.digest(lang, lines, intro=t("mail.digest.pending", n=len(pending)), link=link)
+    sections: list[tuple[str, list[str], letters.Link]] = []
+    if not pending.empty:
+        lines = [
+            t(
+                "mail.digest.item",
+                code=r.ref_code,
+                category=names.get(r.category, r.category),
+                day=format_day(r.created_at, lang),
+            )
+            for r in pending.head(DIGEST_ITEMS).itertuples()
+        ]
+        if len(pending) > DIGEST_ITEMS:
+            lines.append(t("mail.digest.more", n=len(pending) - DIGEST_ITEMS))
+        link = letters.Link(t("mail.digest.open"), f"{settings.public_url}/granskning")
+        sections.append((t("mail.digest.pending", n=len(pending)), lines, link))
+    if overdue:
+        lines = [
+            t("mail.digest.overdue_item", title=a["title"], day=format_day(a["due_date"], lang))
+            for a in overdue[:DIGEST_ITEMS]
+        ]
+        if len(overdue) > DIGEST_ITEMS:
+            lines.append(t("mail.digest.more", n=len(overdue) - DIGEST_ITEMS))
+        link = letters.Link(t("mail.digest.open_actions"), f"{settings.public_url}/platssamverkan")
+        sections.append((t("mail.digest.overdue", n=len(overdue)), lines, link))
+    composed = letters.digest(lang, sections)
     return {
         "kind": "digest",
         "username": recipient["username"],

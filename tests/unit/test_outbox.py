@@ -250,3 +250,52 @@ def test_issue_20_a_servers_answer_loses_the_address_before_the_admin_sees_it() 
     assert _clean("550 5.1.1 <boende@example.se>: Recipient address rejected") == (
         "550 5.1.1 <[address]>: Recipient address rejected"
     )
+
+
+def test_issue_20_the_resident_hears_when_an_action_linked_to_the_report_is_done(
+    filled_store: Store, smtp: SmtpServer
+) -> None:
+    from geo import actions
+
+    report_id, code = report(filled_store, lang="en")
+    moderate(filled_store, [report_id], Moderation.PUBLISHED, TEAM)
+    zone = next(z.id for z in filled_store.zones() if z.name == "Centrum")
+    draft = actions.ActionDraft(
+        title="New lamps by the tunnel",
+        organisation="Kommunen",
+        start_date=dt.date(2026, 11, 1),
+        due_date=dt.date(2026, 12, 31),
+        zone_id=zone,
+        public=True,
+        report_refs=code,
+    )
+    action = actions.create_action(filled_store, draft, TEAM)
+    actions.mark_done(filled_store, action.id, TEAM, comment="Four new lamps are lit")
+    assert filled_store.report_contact(report_id) is not None  # not before the last message has gone
+    assert send(filled_store).sent == 4  # confirmation, published, action planned, action done
+    planned, done = smtp.to("boende@example.se")[2:]
+    assert "Action planned" in planned.message["Subject"] and "New lamps by the tunnel" in planned.text
+    assert "An action linked to your report" in done.message["Subject"] and code in done.message["Subject"]
+    assert "Four new lamps are lit" in done.text and "Fixed" in done.text
+    assert filled_store.report_contact(report_id) is None
+
+
+def test_issue_20_the_digest_names_actions_past_their_due_date(filled_store: Store, smtp: SmtpServer) -> None:
+    from geo import actions
+
+    add_user(filled_store, "anna", "ett långt lösenord 1", Role.TEAM)
+    outbox.save_staff_settings(filled_store, "anna", "anna@kommun.example.se", True, "sv")
+    pending = filled_store.reports_frame(columns=["id", "moderation"])
+    moderate(filled_store, list(pending[pending["moderation"] == "pending"]["id"]), Moderation.PUBLISHED, TEAM)
+    zone = next(z.id for z in filled_store.zones() if z.name == "Centrum")
+    late = actions.ActionDraft(
+        title="Klipp buskarna", organisation="Kommunen", start_date=dt.date(2026, 10, 1),
+        due_date=dt.date(2026, 11, 15), zone_id=zone,
+    )  # fmt: skip
+    actions.create_action(filled_store, late, TEAM)
+    morning = dt.datetime(2026, 12, 2, 8, 0, tzinfo=dt.UTC)
+    assert outbox.queue_digest(filled_store, load_settings(), now=morning) == 1
+    send(filled_store, now=morning)
+    (anna,) = smtp.to("anna@kommun.example.se")
+    assert "1 åtgärder är försenade" in anna.text and "Klipp buskarna" in anna.text
+    assert f"{PUBLIC_URL}/platssamverkan" in anna.text and "/granskning" not in anna.text

@@ -1,8 +1,8 @@
 """The outbox of e-mails to residents and staff (geo.outbox) and staff members' own mail
 settings (address, daily digest). Addresses of residents stay in report_contacts.
 
-Revision ID: 0007_outbox
-Revises: 0006_audit_log
+Revision ID: 0008_outbox
+Revises: 0007_actions
 Create Date: 2026-12-01
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007_outbox"
-down_revision = "0006_audit_log"
+revision = "0008_outbox"
+down_revision = "0007_actions"
 branch_labels = None
 depends_on = None
 

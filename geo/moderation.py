@@ -25,6 +25,7 @@ from geo.i18n import format_moment, label, translator
 from geo.model import WGS84, Category, Moderation, Rejection, Status, category_labels
 from geo.outbox import notify
 from geo.privacy import scrub_text
+from geo.rights import Right, allowed, require
 from geo.store import ReportQuery, Store, column_length, utcnow
 from geo.store.cases import CaseChanges
 
@@ -222,8 +223,7 @@ def mark_duplicate(
 def can_reply(store: Store, report_id: str, actor: User | None) -> bool:
     """Whether staff can write to the resident of this report: e-mail is configured and the
     resident gave an address (which staff never see)."""
-    check_staff(actor, "moderate")
-    return outbox.enabled() and store.has_contact(report_id)
+    return allowed(actor, Right.SET_STATUS) and outbox.enabled() and store.has_contact(report_id)
 
 
 @dataclass(frozen=True)
@@ -238,7 +238,7 @@ class SentMessage:
 
 def resident_messages(store: Store, report_id: str, actor: User | None) -> list[SentMessage]:
     """The e-mails written to the resident of a report, oldest first."""
-    check_staff(actor, "moderate")
+    require(actor, Right.VIEW_STAFF)
     return [SentMessage(m["kind"], m["state"], m["subject"], m["sent_at"]) for m in store.messages_of(report_id)]
 
 
@@ -247,7 +247,7 @@ def reply(store: Store, report_id: str, text: str, actor: User | None, *, now: d
     address; the history records who wrote what, and when. False when the resident cannot be
     reached (no address, messages stopped, no e-mail configured). `ValueError` for an empty or
     too long text."""
-    user = check_staff(actor, "moderate")
+    user = require(actor, Right.SET_STATUS)
     text = text.strip()
     if not text:
         raise ValueError("text is empty")

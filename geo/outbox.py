@@ -34,12 +34,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from geo import letters, mail
+from geo import audit, letters, mail
 from geo.auth import User
 from geo.config import LOCAL_TIME_ZONE, Settings, load_settings
 from geo.i18n import format_day, label, translator
-from geo.model import Moderation, Role, category_labels
+from geo.model import Moderation, category_labels
 from geo.privacy import is_valid_email
+from geo.rights import Right, require
 from geo.store import Connection, ReportQuery, Store, column_length, utcnow
 from geo.store.outbox import add_message, contact_facts, forget_contact, mail_secret
 
@@ -402,10 +403,12 @@ def overview(store: Store, actor: User | None, *, now: dt.datetime | None = None
 def retry(store: Store, actor: User | None, message_id: int) -> bool:
     """Send a failed or interrupted message again (the admin's choice: an interrupted one may
     have gone already). False when it is neither."""
-    _check_admin(actor)
-    return store.retry_message(message_id, now=utcnow())
+    user = _check_admin(actor)
+    retried = store.retry_message(message_id, now=utcnow())
+    if retried:
+        audit.record(store, user, "mail.retry", str(message_id))
+    return retried
 
 
-def _check_admin(actor: User | None) -> None:
-    if actor is None or actor.role is not Role.ADMIN:
-        raise PermissionError(f"only an admin may see the outbox, got {actor!r}")
+def _check_admin(actor: User | None) -> User:
+    return require(actor, Right.MANAGE_SETTINGS)

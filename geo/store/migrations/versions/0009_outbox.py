@@ -1,8 +1,8 @@
 """The outbox of e-mails to residents and staff (geo.outbox) and staff members' own mail
 settings (address, daily digest). Addresses of residents stay in report_contacts.
 
-Revision ID: 0008_outbox
-Revises: 0007_actions
+Revision ID: 0009_outbox
+Revises: 0008_meeting_place_fields
 Create Date: 2026-12-01
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008_outbox"
-down_revision = "0007_actions"
+revision = "0009_outbox"
+down_revision = "0008_meeting_place_fields"
 branch_labels = None
 depends_on = None
 

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 from branca.colormap import ColorMap
 from branca.element import Element, Figure, Link, MacroElement
-from folium import Map
+from folium import GeoJson, Icon, Map, Popup
 from folium.elements import JSCSSMixin
 from folium.features import VegaLite
 from folium.template import Template
@@ -55,6 +55,7 @@ INSTALL_COMMAND = "python scripts/install_vendor.py"
 
 LIGHT_MAP_DROP: frozenset[str] = frozenset(
     {
+        "jquery",
         "bootstrap",
         "bootstrap_css",
         "glyphicons_css",
@@ -64,12 +65,15 @@ LIGHT_MAP_DROP: frozenset[str] = frozenset(
         "awesome_rotate_css",
     }
 )
-"""Assets of `folium.Map` that a map of circle markers, GeoJson, popups and tooltips never uses.
+"""Assets of `folium.Map` that a map of circle markers, GeoJson, tooltips, popups built by our own
+script (`geo.mapview.Popups`), legends and Leaflet's controls never uses: what stays is ``leaflet``
+and ``leaflet_css`` (and the assets of plugins such as ``folium.plugins.Draw``).
 
-What stays is ``leaflet``, ``leaflet_css`` and ``jquery``: `folium.Popup` builds its content with ``$(...)`` and
-``Map`` calls ``$(document).ready`` for layers kept in front. Bootstrap and Font Awesome only style
-`folium.Icon` markers (Leaflet.awesome-markers), so a map with ``folium.Marker(icon=folium.Icon(...))`` must not
-drop them.
+jQuery is used by `folium.Popup` (it builds its content with ``$(...)``), by a map with layers kept
+in front (``$(document).ready``) and by a `folium.GeoJson` that is not embedded (``$.ajax``);
+Bootstrap, Font Awesome and the awesome-markers only style `folium.Icon` markers. `localize` refuses
+to drop an asset that an element of the tree needs (`_NEEDED_BY`). Measured on Karta (issue #22):
+jQuery was one more script fetched and run, one after another, before Leaflet could draw.
 """
 
 _E = TypeVar("_E", bound=Element)
@@ -83,6 +87,31 @@ _UNSUPPORTED: dict[type[Element], str] = {
     ),
     VegaLite: "folium.VegaLite adds vega and d3 from CDNs when rendered; show the chart outside the map",
 }
+
+_ICON_ASSETS = frozenset(
+    {
+        "bootstrap",
+        "bootstrap_css",
+        "glyphicons_css",
+        "awesome_markers",
+        "awesome_markers_css",
+        "awesome_markers_font_css",
+    }
+)
+
+
+def _needs(node: Element) -> frozenset[str]:
+    """The assets that ``node`` itself uses in the browser, whatever its own ``default_js`` says."""
+    if isinstance(node, Popup):
+        return frozenset({"jquery"})
+    if isinstance(node, Map) and node.objects_to_stay_in_front:
+        return frozenset({"jquery"})
+    if isinstance(node, GeoJson) and not node.embed:
+        return frozenset({"jquery"})
+    if isinstance(node, Icon):
+        return _ICON_ASSETS
+    return frozenset()
+
 
 _ATTR_URL = re.compile(r"""\b(?:src|href)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+))""", re.IGNORECASE)
 _CSS_URL = re.compile(r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)\s]*))\s*\)""", re.IGNORECASE)
@@ -194,7 +223,9 @@ def localize(element: _E, *, drop: Collection[str] = ()) -> _E:
       are in the message);
     - `UnsupportedElementError` for a branca ``ColorMap`` (also inside ``folium.Choropleth``) or ``folium.VegaLite``,
       which load d3/vega from CDNs where no name can redirect them;
-    - `AssetsNotInstalledError` when the manifest is missing.
+    - `AssetsNotInstalledError` when the manifest is missing;
+    - `ValueError` when ``drop`` names an asset an element of the tree uses (jQuery for a
+      `folium.Popup`, the awesome-markers for a `folium.Icon`: see `LIGHT_MAP_DROP`).
 
     Only call it after the tree is complete: an element added afterwards keeps its CDN links.
     """
@@ -205,6 +236,12 @@ def localize(element: _E, *, drop: Collection[str] = ()) -> _E:
         for kind, reason in _UNSUPPORTED.items():
             if isinstance(node, kind):
                 raise UnsupportedElementError(f"{type(node).__name__} cannot be served without a CDN: {reason}.")
+        needed = _needs(node) & dropped
+        if needed:
+            raise ValueError(
+                f"drop must keep the assets that the map's elements use: {type(node).__name__} needs "
+                f"{sorted(needed)!r}; localize this map without dropping them"
+            )
         if isinstance(node, JSCSSMixin):
             plan.append(
                 (node, _local(node, "default_js", manifest, dropped), _local(node, "default_css", manifest, dropped))

@@ -97,8 +97,10 @@ def full_map() -> folium.Map:
 
 
 def light_map() -> folium.Map:
+    """What the app's maps hold: GeoJson with tooltips and popups of its own script, circle markers."""
     m = folium.Map(tiles=None, location=[56.46, 13.6], zoom_start=12, max_zoom=19)
-    folium.CircleMarker([56.46, 13.6], radius=6, popup=folium.Popup("Torget", parse_html=True)).add_to(m)
+    folium.GeoJson(feature_collection(), tooltip=folium.GeoJsonTooltip(fields=["name"])).add_to(m)
+    folium.CircleMarker([56.46, 13.6], radius=6, tooltip="Torget").add_to(m)
     return m
 
 
@@ -123,13 +125,36 @@ class TestLocalize:
         assert {"leaflet", "markerclusterjs", "leaflet_draw_js"} <= {n for n, u in manifest.items() if u in urls}
         assert all(url.startswith(assets.VENDOR_URL_PREFIX) for url in urls), urls
 
-    def test_light_drop_keeps_leaflet_and_jquery_only(self, manifest: dict[str, str]) -> None:
+    def test_issue_22_light_drop_keeps_leaflet_only(self, manifest: dict[str, str]) -> None:
         m = assets.localize(light_map(), drop=assets.LIGHT_MAP_DROP)
 
-        assert [name for name, _ in m.default_js] == ["leaflet", "jquery"]
+        assert [name for name, _ in m.default_js] == ["leaflet"]
         assert [name for name, _ in m.default_css] == ["leaflet_css"]
         page = m.get_root().render()
-        assert sorted(linked_urls(page)) == sorted(manifest[n] for n in ("leaflet", "jquery", "leaflet_css"))
+        assert sorted(linked_urls(page)) == sorted(manifest[n] for n in ("leaflet", "leaflet_css"))
+        dropped = {manifest[name] for name in assets.LIGHT_MAP_DROP}
+        assert not any(url in page for url in dropped)
+        assert "$(" not in page and "jQuery" not in page, "the page's own script must not need jQuery"
+
+    @pytest.mark.parametrize(
+        ("add", "needed"),
+        [
+            (lambda m: folium.CircleMarker([56.46, 13.6], popup=folium.Popup("Torget")).add_to(m), "jquery"),
+            (lambda m: folium.Marker([56.46, 13.6], icon=folium.Icon(icon="info-sign")).add_to(m), "bootstrap"),
+        ],
+    )
+    def test_issue_22_refuses_to_drop_what_an_element_uses(
+        self, manifest: dict[str, str], add: Any, needed: str
+    ) -> None:
+        m = light_map()
+        add(m)
+        before = (list(m.default_js), list(m.default_css))
+
+        with pytest.raises(ValueError, match=f"needs .*'{needed}'"):
+            assets.localize(m, drop=assets.LIGHT_MAP_DROP)
+
+        assert (m.default_js, m.default_css) == before
+        assets.localize(m)  # without dropping: every asset it uses is served
 
     def test_class_attributes_are_untouched(self, manifest: dict[str, str]) -> None:
         classes = (folium.Map, folium.plugins.MarkerCluster, folium.plugins.Draw)
@@ -137,7 +162,10 @@ class TestLocalize:
             cls: (cls.default_js, list(cls.default_js), cls.default_css, list(cls.default_css)) for cls in classes
         }
 
-        assets.localize(full_map(), drop=assets.LIGHT_MAP_DROP)
+        light = light_map()
+        folium.plugins.MarkerCluster().add_to(light)
+        folium.plugins.Draw().add_to(light)
+        assets.localize(light, drop=assets.LIGHT_MAP_DROP)
 
         assets.localize(full_map())
 
@@ -198,14 +226,15 @@ class TestLocalize:
         assert (m.default_js, m.default_css) == first
 
     def test_links_from_an_earlier_render_are_replaced(self, manifest: dict[str, str]) -> None:
-        m = full_map()
+        m = light_map()
+        folium.plugins.MarkerCluster().add_to(m)
         m.get_root().render()  # leaves CDN links in the figure header
 
         assets.localize(m, drop=assets.LIGHT_MAP_DROP)
         page = m.get_root().render()
 
         assert assets.external_hosts(page) == set()
-        assert manifest["bootstrap"] not in page
+        assert manifest["bootstrap"] not in page and manifest["jquery"] not in page
 
     def test_default_marker_images_point_at_the_vendored_folder(self, manifest: dict[str, str]) -> None:
         m = light_map()
@@ -267,7 +296,7 @@ class TestStFolium:
 
         component_args["st_folium"](m, key="map", feature_group_to_add=group, returned_objects=[])
 
-        assert component_args["js_links"] == [manifest[n] for n in ("leaflet", "jquery", "markerclusterjs")]
+        assert component_args["js_links"] == [manifest[n] for n in ("leaflet", "markerclusterjs")]
         assert sorted(component_args["css_links"]) == sorted(
             manifest[n] for n in ("leaflet_css", "markerclustercss", "markerclusterdefaultcss")
         )

@@ -27,7 +27,6 @@ public at high zoom), its count is not. Staff see every count.
 
 from __future__ import annotations
 
-import itertools
 import math
 import threading
 from collections import OrderedDict
@@ -40,13 +39,13 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from geo.cells import BASE_RESOLUTION, CellArray, FloatArray, cell_parents, parent_bits
+from geo.cells import latlng_cells as latlng_cells  # where a point is in H3, for callers of this module
 from geo.layers import ReportFilter, public_reports, report_query, reports_layer
 from geo.model import WGS84, Role
 from geo.privacy import PUBLIC_GRID_M
 from geo.store import Store
 
-FloatArray = npt.NDArray[np.float64]
-CellArray = npt.NDArray[np.uint64]
 BBox = tuple[float, float, float, float]
 """(min lon, min lat, max lon, max lat) in EPSG:4326 degrees, edges included."""
 
@@ -56,16 +55,11 @@ POINT_LIMIT = 2_000
 """At most this many single reports per window; above it the window shows cells."""
 PUBLIC_MIN_COUNT = 5
 """The public sees a cell's count only when it holds at least this many reports (k-anonymity)."""
-BASE_RESOLUTION = 13
-"""H3 resolution at which every report is located once (cells of ~44 m²); coarser ones are parents."""
 MIN_RESOLUTION, MAX_RESOLUTION = 3, BASE_RESOLUTION
 WINDOW_PAD = 0.5
 """A new window reaches this fraction of the visible width/height beyond each edge, so short pans reuse it."""
 VIEWPORT_PX = (1200, 560)
 """Assumed map size in pixels before the browser has reported the real bounds."""
-
-_RES_SHIFT = 52
-_RES_MASK = np.uint64(0xF << _RES_SHIFT)
 
 
 def resolution_for_zoom(zoom: float) -> int:
@@ -79,29 +73,6 @@ def resolution_for_zoom(zoom: float) -> int:
         raise ValueError(f"zoom must be a finite number, got {zoom!r}")
     res = round(7 + (zoom - 10) * math.log(2) / math.log(math.sqrt(7)))
     return int(min(MAX_RESOLUTION, max(MIN_RESOLUTION, res)))
-
-
-def latlng_cells(lon: FloatArray, lat: FloatArray, resolution: int = BASE_RESOLUTION) -> CellArray:
-    """The H3 cell of each point (lon/lat in EPSG:4326 degrees) as ``uint64`` indexes."""
-    _check_resolution(resolution)
-    lon = np.asarray(lon, dtype=float)
-    lat = np.asarray(lat, dtype=float)
-    if lon.shape != lat.shape:
-        raise ValueError(f"lon and lat must have the same shape, got {lon.shape} and {lat.shape}")
-    cells = map(h3.latlng_to_cell, lat.tolist(), lon.tolist(), itertools.repeat(resolution))
-    return np.fromiter(cells, dtype=np.uint64, count=lon.size)
-
-
-def cell_parents(cells: CellArray, resolution: int) -> CellArray:
-    """The parent at ``resolution`` of every cell (each at ``resolution`` or finer), from the bits.
-
-    An H3 index keeps its resolution in bits 52–55 and one 3-bit digit per finer
-    resolution below; the parent has the coarser resolution and its unused digits set to 7.
-    Equal to ``h3.cell_to_parent`` for every cell, vectorised.
-    """
-    _check_resolution(resolution)
-    unused = np.uint64((1 << (3 * (15 - resolution))) - 1)
-    return (np.asarray(cells, dtype=np.uint64) & ~_RES_MASK) | np.uint64(resolution << _RES_SHIFT) | unused
 
 
 @dataclass(frozen=True, eq=False)
@@ -129,15 +100,50 @@ class ReportPoints:
 def report_points(store: Store, flt: ReportFilter, *, viewer: Role = Role.TEAM) -> ReportPoints:
     """Every report matching ``flt`` that ``viewer`` may see, located (EPSG:4326).
 
-    Reads two float columns (`geo.store.Store.report_locations`: about 1.2 s for a million
-    rows on SQLite; a zone's border counts as inside), coarsens for the public, then
-    locates each point in H3 (~0.7 µs a point).
+    Reads two float columns and the H3 cell stored with each report (`geo.store.Store.report_positions`;
+    the public's cell is that of the coarsened position, `geo.cells`; a zone's border counts as
+    inside), then coarsens the positions for the public. No H3 call per report (issue #22).
     """
-    lon, lat = store.report_locations(report_query(flt, viewer))
-    if not viewer.is_staff and lon.size:  # the public face of a report (published by the SQL conditions)
+    public = not viewer.is_staff
+    lon, lat, cells = store.report_positions(report_query(flt, viewer), public=public)
+    if public and lon.size:  # the public face of a report (published by the SQL conditions)
         face = public_reports(pd.DataFrame({"lon": lon, "lat": lat}, copy=False))
         lon, lat = face["lon"].to_numpy(dtype=float), face["lat"].to_numpy(dtype=float)
-    return ReportPoints(lon, lat, latlng_cells(lon, lat, BASE_RESOLUTION), viewer)
+    return ReportPoints(lon, lat, cells, viewer)
+
+
+def counts_view(store: Store, flt: ReportFilter, window: Window, *, viewer: Role) -> ReportsView | None:
+    """The reports layer for ``window`` counted in the database from the cells stored with the reports,
+    without reading them into this process: what the first view after a start shows while
+    `PointsCache` still locates the reports (`geo.startup`). Only for a window of cells (below
+    `POINTS_FROM_ZOOM`) that holds every report of ``flt`` (the default view of the municipality),
+    where it equals `reports_view`; None otherwise (a zone filter, a window that cuts the reports).
+    """
+    if window.points_allowed or flt.zone_id:
+        return None
+    keep, bits = parent_bits(window.resolution)
+    found = store.cell_counts(report_query(flt, viewer), keep, bits, public=not viewer.is_staff)
+    if found is None:
+        return None
+    total = int(found.counts.sum())
+    if found.extent is not None and not _covers(window.bbox, _reach(found.extent, viewer)):
+        return None
+    centres = np.array([h3.cell_to_latlng(int(c)) for c in found.cells], dtype=float).reshape(-1, 2)
+    counts = pd.DataFrame({"cell": found.cells, "count": found.counts, "lat": centres[:, 0], "lon": centres[:, 1]})
+    near = cells_near(counts, window.bbox, window.resolution)
+    empty = gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=WGS84), crs=WGS84)
+    return ReportsView("hexagons", publish_counts(near, viewer), empty, window.resolution, total, total)
+
+
+def _reach(extent: BBox, viewer: Role) -> BBox:
+    """``extent`` of exact positions (EPSG:4326) widened by how far coarsening may move a point for
+    the public (half the diagonal of the 50 m grid's square, and a metre)."""
+    if viewer.is_staff:
+        return extent
+    minx, miny, maxx, maxy = extent
+    pad_lat = (PUBLIC_GRID_M * math.sqrt(2) / 2 + 1) / 111_320.0
+    pad_lon = pad_lat / max(0.05, math.cos(math.radians(max(abs(miny), abs(maxy)))))
+    return (minx - pad_lon, miny - pad_lat, maxx + pad_lon, maxy + pad_lat)
 
 
 PointsKey = tuple[str, int, ReportFilter, Role]
@@ -369,11 +375,6 @@ def points_in_bbox(store: Store, flt: ReportFilter, bbox: BBox, *, viewer: Role 
     x, y = coarse.geometry.x.to_numpy(), coarse.geometry.y.to_numpy()
     keep = (x >= minx) & (x <= maxx) & (y >= miny) & (y <= maxy)
     return coarse[keep].reset_index(drop=True)
-
-
-def _check_resolution(resolution: int) -> None:
-    if not isinstance(resolution, int | np.integer) or not 0 <= resolution <= 15:
-        raise ValueError(f"resolution must be an H3 resolution, an int from 0 to 15, got {resolution!r}")
 
 
 def _check_bbox(bbox: BBox) -> BBox:

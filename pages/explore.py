@@ -21,7 +21,7 @@ from geo.explore import (
     report_table,
     zone_report_counts,
 )
-from geo.hexagons import ReportsView, Window, reports_view
+from geo.hexagons import ReportsView, Window, counts_view, reports_view
 from geo.i18n import is_rtl, label
 from geo.layers import ReportFilter
 from geo.mapview import details_list_html
@@ -74,8 +74,14 @@ def cached_layers(_db: Store, db_url: str, version: int, flt: ReportFilter, role
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def cached_view(_db: Store, db_url: str, version: int, flt: ReportFilter, role: str, window: Window) -> ReportsView:
-    # every report of the filter located once, shared by all sessions and the start-up warm-up
-    points = POINTS.get(_db, flt, viewer=Role(role), version=version)
+    # every report of the filter located once, shared by all sessions and the start-up warm-up;
+    # until then (the first view after a start) the default view's cells are counted in SQL
+    points = POINTS.peek(_db, flt, viewer=Role(role), version=version)
+    if points is None:
+        counted = counts_view(_db, flt, window, viewer=Role(role))
+        if counted is not None:
+            return counted
+        points = POINTS.get(_db, flt, viewer=Role(role), version=version)
     return reports_view(_db, points, flt, window)
 
 
@@ -85,6 +91,14 @@ def cached_zone_counts(
 ) -> dict[str, int]:
     points = POINTS.get(_db, flt, viewer=Role(role), version=version)
     return zone_report_counts(_zones, points)
+
+
+def zone_counts_now(zones: Any, db_url: str, version: int, flt: ReportFilter, role: str) -> dict[str, int]:
+    """The reports per zone for the popups; none while the reports are still being located after a
+    start (the map's first view does not wait for them: they come with the next run)."""
+    if POINTS.peek(db, flt, viewer=Role(role), version=version) is None:
+        return {}
+    return cached_zone_counts(db, zones, db_url, version, flt, role)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -292,7 +306,7 @@ places_link("places.explore_link")  # for everyone, so nothing above the map com
 
 layers = cached_layers(db, db_url, version, flt, role.value)
 shown_reports = cached_view(db, db_url, version, flt, role.value, now.window) if "reports" in view.layers else None
-zone_counts = cached_zone_counts(db, static_layers.zones, db_url, version, flt, role.value)
+zone_counts = zone_counts_now(static_layers.zones, db_url, version, flt, role.value)
 folium_map, groups = build_map(
     layers,
     view,

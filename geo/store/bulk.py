@@ -14,6 +14,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from geo.cells import as_stored, report_cells
 from geo.store.base import StoreBase
 from geo.store.codes import REF_CODE_ALPHABET, REF_CODE_LENGTH
 from geo.store.tables import TooLong, max_length, reports
@@ -109,7 +110,7 @@ class BulkStore(StoreBase):
 
 _BULK_CACHE_SIZE = -262_144
 """SQLite page cache during a bulk insert: negative means KiB, so 256 MiB."""
-_BULK_DROPPED_INDEXES = ("ix_reports_created_at", "ix_reports_lon_lat")
+_BULK_DROPPED_INDEXES = ("ix_reports_created_at", "ix_reports_lon_lat", "ix_reports_moderation_public_cell")
 """Secondary indexes rebuilt once at the end of a bulk insert into an empty table."""
 _REBUILD_INDEXES_FROM = 10_000
 """Rows from which dropping and rebuilding those indexes pays off."""
@@ -142,9 +143,15 @@ def _report_columns(frame: pd.DataFrame, *, moments: str) -> dict[str, Any]:
     stamps = {"created_at": created, "updated_at": updated}
     data: dict[str, Any] = {}
     missing = []
+    cells: dict[str, Any] = {}
+    if "lon" in frame and "lat" in frame:
+        exact, public = report_cells(frame["lon"].to_numpy(dtype=float), frame["lat"].to_numpy(dtype=float))
+        cells = {"cell": as_stored(exact), "public_cell": as_stored(public)}
     for column in reports.columns:
         name = column.name
-        if name in stamps:
+        if name in cells:
+            data[name] = cells[name]
+        elif name in stamps:
             if stamps[name].isna().any():
                 raise ValueError(f"{name} must not be missing")
             utc = stamps[name] if moments == "aware" else stamps[name].dt.tz_localize(None)

@@ -21,6 +21,7 @@ import shapely
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from geo.cells import as_stored, report_cells
 from geo.store import codes
 from geo.store.base import StoreBase
 from geo.store.engine import StoreError
@@ -29,9 +30,21 @@ from geo.store.tables import check_lengths, report_contacts, reports, zones
 BBox = tuple[float, float, float, float]
 """min lon, min lat, max lon, max lat in EPSG:4326 degrees, edges included."""
 FloatArray = npt.NDArray[np.float64]
+CellArray = npt.NDArray[np.uint64]
+_POSITION = np.dtype([("lon", np.float64), ("lat", np.float64), ("cell", np.int64)])
 _ID_CHUNK = 500
 """Ids per ``IN (...)`` query (below SQLite's oldest variable limit, 999)."""
 _MOMENTS = ("created_at", "updated_at")
+
+
+@dataclass(frozen=True)
+class CellCounts:
+    """Reports per H3 cell (``cells`` as ``uint64``, sorted, with their ``counts``) and the extent of
+    their exact positions, (min lon, min lat, max lon, max lat) in EPSG:4326, None when there are none."""
+
+    cells: CellArray
+    counts: npt.NDArray[np.int64]
+    extent: BBox | None
 
 
 @dataclass(frozen=True)
@@ -99,6 +112,8 @@ class ReportStore(StoreBase):
 
         values = dict(row)
         check_lengths("reports", values)
+        cell, public_cell = report_cells(np.array([values["lon"]], dtype=float), np.array([values["lat"]], dtype=float))
+        values["cell"], values["public_cell"] = int(as_stored(cell)[0]), int(as_stored(public_cell)[0])
         if email:
             check_lengths("report_contacts", {"email": email})
         values.setdefault("id", str(uuid.uuid4()))
@@ -178,6 +193,64 @@ class ReportStore(StoreBase):
             inside = _inside(zone, lon, lat)
             lon, lat = lon[inside], lat[inside]
         return lon, lat
+
+    def report_positions(
+        self, query: ReportQuery | None = None, *, public: bool
+    ) -> tuple[FloatArray, FloatArray, CellArray]:
+        """lon, lat (EPSG:4326 degrees, exact) and the H3 cell stored with each report matching
+        ``query`` (`geo.cells`: ``public_cell``, of the position the public sees, when ``public``;
+        else ``cell``, of the exact one), in no particular order: three columns in one query."""
+        plan = self._plan(query or ReportQuery())
+        if plan is None:
+            empty = np.empty(0, dtype=float)
+            return empty, empty.copy(), np.empty(0, dtype=np.uint64)
+        conditions, zone = plan
+        cell = reports.c.public_cell if public else reports.c.cell
+        with self.reading() as conn:
+            result = conn.execute(sa.select(reports.c.lon, reports.c.lat, cell).where(*conditions))
+            rows = np.fromiter(map(tuple, result), dtype=_POSITION, count=-1)
+        lon, lat = np.ascontiguousarray(rows["lon"]), np.ascontiguousarray(rows["lat"])
+        cells = np.ascontiguousarray(rows["cell"]).view(np.uint64)
+        if zone is not None and lon.size:
+            inside = _inside(zone, lon, lat)
+            lon, lat, cells = lon[inside], lat[inside], cells[inside]
+        return lon, lat, cells
+
+    def cell_counts(self, query: ReportQuery, keep: int, bits: int, *, public: bool) -> CellCounts | None:
+        """Reports matching ``query`` per parent cell, counted in SQL (``GROUP BY``) from the cells
+        stored with them (``public_cell`` when ``public``, else ``cell``; a parent is
+        ``(cell & keep) | bits``, `geo.cells.parent_bits`), with the extent of their exact positions;
+        None when ``query`` has a zone, which SQL alone cannot test on SQLite."""
+        plan = self._plan(query)
+        if plan is None:
+            return CellCounts(np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int64), None)
+        conditions, zone = plan
+        if zone is not None:
+            return None
+        cell = reports.c.public_cell if public else reports.c.cell
+        parent = cell.op("&")(sa.literal(keep, sa.BigInteger)).op("|")(sa.literal(bits, sa.BigInteger))
+        parent = parent.label("parent")
+        with self.reading() as conn:
+            rows = conn.execute(
+                sa.select(
+                    parent,
+                    sa.func.count(),
+                    sa.func.min(reports.c.lon),
+                    sa.func.min(reports.c.lat),
+                    sa.func.max(reports.c.lon),
+                    sa.func.max(reports.c.lat),
+                )
+                .where(*conditions)
+                .group_by(parent)
+            ).all()
+        if not rows:
+            return CellCounts(np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int64), None)
+        table = np.array([row[2:] for row in rows], dtype=float)
+        extent = (table[:, 0].min(), table[:, 1].min(), table[:, 2].max(), table[:, 3].max())
+        cells = np.array([int(row[0]) for row in rows], dtype=np.int64).view(np.uint64)
+        counts = np.array([int(row[1]) for row in rows], dtype=np.int64)
+        order = np.argsort(cells)
+        return CellCounts(cells[order], counts[order], extent)
 
     def reports_frame(self, query: ReportQuery | None = None, *, columns: Sequence[str] | None = None) -> pd.DataFrame:
         """``columns`` (default: every column) of the reports matching ``query``, in its

@@ -45,8 +45,13 @@ reports = sa.Table(
     sa.Column("public_comment", sa.String(1000), nullable=False, default=""),
     sa.Column("source", sa.String(16), nullable=False),
     sa.Column("supporters", sa.Integer, nullable=False, default=0),
+    # H3 cells at geo.cells.BASE_RESOLUTION of the exact position and of the public's 50 m grid
+    # position, written with the report (geo.cells.report_cells; migration 0006 filled older rows)
+    sa.Column("cell", sa.BigInteger, nullable=True),
+    sa.Column("public_cell", sa.BigInteger, nullable=True),
     sa.Index("ix_reports_lon_lat", "lon", "lat"),
     sa.Index("ix_reports_created_at", "created_at"),
+    sa.Index("ix_reports_moderation_public_cell", "moderation", "public_cell"),
 )
 
 report_contacts = sa.Table(

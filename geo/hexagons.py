@@ -125,25 +125,26 @@ def counts_view(store: Store, flt: ReportFilter, window: Window, *, viewer: Role
     found = store.cell_counts(report_query(flt, viewer), keep, bits, public=not viewer.is_staff)
     if found is None:
         return None
-    total = int(found.counts.sum())
-    if found.extent is not None and not _covers(window.bbox, _reach(found.extent, viewer)):
-        return None
     centres = np.array([h3.cell_to_latlng(int(c)) for c in found.cells], dtype=float).reshape(-1, 2)
     counts = pd.DataFrame({"cell": found.cells, "count": found.counts, "lat": centres[:, 0], "lon": centres[:, 1]})
+    if not _deep_inside(counts, window):
+        return None
+    total = int(found.counts.sum())
     near = cells_near(counts, window.bbox, window.resolution)
     empty = gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=WGS84), crs=WGS84)
     return ReportsView("hexagons", publish_counts(near, viewer), empty, window.resolution, total, total)
 
 
-def _reach(extent: BBox, viewer: Role) -> BBox:
-    """``extent`` of exact positions (EPSG:4326) widened by how far coarsening may move a point for
-    the public (half the diagonal of the 50 m grid's square, and a metre)."""
-    if viewer.is_staff:
-        return extent
-    minx, miny, maxx, maxy = extent
-    pad_lat = (PUBLIC_GRID_M * math.sqrt(2) / 2 + 1) / 111_320.0
-    pad_lon = pad_lat / max(0.05, math.cos(math.radians(max(abs(miny), abs(maxy)))))
-    return (minx - pad_lon, miny - pad_lat, maxx + pad_lon, maxy + pad_lat)
+def _deep_inside(counts: pd.DataFrame, window: Window) -> bool:
+    """Whether every report counted in ``counts`` (cells at the window's resolution, their centres in
+    EPSG:4326) lies in the window's box: each centre is at least three cell edges inside it (an H3
+    cell's children reach a little beyond it), so every report of every cell is in the box."""
+    minx, miny, maxx, maxy = window.bbox
+    reach_m = 3 * h3.average_hexagon_edge_length(window.resolution, unit="m")
+    dlat = reach_m / 111_320.0
+    dlon = dlat / max(0.05, math.cos(math.radians(max(abs(miny), abs(maxy)))))
+    lon, lat = counts["lon"].to_numpy(), counts["lat"].to_numpy()
+    return bool(((lon >= minx + dlon) & (lon <= maxx - dlon) & (lat >= miny + dlat) & (lat <= maxy - dlat)).all())
 
 
 PointsKey = tuple[str, int, ReportFilter, Role]

@@ -77,7 +77,7 @@ def cached_view(_db: Store, db_url: str, version: int, flt: ReportFilter, role: 
     # every report of the filter located once, shared by all sessions and the start-up warm-up;
     # until then (the first view after a start) the default view's cells are counted in SQL
     points = POINTS.peek(_db, flt, viewer=Role(role), version=version)
-    if points is None:
+    if points is None and flt == ReportFilter():  # what the warm-up locates
         counted = counts_view(_db, flt, window, viewer=Role(role))
         if counted is not None:
             return counted

@@ -39,12 +39,10 @@ _MOMENTS = ("created_at", "updated_at")
 
 @dataclass(frozen=True)
 class CellCounts:
-    """Reports per H3 cell (``cells`` as ``uint64``, sorted, with their ``counts``) and the extent of
-    their exact positions, (min lon, min lat, max lon, max lat) in EPSG:4326, None when there are none."""
+    """Reports per H3 cell: ``cells`` as ``uint64``, sorted, with their ``counts``."""
 
     cells: CellArray
     counts: npt.NDArray[np.int64]
-    extent: BBox | None
 
 
 @dataclass(frozen=True)
@@ -219,11 +217,12 @@ class ReportStore(StoreBase):
     def cell_counts(self, query: ReportQuery, keep: int, bits: int, *, public: bool) -> CellCounts | None:
         """Reports matching ``query`` per parent cell, counted in SQL (``GROUP BY``) from the cells
         stored with them (``public_cell`` when ``public``, else ``cell``; a parent is
-        ``(cell & keep) | bits``, `geo.cells.parent_bits`), with the extent of their exact positions;
-        None when ``query`` has a zone, which SQL alone cannot test on SQLite."""
+        ``(cell & keep) | bits``, `geo.cells.parent_bits`); the public's published reports are
+        counted along the index on (``moderation``, ``public_cell``) alone. None when ``query`` has
+        a zone, which SQL alone cannot test on SQLite."""
         plan = self._plan(query)
         if plan is None:
-            return CellCounts(np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int64), None)
+            return CellCounts(np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int64))
         conditions, zone = plan
         if zone is not None:
             return None
@@ -231,26 +230,11 @@ class ReportStore(StoreBase):
         parent = cell.op("&")(sa.literal(keep, sa.BigInteger)).op("|")(sa.literal(bits, sa.BigInteger))
         parent = parent.label("parent")
         with self.reading() as conn:
-            rows = conn.execute(
-                sa.select(
-                    parent,
-                    sa.func.count(),
-                    sa.func.min(reports.c.lon),
-                    sa.func.min(reports.c.lat),
-                    sa.func.max(reports.c.lon),
-                    sa.func.max(reports.c.lat),
-                )
-                .where(*conditions)
-                .group_by(parent)
-            ).all()
-        if not rows:
-            return CellCounts(np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int64), None)
-        table = np.array([row[2:] for row in rows], dtype=float)
-        extent = (table[:, 0].min(), table[:, 1].min(), table[:, 2].max(), table[:, 3].max())
+            rows = conn.execute(sa.select(parent, sa.func.count()).where(*conditions).group_by(parent)).all()
         cells = np.array([int(row[0]) for row in rows], dtype=np.int64).view(np.uint64)
         counts = np.array([int(row[1]) for row in rows], dtype=np.int64)
         order = np.argsort(cells)
-        return CellCounts(cells[order], counts[order], extent)
+        return CellCounts(cells[order], counts[order])
 
     def reports_frame(self, query: ReportQuery | None = None, *, columns: Sequence[str] | None = None) -> pd.DataFrame:
         """``columns`` (default: every column) of the reports matching ``query``, in its

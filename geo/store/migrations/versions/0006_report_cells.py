@@ -47,12 +47,17 @@ def backfill(conn: sa.Connection) -> None:
         .where(table.c.id == sa.bindparam("report_id"))
         .values(cell=sa.bindparam("new_cell"), public_cell=sa.bindparam("new_public_cell"))
     )
-    while True:
+    last = ""
+    while True:  # keyset pages along the primary key: each reads only its own rows
         rows = conn.execute(
-            sa.select(table.c.id, table.c.lon, table.c.lat).where(table.c.cell.is_(None)).limit(BATCH)
+            sa.select(table.c.id, table.c.lon, table.c.lat)
+            .where(table.c.id > last, table.c.cell.is_(None))
+            .order_by(table.c.id)
+            .limit(BATCH)
         ).all()
         if not rows:
             return
+        last = rows[-1][0]
         lon = np.array([row[1] for row in rows], dtype=float)
         lat = np.array([row[2] for row in rows], dtype=float)
         exact, public = report_cells(lon, lat)

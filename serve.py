@@ -18,10 +18,9 @@ import logging
 from collections.abc import AsyncIterator
 
 import streamlit as st
-import streamlit_folium  # noqa: F401  (imported at start, not in the first visitor's run: issue #22)
 from streamlit.runtime.pages_manager import PagesManager
 
-import geo.explore  # noqa: F401  (folium, branca and the map's modules, likewise)
+import geo.explore  # noqa: F401  (folium, branca, the map's modules: at start, not in the first visitor's run)
 from geo.api import middleware
 from geo.config import load_settings
 from geo.session_routes import session_routes

@@ -110,7 +110,7 @@ class BulkStore(StoreBase):
 
 _BULK_CACHE_SIZE = -262_144
 """SQLite page cache during a bulk insert: negative means KiB, so 256 MiB."""
-_BULK_DROPPED_INDEXES = ("ix_reports_created_at", "ix_reports_lon_lat", "ix_reports_moderation_public_cell")
+_BULK_DROPPED_INDEXES = ("ix_reports_created_at", "ix_reports_lon_lat", "ix_reports_public_cell_moderation")
 """Secondary indexes rebuilt once at the end of a bulk insert into an empty table."""
 _REBUILD_INDEXES_FROM = 10_000
 """Rows from which dropping and rebuilding those indexes pays off."""

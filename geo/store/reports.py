@@ -218,7 +218,7 @@ class ReportStore(StoreBase):
         """Reports matching ``query`` per parent cell, counted in SQL (``GROUP BY``) from the cells
         stored with them (``public_cell`` when ``public``, else ``cell``; a parent is
         ``(cell & keep) | bits``, `geo.cells.parent_bits`); the public's published reports are
-        counted along the index on (``moderation``, ``public_cell``) alone. None when ``query`` has
+        counted along the index on (``public_cell``, ``moderation``) alone. None when ``query`` has
         a zone, which SQL alone cannot test on SQLite."""
         plan = self._plan(query)
         if plan is None:

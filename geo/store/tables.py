@@ -51,7 +51,7 @@ reports = sa.Table(
     sa.Column("public_cell", sa.BigInteger, nullable=True),
     sa.Index("ix_reports_lon_lat", "lon", "lat"),
     sa.Index("ix_reports_created_at", "created_at"),
-    sa.Index("ix_reports_moderation_public_cell", "moderation", "public_cell"),
+    sa.Index("ix_reports_public_cell_moderation", "public_cell", "moderation"),
 )
 
 report_contacts = sa.Table(

@@ -1,8 +1,9 @@
 """Each report's H3 cells, stored when it is written (issue #22): ``cell`` (of the exact
 position) and ``public_cell`` (of the position the public sees, on the 50 m grid), both at
 `geo.cells.BASE_RESOLUTION`, so that neither the start-up warm-up nor the map's counts
-locate every report again; an index on (``moderation``, ``public_cell``) serves the public's
-counts per cell. Existing reports are filled here, in batches, by `geo.cells.report_cells`.
+locate every report again; an index on (``public_cell``, ``moderation``) serves the public's
+counts per cell (``public_cell`` first: led by ``moderation``, SQLite took it for every
+``moderation = 'published'`` query, the newest reports too: 8.9 s instead of 0.002 s). Existing reports are filled here, in batches, by `geo.cells.report_cells`.
 
 Revision ID: 0006_report_cells
 Revises: 0005_rate_events
@@ -33,8 +34,8 @@ def upgrade() -> None:
         if name not in present:
             op.add_column("reports", sa.Column(name, sa.BigInteger, nullable=True))
     backfill(conn)
-    if "ix_reports_moderation_public_cell" not in {index["name"] for index in inspector.get_indexes("reports")}:
-        op.create_index("ix_reports_moderation_public_cell", "reports", ["moderation", "public_cell"])
+    if "ix_reports_public_cell_moderation" not in {index["name"] for index in inspector.get_indexes("reports")}:
+        op.create_index("ix_reports_public_cell_moderation", "reports", ["public_cell", "moderation"])
 
 
 def backfill(conn: sa.Connection) -> None:
@@ -71,7 +72,7 @@ def backfill(conn: sa.Connection) -> None:
 
 
 def downgrade() -> None:
-    op.drop_index("ix_reports_moderation_public_cell", table_name="reports")
+    op.drop_index("ix_reports_public_cell_moderation", table_name="reports")
     with op.batch_alter_table("reports") as batch:
         batch.drop_column("public_cell")
         batch.drop_column("cell")

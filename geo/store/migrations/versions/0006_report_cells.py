@@ -3,7 +3,8 @@ position) and ``public_cell`` (of the position the public sees, on the 50 m grid
 `geo.cells.BASE_RESOLUTION`, so that neither the start-up warm-up nor the map's counts
 locate every report again; an index on (``public_cell``, ``moderation``) serves the public's
 counts per cell (``public_cell`` first: led by ``moderation``, SQLite took it for every
-``moderation = 'published'`` query, the newest reports too: 8.9 s instead of 0.002 s). Existing reports are filled here, in batches, by `geo.cells.report_cells`.
+``moderation = 'published'`` query, the newest reports too: 8.9 s instead of 0.002 s). Existing reports are
+filled here, in batches, by `geo.cells.report_cells`.
 
 Revision ID: 0006_report_cells
 Revises: 0005_rate_events

@@ -55,7 +55,7 @@ from typing import Any
 import numpy as np
 import shapely
 
-from benchmarks import interactions
+from benchmarks import interactions, weight
 from tests.support.serving import CHROMIUM, CHROMIUM_ARGS, Server, start_streamlit, stop
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,8 +71,16 @@ FULL = {
     "ours": [10_000, 100_000, 1_000_000],
     "join": (1_000_000, 300),
     "repeats": 5,
+    "phone_rounds": 3,
 }
-QUICK = {"a": [200], "peer": [200, 1_000], "ours": [300, 1_000], "join": (20_000, 30), "repeats": 1}
+QUICK = {
+    "a": [200],
+    "peer": [200, 1_000],
+    "ours": [300, 1_000],
+    "join": (20_000, 30),
+    "repeats": 1,
+    "phone_rounds": 1,
+}
 
 OURS_DRAWN = """() => {
     const m = window.map; if (!m) return false;
@@ -84,6 +92,8 @@ OURS_DRAWN = """() => {
 CLUSTER_DRAWN = "() => document.querySelector('.marker-cluster, .leaflet-marker-icon') !== null"
 MARKERS_DRAWN = "() => document.querySelectorAll('.leaflet-marker-icon').length > 0"
 FLOOR_DRAWN = "() => document.querySelector('.leaflet-overlay-pane path, .leaflet-overlay-pane canvas') !== null"
+REPORT_DRAWN = FLOOR_DRAWN
+"""Rapportera's map is drawn when the municipality's outline is (on canvas, like the floor's marker)."""
 
 PEER_APP = '''"""Benchmark baseline: st_folium + FastMarkerCluster (BENCH_MODE=cluster) or an empty map (empty)."""
 import os
@@ -130,6 +140,8 @@ class Results:
     quick: bool
     rows: list[Row] = field(default_factory=list)
     extra: dict[str, float] = field(default_factory=dict)
+    phases: dict[str, dict[str, float]] = field(default_factory=dict)
+    """Page -> phase of its critical path -> milliseconds (`benchmarks.weight`)."""
 
     def row(self, name: str, points: int) -> Row | None:
         return next((r for r in self.rows if r.name == name and r.points == points), None)
@@ -400,6 +412,7 @@ class Served:
     first: Visit
     build_s: float | None = None
     repeats: list[Visit] = field(default_factory=list)
+    first_phases: dict[str, float] = field(default_factory=dict)
 
 
 VILLAGE_BBOX = "13.72,56.56,13.76,56.59"
@@ -435,6 +448,54 @@ def api_timings(base: str, points: int) -> dict[str, float]:
     _, zipped, headers = _get(base + API_REQUESTS["api_first_page"], {"Accept-Encoding": "gzip"})
     found[f"api_first_page_gzip_bytes_{points}"] = zipped if headers.get("content-encoding") == "gzip" else -1
     found[f"api_first_page_bytes_{points}"] = _get(base + API_REQUESTS["api_first_page"])[1]
+    return found
+
+
+def as_visit(view: weight.View) -> Visit:
+    """A `weight.View` as the table's `Visit`: websocket bytes until drawn and settled, every
+    HTTP body, and the requests that left localhost."""
+    external = [r.url for r in view.requests if r.url.startswith(("http", "ws")) and not _local(r.url)]
+    return Visit(
+        view.drawn_ms / 1000,
+        sum(size for _, size in view.ws_received),
+        sum(r.bytes for r in view.requests if r.kind != "websocket"),
+        external=external,
+    )
+
+
+def _local(url: str) -> bool:
+    return url.split("/")[2].split(":")[0] in ("127.0.0.1", "localhost")
+
+
+def phase_rounds(browser: Any, pages: Sequence[Served], rounds: int) -> dict[str, dict[str, float]]:
+    """Median milliseconds of each phase of a view's critical path (`weight.View.phases`), the pages
+    visited in turn, each round starting one page later."""
+    views: dict[str, list[weight.View]] = {f"{p.name} {p.points:,}": [] for p in pages}
+    for round_ in range(rounds):
+        shift = round_ % len(pages)
+        for page in [*pages[shift:], *pages[:shift]]:
+            views[f"{page.name} {page.points:,}"].append(weight.visit(browser, page.server.url, page.drawn))
+    return {name: _median_phases(found) for name, found in views.items()}
+
+
+def _median_phases(views: Sequence[weight.View]) -> dict[str, float]:
+    found = {"drawn": float(np.median([v.drawn_ms for v in views]))}
+    for phase in dict.fromkeys(p for v in views for p in v.phases()):
+        found[phase] = float(np.median([v.phases().get(phase, np.nan) for v in views]))
+    return found
+
+
+def phone_rounds(browser: Any, floor: Served, ours: Served, rounds: int) -> dict[str, float]:
+    """Rapportera and the floor on a phone (390×844, touch, the CPU slowed 4× through the DevTools
+    protocol), interleaved: the median seconds until each one's map is drawn, and their ratio."""
+    times: dict[str, list[float]] = {"floor": [], "report": []}
+    pages = [("floor", floor.server.url, FLOOR_DRAWN), ("report", f"{ours.server.url}/rapportera", REPORT_DRAWN)]
+    for round_ in range(rounds):
+        for name, url, drawn in pages[round_ % 2 :] + pages[: round_ % 2]:
+            view = weight.visit(browser, url, drawn, phone=True, cpu_slowdown=weight.PHONE_CPU_SLOWDOWN)
+            times[name].append(view.drawn_ms / 1000)
+    found = {f"phone_{name}_s": float(np.median(values)) for name, values in times.items()}
+    found["phone_report_ratio"] = found["phone_report_s"] / found["phone_floor_s"]
     return found
 
 
@@ -484,7 +545,8 @@ def run(quick: bool, workdir: Path, log: Callable[[str], None]) -> Results:
             log_path = workdir / f"{log_name}.log"
             server = start_streamlit(script, cwd, env, log_path)
             running.callback(stop, server)
-            page = Served(name, n, server, log_path, drawn, visit(browser, server.url, drawn))
+            first = weight.visit(browser, server.url, drawn, settle_s=SETTLE_S)
+            page = Served(name, n, server, log_path, drawn, as_visit(first), first_phases=first.phases())
             served.append(page)
             log(f"{name} {n:,}: first view {page.first.drawn_s:.2f} s")
             return page
@@ -532,6 +594,16 @@ def run(quick: bool, workdir: Path, log: Callable[[str], None]) -> Results:
                 f"{k} {v:.2f}" for k, v in results.extra.items() if k.endswith(("_s", "_ratio")) and "click" in k
             )
         )
+
+        # where the milliseconds go (benchmarks/weight.py): the floor and ours, interleaved; then
+        # Rapportera against the floor on a phone with its CPU slowed as Lighthouse's mobile profile does
+        floor = next(p for p in served if p.name == "floor")
+        ours_pages = [p for p in served if p.name == "ours"]
+        results.phases = phase_rounds(browser, [floor, *ours_pages], int(sizes["phone_rounds"]))
+        results.phases[f"ours {biggest:,}, first view"] = ours_pages[-1].first_phases
+        phone = phone_rounds(browser, floor, mid_ours, int(sizes["phone_rounds"]))
+        results.extra.update(phone)
+        log(f"phone: floor {phone['phone_floor_s']:.2f} s, Rapportera {phone['phone_report_s']:.2f} s")
 
         for page in served:
             again = median(page.repeats)
@@ -631,10 +703,34 @@ def checks(results: Results) -> list[Check]:
             Check(f"HTTP API {_api_label(name)}, {big:,}", extra.get(f"{name}_{big}"), 0.5, False, "s")
             for name in (*API_REQUESTS, "api_next_page")
         ),
+        Check(f"ours {big:,} / floor", ratio(drawn("ours", big), drawn("floor", 1)), 1.25, False),
+        Check(f"ours {mid:,} / floor (aim)", ratio(drawn("ours", mid), drawn("floor", 1)), 1.0, False),
+        Check(f"ours {big:,}: first view after start / repeat", _first_ratio(results, big), 1.5, False),
+        Check("Rapportera / floor, phone, CPU 4× slower", extra.get("phone_report_ratio"), 1.25, False),
         Check(f"feature click to details / rerun, {mid:,}", extra.get("feature_click_ratio"), 1.0, False),
         Check(f"filter click to map / rerun, {mid:,}", extra.get("filter_click_ratio"), 1.5, False),
         Check(f"layer toggle to map / rerun, {mid:,}", extra.get("layer_toggle_ratio"), 1.5, False),
     ]
+
+
+def _first_ratio(results: Results, n: int) -> float | None:
+    row = results.row("ours", n)
+    if row is None or row.first_s is None or not row.repeat_s:
+        return None
+    return row.first_s / row.repeat_s
+
+
+def phase_lines(results: Results) -> list[str]:
+    """Where the time of a view goes, in milliseconds (`benchmarks.weight`): one column per page."""
+    if not results.phases:
+        return []
+    names = list(results.phases)
+    phases = list(dict.fromkeys(p for found in results.phases.values() for p in found))
+    lines = ["", "| where the time goes (ms) | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
+    for phase in phases:
+        cells = [_fmt(results.phases[name].get(phase), ",.0f") for name in names]
+        lines.append(f"| {phase} | " + " | ".join(cells) + " |")
+    return lines
 
 
 def _fmt(value: float | int | None, pattern: str) -> str:
@@ -680,9 +776,12 @@ def report(results: Results) -> str:
             f"| {check.target} | {_fmt(check.value, '.2f')} {check.unit} | {sign} {check.limit:g} {check.unit} | "
             f"{verdict} |"
         )
+    lines += phase_lines(results)
     extra = results.extra
     lines += [
         "",
+        f"phone (390×844, touch, CPU 4× slower): floor {_fmt(extra.get('phone_floor_s'), '.2f')} s, "
+        f"Rapportera {_fmt(extra.get('phone_report_s'), '.2f')} s",
         "seed-demo: " + ", ".join(f"{int(k[7:]):,} in {v:.1f} s" for k, v in extra.items() if k.startswith("seed_s_")),
         f"join: sorted sweep {_fmt(extra.get('join_s'), '.2f')} s, STRtree {_fmt(extra.get('strtree_s'), '.2f')} s, "
         f"row-by-row loop {_fmt(extra.get('loop_s'), '.1f')} s (timed on 2,000 points, scaled)",
@@ -735,6 +834,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(text)
     if args.output:
         args.output.write_text(text + "\n", encoding="utf-8")
-        raw = {"rows": [r.__dict__ for r in results.rows], "extra": results.extra, "quick": results.quick}
+        raw = {
+            "rows": [r.__dict__ for r in results.rows],
+            "extra": results.extra,
+            "phases": results.phases,
+            "quick": results.quick,
+        }
         args.output.with_suffix(".json").write_text(json.dumps(raw, indent=2), encoding="utf-8")
     return 0

@@ -200,8 +200,11 @@ class _NetworkLog:
             found.bytes = int(event.get("encodedDataLength", 0))
 
     def _frame(self, event: dict[str, Any]) -> tuple[float, int]:
-        payload = event["response"].get("payloadData", "")
-        return self._ms(event["timestamp"]), len(payload)
+        """(ms, bytes) of a websocket message; a binary one (Streamlit's) comes base64-encoded."""
+        frame = event["response"]
+        payload = frame.get("payloadData", "")
+        size = len(payload) * 3 // 4 - payload[-2:].count("=") if frame.get("opcode") == 2 else len(payload)
+        return self._ms(event["timestamp"]), size
 
     def view(self, drawn_ms: float) -> View:
         return View(drawn_ms, list(self.requests.values()), list(self.ws_received), list(self.ws_sent))

@@ -227,7 +227,9 @@ class ReportStore(StoreBase):
         if zone is not None:
             return None
         cell = reports.c.public_cell if public else reports.c.cell
-        parent = cell.op("&")(sa.literal(keep, sa.BigInteger)).op("|")(sa.literal(bits, sa.BigInteger))
+        # the numbers inline (ints made by geo.cells, never input): PostgreSQL must see the same
+        # expression in the SELECT and the GROUP BY, which two sets of bound parameters are not
+        parent = cell.op("&")(sa.literal_column(str(int(keep)))).op("|")(sa.literal_column(str(int(bits))))
         parent = parent.label("parent")
         with self.reading() as conn:
             rows = conn.execute(sa.select(parent, sa.func.count()).where(*conditions).group_by(parent)).all()

@@ -46,7 +46,7 @@ reports = sa.Table(
     sa.Column("source", sa.String(16), nullable=False),
     sa.Column("supporters", sa.Integer, nullable=False, default=0),
     # H3 cells at geo.cells.BASE_RESOLUTION of the exact position and of the public's 50 m grid
-    # position, written with the report (geo.cells.report_cells; migration 0008 filled older rows)
+    # position, written with the report (geo.cells.report_cells; migration 0010 filled older rows)
     sa.Column("cell", sa.BigInteger, nullable=True),
     sa.Column("public_cell", sa.BigInteger, nullable=True),
     sa.Index("ix_reports_lon_lat", "lon", "lat"),

@@ -1,4 +1,4 @@
-"""Each report's H3 cells, stored when it is written (geo/cells.py, migration 0008; issue #22),
+"""Each report's H3 cells, stored when it is written (geo/cells.py, migration 0010; issue #22),
 on both backends: the cells are those H3 gives, the map's counts from them equal the counts made
 in Python, and an older database gets them from the migration."""
 
@@ -104,7 +104,7 @@ def test_issue_22_migration_fills_the_cells_of_older_reports(tmp_path: Path) -> 
     store.close()
     engine = make_engine(url)
     with engine.begin() as conn:
-        command.downgrade(alembic_config(conn), "0007_actions")
+        command.downgrade(alembic_config(conn), "0009_outbox")
         assert "cell" not in {c["name"] for c in sa.inspect(conn).get_columns("reports")}
         for number, row in enumerate(small_reports().to_dict("records")):
             conn.execute(

@@ -6,8 +6,8 @@ counts per cell (``public_cell`` first: led by ``moderation``, SQLite took it fo
 ``moderation = 'published'`` query, the newest reports too: 8.9 s instead of 0.002 s). Existing reports are
 filled here, in batches, by `geo.cells.report_cells`.
 
-Revision ID: 0008_report_cells
-Revises: 0007_actions
+Revision ID: 0010_report_cells
+Revises: 0009_outbox
 Create Date: 2026-12-01
 """
 
@@ -19,8 +19,8 @@ from alembic import op
 
 from geo.cells import as_stored, report_cells
 
-revision = "0008_report_cells"
-down_revision = "0007_actions"
+revision = "0010_report_cells"
+down_revision = "0009_outbox"
 branch_labels = None
 depends_on = None
 

@@ -40,6 +40,7 @@ pages = [
     explore,
     st.Page("pages/report.py", title=t("nav.report"), icon="📍", url_path="rapportera"),
     st.Page("pages/status.py", title=t("nav.status"), icon="🔎", url_path="status"),
+    st.Page("pages/promise.py", title=t("nav.promise"), icon="📣", url_path="lofte"),
     st.Page("pages/places.py", title=t("nav.places"), icon="☕", url_path="motesplatser"),
     st.Page("pages/review.py", title=t("nav.review"), icon="🤝", url_path="medborgarloften", visibility=staff),
     st.Page("pages/moderation.py", title=t("nav.moderation"), icon="✅", url_path="granskning", visibility=staff),

@@ -24,6 +24,8 @@ from geo.store.tables import (
     check_lengths,
     meeting_decisions,
     meetings,
+    promise_activities,
+    promise_log,
     reports,
     zone_actors,
 )
@@ -132,6 +134,19 @@ class ActionChanges:
         found = self._conn.execute(query).mappings().first()
         return None if found is None else dict(found)
 
+    def add_activity(self, row: Mapping[str, Any]) -> None:
+        check_lengths("promise_activities", row)
+        self._conn.execute(promise_activities.insert().values(**row))
+
+    def activity_zone(self, activity_id: str) -> str | None:
+        """The zone of a medborgarlöfte's activity, or None for an unknown activity."""
+        query = sa.select(promise_activities.c.zone_id).where(promise_activities.c.id == activity_id)
+        return self._conn.execute(query).scalar()
+
+    def add_log_entry(self, row: Mapping[str, Any]) -> None:
+        check_lengths("promise_log", row)
+        self._conn.execute(promise_log.insert().values(**row))
+
 
 class ActionStore(StoreBase):
     """Actions, their reports, a zone's actors and meetings (mixed into `geo.store.Store`)."""
@@ -205,6 +220,11 @@ class ActionStore(StoreBase):
             ]
         return rows
 
+    def promise_follow_up(self, zone_id: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """A medborgarlöfte's activities (with how often and when last carried out) and its log."""
+        with self.reading() as conn:
+            return activity_rows(conn, zone_id), log_rows(conn, zone_id)
+
 
 def _refs_of(conn: Connection, action_ids: Sequence[str]) -> dict[str, list[str]]:
     if not action_ids:
@@ -218,3 +238,32 @@ def _refs_of(conn: Connection, action_ids: Sequence[str]) -> dict[str, list[str]
     for action_id, code in conn.execute(query):
         found.setdefault(action_id, []).append(code)
     return found
+
+
+def activity_rows(conn: Connection, zone_id: str) -> list[dict[str, Any]]:
+    """A promise's activities in the order they were added, each with ``times`` (how often it
+    was carried out) and ``last_done`` (the latest day, or None)."""
+    query = (
+        sa.select(
+            promise_activities.c.id,
+            promise_activities.c.text,
+            sa.func.count(promise_log.c.id).label("times"),
+            sa.func.max(promise_log.c.done_on).label("last_done"),
+        )
+        .outerjoin(promise_log, promise_log.c.activity_id == promise_activities.c.id)
+        .where(promise_activities.c.zone_id == zone_id)
+        .group_by(promise_activities.c.id, promise_activities.c.text, promise_activities.c.created_at)
+        .order_by(promise_activities.c.created_at, promise_activities.c.id)
+    )
+    return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def log_rows(conn: Connection, zone_id: str) -> list[dict[str, Any]]:
+    """A promise's log, newest day first: ``done_on``, ``activity`` (its text), ``note``."""
+    query = (
+        sa.select(promise_log.c.done_on, promise_activities.c.text.label("activity"), promise_log.c.note)
+        .join(promise_activities, promise_activities.c.id == promise_log.c.activity_id)
+        .where(promise_activities.c.zone_id == zone_id)
+        .order_by(promise_log.c.done_on.desc(), promise_log.c.created_at.desc())
+    )
+    return [dict(r) for r in conn.execute(query).mappings()]

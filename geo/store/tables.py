@@ -304,6 +304,35 @@ meeting_decisions = sa.Table(
 )
 
 
+promise_activities = sa.Table(
+    "promise_activities",
+    metadata,
+    # what a medborgarlöfte promises to do ("ökad närvaro vid resecentrum fredag och lördag kväll"): public
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("zone_id", sa.String(36), sa.ForeignKey("zones.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("text", sa.String(500), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+promise_log = sa.Table(
+    "promise_log",
+    metadata,
+    # one time an activity was carried out: the day and a public note; who entered it stays with staff
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column(
+        "activity_id",
+        sa.String(36),
+        sa.ForeignKey("promise_activities.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("done_on", sa.Date, nullable=False),
+    sa.Column("note", sa.String(1000), nullable=False, default=""),
+    sa.Column("created_by", sa.String(64), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+
 def max_length(table: str, column: str) -> int | None:
     """The most characters ``table.column`` holds: the one place every length limit comes
     from (forms, imports, `geo.zones`). None for an unbounded column or an unknown one."""

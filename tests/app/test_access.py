@@ -38,6 +38,7 @@ PAGES = {
     "explore.py": {"anonymous", "team", "police", "admin"},
     "report.py": {"anonymous", "team", "police", "admin"},
     "status.py": {"anonymous", "team", "police", "admin"},
+    "promise.py": {"anonymous", "team", "police", "admin"},
     "review.py": {"team", "police", "admin"},
     "moderation.py": {"team", "police", "admin"},
     "zones.py": {"team", "police", "admin"},

@@ -119,3 +119,36 @@ def test_police_read_the_dossier_without_its_forms(app_db: Store) -> None:
     assert not at.exception
     assert any("trygghetsteam" in c.value for c in at.caption)
     assert not [b for b in at.button if b.label in ("Spara åtgärden", "Spara mötet", "Lägg till organisationen")]
+
+
+def promise_page(user: User | None) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "pages" / "promise.py"), default_timeout=TIMEOUT)
+    if user is not None:
+        at.session_state["staff_session"] = StaffSession(user, utcnow())
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def test_police_log_a_promise_activity_and_the_public_reads_it_without_contacts(app_db: Store) -> None:
+    from geo import dossier, promises
+    from geo.model import ZoneKind
+
+    zone = next(z.id for z in app_db.zones(ZoneKind.MEDBORGARLOFTE))
+    dossier.add_actor(app_db, zone, TEAM, organisation="Butiken", kind="naringsidkare",
+                      contact_name="Bertil Butik", contact_phone="070-765 43 21")  # fmt: skip
+    promises.add_activity(app_db, zone, "Ökad närvaro vid torget fredag kväll", User("polis.erik", Role.POLICE))
+    at = promise_page(User("polis.erik", Role.POLICE))
+    at.date_input(key="promise_log_day").set_value(dt.date(2026, 10, 30))
+    at.text_area(key="promise_log_note").set_value("Ring 070-123 45 67")
+    press(at, "Logga")
+    assert any("telefonnummer" in e.value for e in at.error)
+    at.text_area(key="promise_log_note").set_value("Två poliser på torget 20–23.")
+    press(at, "Logga")
+    assert "Det är loggat." in [s.value for s in at.success]
+    public = promise_page(None)
+    texts = " ".join(t.value for t in public.text) + " ".join(c.value for c in public.caption)
+    assert "Ökad närvaro vid torget fredag kväll" in texts and "Genomfört 1 gånger" in texts
+    assert "Senast uppföljt 30 okt. 2026" in texts and "Två poliser på torget" in texts
+    assert "Bertil" not in texts and "765" not in texts
+    assert not [b for b in public.button if b.label == "Logga"], "the public cannot log"

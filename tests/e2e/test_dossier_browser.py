@@ -13,7 +13,10 @@ import shapely
 from playwright.sync_api import Browser, Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from geo.auth import add_user
+from geo import promises
+from geo.actions import today_local
+from geo.auth import User, add_user
+from geo.model import Role
 from geo.store import Store
 from tests.support.app import RunningApp, demo_app
 from tests.support.browser import (
@@ -46,6 +49,11 @@ def two_open_reports(store: Store) -> None:
     inside = [row.ref_code for row in frame.itertuples() if area.covers(shapely.Point(row.lon, row.lat))]
     assert len(inside) >= 2, "the demo holds too few open reports in the zone"
     CHOSEN.update(zone=zone.id, codes=sorted(inside)[:2])
+    promise = next(z for z in store.zones() if z.kind.value == "medborgarlofte")
+    police = User("polis.erik", Role.POLICE)
+    walk = promises.add_activity(store, promise.id, "Ökad närvaro vid resecentrum fredag och lördag kväll", police)
+    promises.log_done(store, walk, today_local(), police, note="Två poliser på plats 20–23.")
+    CHOSEN.update(promise=promise.id, promise_name=promise.name)
 
 
 @pytest.fixture(scope="module")
@@ -168,3 +176,21 @@ def test_issue_21_the_team_turns_a_decision_into_an_action_and_the_resident_sees
         store.close()
     resident_sees_it(browser, app.url, DESKTOP, "sv")
     resident_sees_it(browser, app.url, PHONE, "ar")
+
+
+def test_issue_21_a_resident_reads_a_promise_and_what_was_done_on_a_phone_in_arabic(
+    app: RunningApp, browser: Browser
+) -> None:
+    browsing = open_context(browser, **PHONE)
+    page = browsing.page
+    page.goto(f"{app.url}/lofte?omrade={CHOSEN['promise']}&lang=ar")
+    page.get_by_role("heading", name=str(CHOSEN["promise_name"])).wait_for(timeout=TIMEOUT_MS)
+    page.get_by_text("Ökad närvaro vid resecentrum fredag och lördag kväll", exact=True).wait_for(timeout=TIMEOUT_MS)
+    page.get_by_text("نُفّذ 1 مرات", exact=False).first.wait_for(timeout=TIMEOUT_MS)
+    settle(page)
+    snap(page, "promise-phone-ar-page")
+    page.get_by_role("heading", name="البلاغات في المنطقة شهرياً").scroll_into_view_if_needed()
+    snap(page, "promise-phone-ar-trend")
+    assert axe_violations(page) == []
+    assert browsing.external_requests == []
+    browsing.context.close()

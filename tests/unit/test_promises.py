@@ -25,7 +25,8 @@ def centrum(store: Store) -> str:
 def test_activities_and_their_log_make_the_public_page(filled_store: Store) -> None:
     zone = centrum(filled_store)
     walk = promises.add_activity(filled_store, zone, "Ökad närvaro vid resecentrum fredag kväll", POLICE, now=NOW)
-    promises.add_activity(filled_store, zone, "Trygghetsvandring varje kvartal", POLICE, now=NOW)
+    later = NOW + dt.timedelta(minutes=1)
+    promises.add_activity(filled_store, zone, "Trygghetsvandring varje kvartal", POLICE, now=later)
     for day in (dt.date(2026, 10, 2), dt.date(2026, 10, 9)):
         promises.log_done(filled_store, walk, day, POLICE, note="Två poliser på plats 20–23.", today=TODAY, now=NOW)
     page = promises.promise_page(filled_store, zone, today=TODAY)

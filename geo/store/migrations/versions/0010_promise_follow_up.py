@@ -1,8 +1,8 @@
 """Medborgarlöften followed up in public: ``promise_activities`` (what a promise says will be
 done) and ``promise_log`` (each time it was done: the day and a public note).
 
-Revision ID: 0009_promise_follow_up
-Revises: 0008_meeting_place_fields
+Revision ID: 0010_promise_follow_up
+Revises: 0009_outbox
 Create Date: 2026-12-01
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009_promise_follow_up"
-down_revision = "0008_meeting_place_fields"
+revision = "0010_promise_follow_up"
+down_revision = "0009_outbox"
 branch_labels = None
 depends_on = None
 

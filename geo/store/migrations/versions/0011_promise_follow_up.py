@@ -1,8 +1,8 @@
 """Medborgarlöften followed up in public: ``promise_activities`` (what a promise says will be
 done) and ``promise_log`` (each time it was done: the day and a public note).
 
-Revision ID: 0010_promise_follow_up
-Revises: 0009_outbox
+Revision ID: 0011_promise_follow_up
+Revises: 0010_report_cells
 Create Date: 2026-12-01
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010_promise_follow_up"
-down_revision = "0009_outbox"
+revision = "0011_promise_follow_up"
+down_revision = "0010_report_cells"
 branch_labels = None
 depends_on = None
 

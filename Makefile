@@ -5,12 +5,16 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
+TRYGG_DEMO ?= 1
 
 .PHONY: run test lint setup setup-test seed-demo
 
+# `make run` asks for the Markaryd demo (an empty database gets it), so a newcomer sees a map at
+# once; a municipality's own deployment runs without it (`make run TRYGG_DEMO=0`) and is set up
+# with `python -m geo setup` or the set-up page.
 run: setup
 	$(BIN)/python -m geo db upgrade
-	$(BIN)/streamlit run serve.py --server.port $(PORT)
+	TRYGG_DEMO=$(TRYGG_DEMO) $(BIN)/streamlit run serve.py --server.port $(PORT)
 
 test: setup-test
 	$(BIN)/ruff check .

@@ -10,12 +10,15 @@ import streamlit as st
 
 from geo.i18n import LANGUAGES
 from geo.model import Role
+from geo.rights import Right, role_allows
 from pages._shared import (
     LANGUAGE_KEY,
+    SETUP_DONE_KEY,
     accessibility_link,
     language,
     login_box,
     map_sent,
+    municipality,
     page_shell,
     sso_session,
     store_opens,
@@ -23,41 +26,49 @@ from pages._shared import (
     viewer,
 )
 
-st.set_page_config(page_title="Trygghetskartan", page_icon="🗺️", layout="wide")
-
 lang = language()
 t = tr()
+# Before the set-up (issue 17) every address shows the set-up page (an admin's form, everyone
+# else's "not set up yet"); a database that does not open counts as set up, so that each page
+# explains the problem itself.
+town = municipality() if store_opens() else None
+ready = town is not None or not store_opens()
+st.set_page_config(page_title=town.title(lang) if town else t("explore.title"), page_icon="🗺️", layout="wide")
 
 page_shell(lang)
 
 role = viewer()
 staff = "visible" if role.is_staff else "hidden"
 admin = "visible" if role is Role.ADMIN else "hidden"
+settings_right = "visible" if role_allows(role, Right.MANAGE_SETTINGS) else "hidden"
+SETUP = "pages/setup.py"
+
+
+def menu_page(path: str, title: str, icon: str, url_path: str, visibility: str = "visible", **options: bool) -> st.Page:
+    """A page of the menu; before the set-up, the set-up page at its address, out of the menu."""
+    if ready:
+        return st.Page(path, title=t(title), icon=icon, url_path=url_path, visibility=visibility, **options)
+    return st.Page(SETUP, title=t(title), icon=icon, url_path=url_path, visibility="hidden", **options)
+
+
 # Pages that a role may not use are hidden from its menu but still routed, so a typed
 # address gets the page's own refusal (each page checks the role, and geo/ again).
-explore = st.Page("pages/explore.py", title=t("nav.explore"), icon="🗺️", url_path="karta", default=True)
+explore = menu_page("pages/explore.py", "nav.explore", "🗺️", "karta", default=True)
 pages = [
     explore,
-    st.Page("pages/report.py", title=t("nav.report"), icon="📍", url_path="rapportera"),
-    st.Page("pages/status.py", title=t("nav.status"), icon="🔎", url_path="status"),
-    st.Page("pages/promise.py", title=t("nav.promise"), icon="📣", url_path="lofte"),
-    st.Page("pages/places.py", title=t("nav.places"), icon="☕", url_path="motesplatser"),
-    st.Page("pages/review.py", title=t("nav.review"), icon="🤝", url_path="medborgarloften", visibility=staff),
-    st.Page("pages/moderation.py", title=t("nav.moderation"), icon="✅", url_path="granskning", visibility=staff),
-    st.Page("pages/zones.py", title=t("nav.zones"), icon="📐", url_path="omraden", visibility=staff),
-    st.Page(
-        "pages/place_editor.py",
-        title=t("nav.place_editor"),
-        icon="✏️",
-        url_path="motesplatser-redigera",
-        visibility=staff,
-    ),
-    st.Page("pages/dossier.py", title=t("nav.dossier"), icon="🏘️", url_path="platssamverkan", visibility=staff),
-    st.Page(
-        "pages/import_export.py", title=t("nav.import_export"), icon="🗂️", url_path="import-export", visibility=staff
-    ),
-    st.Page("pages/admin.py", title=t("nav.admin"), icon="⚙️", url_path="administration", visibility=admin),
-    st.Page("pages/account.py", title=t("nav.account"), icon="👤", url_path="konto", visibility=staff),
+    menu_page("pages/report.py", "nav.report", "📍", "rapportera"),
+    menu_page("pages/status.py", "nav.status", "🔎", "status"),
+    menu_page("pages/promise.py", "nav.promise", "📣", "lofte"),
+    menu_page("pages/places.py", "nav.places", "☕", "motesplatser"),
+    menu_page("pages/review.py", "nav.review", "🤝", "medborgarloften", staff),
+    menu_page("pages/moderation.py", "nav.moderation", "✅", "granskning", staff),
+    menu_page("pages/zones.py", "nav.zones", "📐", "omraden", staff),
+    menu_page("pages/place_editor.py", "nav.place_editor", "✏️", "motesplatser-redigera", staff),
+    menu_page("pages/dossier.py", "nav.dossier", "🏘️", "platssamverkan", staff),
+    menu_page("pages/import_export.py", "nav.import_export", "🗂️", "import-export", staff),
+    menu_page("pages/admin.py", "nav.admin", "⚙️", "administration", admin),
+    menu_page("pages/account.py", "nav.account", "👤", "konto", staff),
+    menu_page(SETUP, "nav.setup", "🏛️", "installningar", settings_right),
     # the accessibility statement: linked at the foot of every page's sidebar (accessibility_link)
     st.Page(
         "pages/accessibility.py",
@@ -87,6 +98,8 @@ def sidebar_shell() -> None:
 # The map's first view in a session is sent alone (see pages/explore.py): the language picker
 # and the log-in follow, with the page's filters, in the rerun the map asks for once drawn (a
 # database that does not open gives no map, and so no rerun: then they come at once).
-if page is not explore or map_sent() or not store_opens():
+if page is not explore or map_sent() or not ready or not store_opens():
     sidebar_shell()
+if done := st.session_state.pop(SETUP_DONE_KEY, None):
+    st.toast(t("setup.done", name=done), icon="✅")
 page.run()

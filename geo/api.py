@@ -71,6 +71,7 @@ from geo.i18n import normalize_language, translate
 from geo.io import layer_frame, time_of_day_at
 from geo.layers import ReportFilter, report_query
 from geo.model import Category, Feeling, Role, Source, Status, TimeOfDay
+from geo.municipality import current as current_municipality
 from geo.reporting import ReportDraft, normalize_ref_code, submit, take_submission_slot, validate
 from geo.startup import app_store
 from geo.store import Store, StoreError
@@ -212,10 +213,14 @@ def _db() -> Store:
 
 async def discovery(request: Request) -> Response:
     fmt = _format(request)
+    lang = _language(request)
     base = str(request.base_url).rstrip("/") + OPEN311 + "/"
+    municipality = await run_in_threadpool(lambda: current_municipality(_db()))
+    contact = municipality.text("open311_contact", lang) if municipality is not None else None
     data = {
         "changeset": "2026-11-23T00:00:00+01:00",
-        "contact": translate("api.contact", _language(request)),
+        # the municipality's contact (its settings, geo.municipality), else the catalogue's general words
+        "contact": contact or translate("api.contact", lang),
         "key_service": translate("api.key_service", _language(request)),
         "endpoints": [
             {

@@ -1,4 +1,5 @@
-"""Command line: ``python -m geo [--database URL] seed-demo [--reports N] | users add NAME --role ROLE
+"""Command line: ``python -m geo [--database URL] seed-demo [--reports N] | setup --name NAME --boundary FILE
+[--crs EPSG] [--admin USERNAME] | users add NAME --role ROLE
 | import FILE --layer LAYER [--crs EPSG] | export --layer LAYER --format FMT [--crs EPSG] [--output PATH]
 | bench [--quick] | db upgrade | db current | send-mail [--loop] [--digest]``.
 
@@ -17,7 +18,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from geo import outbox, registry
+from geo import municipality, outbox, registry
 from geo.auth import STAFF_ROLES, AuthError, add_user
 from geo.config import DEFAULT_DEMO_REPORTS, load_settings
 from geo.demo import demo_now, seed_demo
@@ -51,10 +52,7 @@ def _seed_demo(args: argparse.Namespace) -> int:
 
 def _users_add(args: argparse.Namespace) -> int:
     store = Store.open(args.database or load_settings().database_url)
-    if args.password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = getpass.getpass(f"password for {args.name}: ")
+    password = _read_password(args.name, args.password_stdin) or ""
     try:
         user = add_user(store, args.name, password, args.role)
     except AuthError as error:
@@ -62,6 +60,73 @@ def _users_add(args: argparse.Namespace) -> int:
         return 1
     print(f"added {user.username} ({user.role.value})")
     return 0
+
+
+def _setup(args: argparse.Namespace) -> int:
+    """The first-time set-up: boundary, name, texts, default categories and (with ``--admin``) the
+    first admin. Everything is checked before anything is written."""
+    lang = _cli_language()
+    store = Store.open(args.database or load_settings().database_url)
+    try:
+        source = municipality.boundary_source(args.boundary)
+        boundary = municipality.read_boundary(source, crs=args.crs)
+        name = municipality.check_name(args.name)
+        texts = municipality.check_texts(_setup_texts(args))
+    except ImportRefused as error:
+        key = "setup.error.no_crs_cli" if error.key == "io.no_crs" else None
+        message = translate(key, lang, name=Path(args.boundary).name) if key else error.text(lang)
+        print(f"error: {message}", file=sys.stderr)
+        return 1
+    except municipality.SetupRefused as error:
+        print(f"error: {error.text(lang)}", file=sys.stderr)
+        return 1
+    except OSError as error:
+        print(f"error: {args.boundary}: {error.strerror or error}", file=sys.stderr)
+        return 1
+    admin = None
+    if args.admin:
+        password = _read_password(args.admin, args.password_stdin, confirm=True)
+        if password is None:
+            print(f"error: {translate('setup.error.passwords_differ', lang)}", file=sys.stderr)
+            return 1
+        try:
+            admin = add_user(store, args.admin, password, Role.ADMIN)
+        except AuthError as error:
+            print(f"error: {translate(error.key, lang)}", file=sys.stderr)
+            return 1
+    result = municipality.set_up(store, None, name=name, boundary=boundary, texts=texts)
+    town = result.municipality
+    (lat, lon), zoom = town.home
+    print(translate("setup.cli_done", lang, name=town.name, lat=f"{lat:.5f}", lon=f"{lon:.5f}", zoom=zoom))
+    if result.categories_added:
+        print(translate("setup.cli_categories", lang, n=len(store.categories())))
+    if admin is not None:
+        print(translate("setup.cli_admin", lang, user=admin.username))
+    elif not store.has_admin():
+        print(translate("setup.cli_no_admin", lang))
+    return 0
+
+
+def _setup_texts(args: argparse.Namespace) -> dict[str, dict[str, str]]:
+    """The texts given on the command line (``--title``, ``--title-en``, ...), by setting and language."""
+    texts: dict[str, dict[str, str]] = {}
+    for key in municipality.TEXT_KEYS:
+        for lang in ("sv", "en", "ar"):
+            value = getattr(args, f"{key}_{lang}", None)
+            if value:
+                texts.setdefault(key, {})[lang] = value
+    return texts
+
+
+def _read_password(user: str, from_stdin: bool, *, confirm: bool = False) -> str | None:
+    """The password for ``user``: a line of standard input, or asked at the terminal (twice with
+    ``confirm``; None when the two differ)."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    password = getpass.getpass(f"password for {user}: ")
+    if confirm and getpass.getpass(f"password for {user} (again): ") != password:
+        return None
+    return password
 
 
 def _cli_language() -> str:
@@ -228,6 +293,27 @@ def build_parser() -> argparse.ArgumentParser:
         help="the day the demo ends, YYYY-MM-DD (default today): reports cover the two years before it",
     )
     seed.set_defaults(handler=_seed_demo)
+    setup = commands.add_parser(
+        "setup", help="set the deployment up for a municipality: name, boundary file, first admin, default categories"
+    )
+    setup.add_argument("--name", required=True, help="the municipality's name, e.g. 'Lerums kommun'")
+    setup.add_argument(
+        "--boundary", required=True, help="the boundary: GeoPackage, GeoJSON, Shapefile (.shp or zipped), any CRS"
+    )
+    setup.add_argument("--crs", help="CRS of a boundary file that declares none, e.g. 3006 (SWEREF 99 TM)")
+    setup.add_argument("--admin", metavar="USERNAME", help="create this first admin (asks for the password)")
+    setup.add_argument("--password-stdin", action="store_true", help="read the admin's password from standard input")
+    for key, what in (
+        ("title", "the app's title"),
+        ("open311_contact", "the contact in the Open311 discovery document"),
+        ("privacy_contact", "the contact for questions about personal data"),
+        ("accessibility_contact", "where to report an accessibility barrier"),
+    ):
+        flag = key.replace("_", "-")
+        setup.add_argument(f"--{flag}", dest=f"{key}_sv", metavar="TEXT", help=f"{what} (Swedish)")
+        setup.add_argument(f"--{flag}-en", dest=f"{key}_en", metavar="TEXT", help=f"{what} in English")
+        setup.add_argument(f"--{flag}-ar", dest=f"{key}_ar", metavar="TEXT", help=f"{what} in Arabic")
+    setup.set_defaults(handler=_setup)
     bench = commands.add_parser("bench", help="the explore map against its baselines (benchmarks/), table and ratios")
     bench.add_argument("--quick", action="store_true", help="small sizes, to check the machinery")
     bench.add_argument("--output", help="also write the table (Markdown) and raw numbers (JSON) to this file")

@@ -6,7 +6,8 @@
 | ``TRYGG_TILES_URL`` | OpenStreetMap | tile URL template, or ``none`` for no background tiles |
 | ``TRYGG_TILES_ATTRIBUTION`` | OpenStreetMap's | attribution shown with custom tiles |
 | ``TRYGG_ADMIN_PASSWORD`` | (unset) | password of the first admin user |
-| ``TRYGG_DEMO_REPORTS`` | ``600`` | how many demo reports the first start seeds |
+| ``TRYGG_DEMO`` | ``0`` | ``1``: the first start fills an empty database with the Markaryd demo |
+| ``TRYGG_DEMO_REPORTS`` | ``600`` | how many demo reports that demo has |
 | ``TRYGG_OPEN311_API_KEYS`` | (unset) | comma-separated keys; when set, an Open311 POST needs one |
 | ``TRYGG_OPEN311_RATE_LIMIT`` | ``60`` | Open311 POSTs per 10 minutes, all clients together |
 | ``TRYGG_ACCESSIBILITY_CONTACT`` | (unset) | where to report an accessibility barrier (shown on /tillganglighet) |
@@ -54,6 +55,9 @@ class Settings:
     tiles: TileSource
     admin_password: str | None
     demo_reports: int
+    demo: bool = False
+    """Whether the first start fills an empty database with the demo (``TRYGG_DEMO=1``);
+    otherwise an empty database waits to be set up (`geo.municipality`)."""
     open311_api_keys: tuple[str, ...] = ()
     open311_rate_limit: int = DEFAULT_OPEN311_RATE_LIMIT
     accessibility_contact: str | None = None
@@ -93,6 +97,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         tiles=tiles,
         admin_password=env.get("TRYGG_ADMIN_PASSWORD") or None,
         demo_reports=demo_reports,
+        demo=env.get("TRYGG_DEMO", "").strip().lower() in ("1", "true", "yes", "on"),
         open311_api_keys=tuple(k.strip() for k in env.get("TRYGG_OPEN311_API_KEYS", "").split(",") if k.strip()),
         open311_rate_limit=open311_rate_limit,
         accessibility_contact=env.get("TRYGG_ACCESSIBILITY_CONTACT", "").strip() or None,

@@ -65,6 +65,26 @@ DEFAULT_NOW = dt.datetime(2026, 11, 1, 12, 0, tzinfo=dt.UTC)
 """The fixed "now" of `generate_reports` when none is given (tests of the generator)."""
 LOCAL_TZ = TIME_ZONE
 
+DEMO_TEXTS: Mapping[str, Mapping[str, str]] = {
+    "open311_contact": {
+        "sv": "Markaryds kommun, trygghetsgruppen, via kontaktcenter (kommunens växel)",
+        "en": "Markaryd municipality, the safety team, through the contact centre (the municipal switchboard)",
+        "ar": "بلدية ماركاريد، فريق الأمان، عبر مركز الاتصال (مقسم البلدية)",
+    },
+    "privacy_contact": {
+        "sv": "Markaryds kommun, dataskyddsombudet, via kontaktcenter (kommunens växel)",
+        "en": "Markaryd municipality, the data protection officer, through the contact centre",
+        "ar": "بلدية ماركاريد، مسؤول حماية البيانات، عبر مركز الاتصال",
+    },
+    "accessibility_contact": {
+        "sv": "Markaryds kommun, kontaktcenter (kommunens växel)",
+        "en": "Markaryd municipality, the contact centre (the municipal switchboard)",
+        "ar": "بلدية ماركاريد، مركز الاتصال (مقسم البلدية)",
+    },
+}
+"""The demo municipality's contacts (`geo.municipality.TEXT_KEYS`; invented like the rest of the
+demo, no real address). Its title is the app's own name (the catalogue's)."""
+
 _ID_NAMESPACE = uuid.UUID("6f1f8e2a-4c1b-5d7e-9a43-2b0c7e5d9f10")
 """Namespace of the demo's stable ids (uuid5 of the name), so reseeding keeps ids."""
 
@@ -1412,8 +1432,8 @@ def seed_demo(
     now: dt.datetime | None = None,
     replace: bool = True,
 ) -> dict[str, int]:
-    """Fill ``store`` with the Markaryd demo: categories, boundary, meeting
-    places, zones and ``reports`` generated reports (see `generate_reports`; all
+    """Fill ``store`` with the Markaryd demo: categories, boundary and the municipality's
+    contacts (`DEMO_TEXTS`), meeting places, zones and ``reports`` generated reports (see `generate_reports`; all
     geometry WGS84, EPSG:4326). With ``replace`` the store is emptied first;
     without it, meeting places and zones already present (same stable id) are
     kept and not added again. ``now`` defaults to the start of today (`demo_now`): the
@@ -1431,6 +1451,7 @@ def seed_demo(
         store.clear()
     store.upsert_categories(DEFAULT_CATEGORIES)
     store.set_boundary(MUNICIPALITY_NAME, markaryd_boundary())
+    store.put_settings(DEMO_TEXTS)
     if not replace:
         known_places = {p.id for p in store.meeting_places()}
         known_zones = {z.id for z in store.zones()}
@@ -1445,6 +1466,7 @@ def seed_demo(
     return {
         "categories": len(DEFAULT_CATEGORIES),
         "boundaries": 1,
+        "settings": len(DEMO_TEXTS),
         "meeting_places": len(places),
         "zones": len(zones),
         "place_names": len(place_names),
@@ -1466,6 +1488,7 @@ def _project_xy(coords: FloatArray) -> FloatArray:
 __all__ = [
     "DEFAULT_NOW",
     "DEFAULT_SEED",
+    "DEMO_TEXTS",
     "HOTSPOTS",
     "MUNICIPALITY_NAME",
     "ROADS",

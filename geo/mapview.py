@@ -30,7 +30,7 @@ from jinja2 import Template
 from geo import assets, registry
 from geo.config import TileSource
 from geo.model import WGS84, Feeling, Moderation, ZoneKind
-from geo.viewstate import DEFAULT_CENTER, DEFAULT_ZOOM, MAX_ZOOM
+from geo.viewstate import MAX_ZOOM, SWEDEN
 
 COLORS = registry.colors() | {"highlight": "#f1c40f", "pin": "#d35400"}
 """Colours by map group (`geo.registry`) and feeling, and of the highlight ring and the resident's pin."""
@@ -77,10 +77,11 @@ class ZoomableMap(folium.Map):
 def base_map(
     tiles: TileSource,
     *,
-    center: tuple[float, float] = DEFAULT_CENTER,
-    zoom: int = DEFAULT_ZOOM,
+    center: tuple[float, float] = SWEDEN[0],
+    zoom: int = SWEDEN[1],
 ) -> folium.Map:
-    """An empty map at ``center`` (lat, lon, EPSG:4326) with the configured tiles.
+    """An empty map at ``center`` (lat, lon, EPSG:4326) with the configured tiles (by default
+    all of Sweden: pages pass the municipality's `geo.municipality.Municipality.home`).
 
     Without tiles the map still has a ``maxZoom`` (Leaflet needs one for
     clustering) and a plain background.

@@ -28,6 +28,7 @@ from geo.privacy import scrub_text
 from geo.rights import Right, allowed, require
 from geo.store import ReportQuery, Store, column_length, utcnow
 from geo.store.cases import CaseChanges
+from geo.viewstate import SWEDEN, Place
 
 MAX_REASON_LENGTH = column_length("reports", "moderation_reason")
 MAX_TEXT_LENGTH = column_length("reports", "text")
@@ -301,15 +302,22 @@ def describe_event(event: Event, lang: str) -> str:
 
 
 def queue_map(
-    pending: pd.DataFrame, selected: Sequence[str], *, lang: str, tiles: TileSource, categories: list[Category]
+    pending: pd.DataFrame,
+    selected: Sequence[str],
+    *,
+    lang: str,
+    tiles: TileSource,
+    categories: list[Category],
+    home: Place = SWEDEN,
 ) -> folium.Map:
     """The moderation queue on a map: every pending report at its exact place
-    (``lon``/``lat`` columns, EPSG:4326), the ``selected`` ones ringed, fitted to all."""
+    (``lon``/``lat`` columns, EPSG:4326), the ``selected`` ones ringed, fitted to all (an empty
+    queue: the map at ``home``, the municipality's centre and zoom)."""
     labels = category_labels(categories, lang)
     points = gpd.GeoDataFrame(
         pending.drop(columns=["lon", "lat"]), geometry=gpd.points_from_xy(pending["lon"], pending["lat"]), crs=WGS84
     )
-    m = mapview.base_map(tiles)
+    m = mapview.base_map(tiles, center=home[0], zoom=home[1])
     groups = [mapview.reports_group(points, lambda code: labels.get(code, code))]
     chosen = points[points["id"].isin(list(selected))]
     groups += [mapview.highlight_group(point) for point in chosen.geometry]

@@ -1,8 +1,8 @@
 """Opening the application's database, the same way for the pages and the HTTP API.
 
 `serve.py` runs the Streamlit app and the Open311/GeoJSON routes in one process;
-whichever is asked first opens the database, fills an empty one with the demo data
-and creates the first admin. Both then share one `Store`: the lock makes sure the
+whichever is asked first opens the database, fills an empty one with the demo data when
+asked to (``TRYGG_DEMO=1``) and creates the first admin. Both then share one `Store`: the lock makes sure the
 demo is seeded once, even when a page and an API call arrive together.
 
 `start_warm_up` (called by `serve.py` when the server starts) does this in the background
@@ -34,14 +34,15 @@ LOG = logging.getLogger(__name__)
 
 
 def app_store(settings: Settings) -> Store:
-    """The process's store for ``settings``: opened (and, when empty, seeded with
-    ``settings.demo_reports`` demo reports) on first use. Raises StoreError."""
-    key = (settings.database_url, settings.demo_reports, settings.admin_password)
+    """The process's store for ``settings``: opened on first use and, when empty and the demo
+    is asked for (``TRYGG_DEMO=1``), seeded with ``settings.demo_reports`` demo reports; without
+    it an empty database waits to be set up (`geo.municipality`). Raises StoreError."""
+    key = (settings.database_url, settings.demo_reports, settings.admin_password, settings.demo)
     with _LOCK:
         store = _OPEN.get(key)
         if store is None:
             store = Store.open(settings.database_url)
-            if store.is_empty():
+            if settings.demo and store.is_empty():
                 seed_demo(store, reports=settings.demo_reports)
             ensure_first_admin(store, settings.admin_password)
             _OPEN[key] = store

@@ -33,9 +33,11 @@ from geo.model import Feeling, Status, TimeOfDay
 LAYERS = registry.map_group_names()
 """The explore map's toggles (`geo.registry.map_groups`), in the sidebar's order."""
 SELECTABLE_KINDS = registry.selectable_kinds()
-DEFAULT_CENTER = (56.50, 13.66)
-"""Markaryd kommun, (lat, lon) in EPSG:4326 degrees."""
-DEFAULT_ZOOM = 10
+Place = tuple[tuple[float, float], int]
+"""((lat, lon) in EPSG:4326 degrees, Leaflet zoom): where a map is or must go."""
+SWEDEN: Place = ((62.0, 15.0), 5)
+"""Where a map opens before a municipality is set up: all of Sweden. Once set up, the map opens
+on the municipality (`geo.municipality.Municipality.home`, passed in as ``home``)."""
 MIN_ZOOM, MAX_ZOOM = 3, 19
 SELECTED_ZOOM = 16
 """A report chosen in the table is shown at least at this zoom."""
@@ -47,8 +49,8 @@ MIN_DATE, MAX_DATE = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
 class ExploreView:
     layers: tuple[str, ...] = LAYERS
     filter: ReportFilter = field(default_factory=ReportFilter)
-    center: tuple[float, float] = DEFAULT_CENTER
-    zoom: int = DEFAULT_ZOOM
+    center: tuple[float, float] = SWEDEN[0]
+    zoom: int = SWEDEN[1]
     selected: tuple[str, str] | None = None
     """(kind, id) of the feature whose details are shown, kind in SELECTABLE_KINDS."""
 
@@ -58,9 +60,11 @@ def parse_view(
     *,
     categories: Collection[str] = (),
     zone_ids: Collection[str] = (),
+    home: Place = SWEDEN,
 ) -> ExploreView:
     """The view a URL describes. ``categories`` and ``zone_ids`` are the valid
-    codes; values outside them, like any malformed value, are dropped."""
+    codes; values outside them, like any malformed value, are dropped. Without a centre
+    or zoom of its own the view is ``home``'s (the municipality's, `geo.municipality`)."""
     flt = ReportFilter(
         categories=_choices(params, "cat", categories),
         feelings=_choices(params, "feeling", [f.value for f in Feeling]),
@@ -75,19 +79,20 @@ def parse_view(
     layers = _choices(params, "layers", LAYERS) if "layers" in params else LAYERS
     lat = _float(params, "lat", -90.0, 90.0)
     lon = _float(params, "lon", -180.0, 180.0)
-    center = (lat, lon) if lat is not None and lon is not None else DEFAULT_CENTER
+    center = (lat, lon) if lat is not None and lon is not None else home[0]
     zoom = _int(params, "z", MIN_ZOOM, MAX_ZOOM)
     return ExploreView(
         layers=layers,
         filter=flt,
         center=center,
-        zoom=DEFAULT_ZOOM if zoom is None else zoom,
+        zoom=home[1] if zoom is None else zoom,
         selected=_selection(params),
     )
 
 
-def view_to_params(view: ExploreView) -> dict[str, str]:
-    """Query parameters for ``view``; defaults are left out to keep links short."""
+def view_to_params(view: ExploreView, *, home: Place = SWEDEN) -> dict[str, str]:
+    """Query parameters for ``view``; defaults (``home``'s centre and zoom among them) are left
+    out to keep links short."""
     params: dict[str, str] = {}
     if tuple(view.layers) != LAYERS:
         params["layers"] = ",".join(view.layers) or "-"
@@ -106,10 +111,10 @@ def view_to_params(view: ExploreView) -> dict[str, str]:
         params["from"] = flt.date_from.isoformat()
     if flt.date_to:
         params["to"] = flt.date_to.isoformat()
-    if view.center != DEFAULT_CENTER:
+    if view.center != home[0]:
         params["lat"] = f"{view.center[0]:.5f}"
         params["lon"] = f"{view.center[1]:.5f}"
-    if view.zoom != DEFAULT_ZOOM:
+    if view.zoom != home[1]:
         params["z"] = str(view.zoom)
     if view.selected:
         params["sel"] = f"{view.selected[0]}:{view.selected[1]}"
@@ -198,9 +203,6 @@ def _selection(params: Mapping[str, str | list[str]]) -> tuple[str, str] | None:
 
 
 # --- The page's state transitions -------------------------------------------------------------
-
-Place = tuple[tuple[float, float], int]
-"""((lat, lon) in EPSG:4326 degrees, Leaflet zoom): where a map is or must go."""
 
 
 @dataclass(frozen=True)

@@ -29,14 +29,18 @@ from geo.auth import (
 from geo.config import Settings, load_settings
 from geo.i18n import Translator, is_rtl, label, normalize_language, translator
 from geo.model import Role
+from geo.municipality import Municipality, current
 from geo.startup import app_store
 from geo.store import Store, StoreError, utcnow
 from geo.store.schema import UPGRADE_COMMAND
+from geo.viewstate import SWEDEN, Place
 
 LANGUAGE_KEY = "lang"
 SESSION_KEY = "staff_session"
 HANDOFF_KEY = "staff_session_handoff"
 END_COOKIE_KEY = "staff_session_end_cookie"
+SETUP_DONE_KEY = "setup_done"
+"""The name of the municipality just set up (pages/setup.py): `app.py` says so once on the next page."""
 MAP_SENT_KEY = "explore_map_sent"
 """Set once the explore page has sent its map in this session (it sends the first one alone)."""
 
@@ -219,6 +223,17 @@ def store() -> Store:
             st.caption(t("error.db.hint"))
         st.stop()
         raise  # unreachable: st.stop() ends the run
+
+
+def municipality() -> Municipality | None:
+    """The deployment's municipality, None before its set-up (`app.py` then shows the set-up)."""
+    return current(store())
+
+
+def map_home() -> Place:
+    """Where maps open: the municipality's centre and zoom (all of Sweden before the set-up)."""
+    found = municipality()
+    return found.home if found is not None else SWEDEN
 
 
 def store_opens() -> bool:

@@ -9,14 +9,20 @@ import datetime as dt
 import streamlit as st
 
 from geo.i18n import format_day
-from pages._shared import language, settings, tr
+from pages._shared import language, municipality, settings, store_opens, tr
 
 STATEMENT_UPDATED = dt.date(2026, 12, 1)
 """When the statement (its known shortcomings) was last reviewed."""
 
 t = tr()
 lang = language()
-contact = settings().accessibility_contact or t("a11y.contact_default")
+# the municipality's own words (its settings), else the deployment's TRYGG_ACCESSIBILITY_CONTACT
+town = municipality() if store_opens() else None
+contact = (
+    (town.text("accessibility_contact", lang) if town else None)
+    or settings().accessibility_contact
+    or t("a11y.contact_default")
+)
 
 st.title(t("a11y.title"))
 st.markdown(t("a11y.intro"))

@@ -45,7 +45,9 @@ from pages._shared import (
     MAP_SENT_KEY,
     current_user,
     language,
+    map_home,
     map_sent,
+    municipality,
     places_link,
     report_call_to_action,
     set_query_params,
@@ -261,6 +263,7 @@ version = db.data_version()
 db_url = settings().database_url
 categories = cached_categories(db, db_url, version)
 role = viewer()
+home = map_home()
 static_layers = cached_layers(db, db_url, version, ReportFilter(), role.value)
 zone_names = dict(zip(static_layers.zones["id"], static_layers.zones["name"], strict=True))
 
@@ -272,7 +275,7 @@ st.session_state[MAP_SENT_KEY] = True
 
 if VIEW_KEY not in st.session_state:
     st.session_state[VIEW_KEY] = parse_view(
-        st.query_params.to_dict(), categories=[c.code for c in categories], zone_ids=list(zone_names)
+        st.query_params.to_dict(), categories=[c.code for c in categories], zone_ids=list(zone_names), home=home
     )
 for key, value in widget_defaults(st.session_state[VIEW_KEY]).items():
     if key not in st.session_state:
@@ -297,7 +300,8 @@ if role.is_staff:
     st.empty()
 else:
     report_call_to_action()  # a resident's first thing on the map, on a phone too (issue 14.4)
-st.title(t("explore.title"))
+town = municipality()
+st.title(town.title(lang) if town is not None else t("explore.title"))
 if role.is_staff:
     st.empty()
 else:
@@ -340,7 +344,7 @@ if map_new:
     # They follow in the rerun that st_folium asks for as soon as the map is drawn (it reports
     # its bounds), a moment later. Should that rerun never come (the map's code failed to
     # load), a timer asks for it, so the filters, the language and the log-in still appear.
-    set_query_params(view_to_params(view))
+    set_query_params(view_to_params(view, home=home))
     rerun_if_the_map_stays_silent()
     st.stop()
 
@@ -365,4 +369,4 @@ with st.sidebar:
 
 show_table = table_shown(role)
 draw_table(report_table(layers.reports, categories, lang) if show_table else None, layers.report_count)
-set_query_params(view_to_params(view))
+set_query_params(view_to_params(view, home=home))

@@ -9,7 +9,7 @@ from geo.i18n import format_day, label
 from geo.model import Moderation, Rejection, category_labels
 from geo.moderation import moderate, pending_reports, queue_map, rejection_reason
 from pages._report_actions import report_actions
-from pages._shared import current_user, language, settings, staff_only, store, tr, viewer
+from pages._shared import current_user, language, map_home, settings, staff_only, store, tr, viewer
 
 SELECTED_KEY = "moderation_selected"
 IDS_KEY = "moderation_ids"
@@ -73,7 +73,14 @@ st.multiselect(
 )
 chosen = [i for i in st.session_state.get(SELECTED_KEY, []) if i in ids]
 st_folium(
-    queue_map(pending, chosen, lang=lang, tiles=settings().tiles, categories=db.categories(include_inactive=True)),
+    queue_map(
+        pending,
+        chosen,
+        lang=lang,
+        tiles=settings().tiles,
+        categories=db.categories(include_inactive=True),
+        home=map_home(),
+    ),
     key="moderation_map",
     height=360,
     use_container_width=True,

@@ -22,7 +22,7 @@ from geo.model import Access
 from geo.place_editor import PlaceForm, form_of, hours_rule, save_place, set_active, with_rule
 from geo.rights import Right, allowed
 from geo.store import StaleEdit
-from pages._shared import language, settings, staff_only, store, tr
+from pages._shared import language, map_home, settings, staff_only, store, tr
 
 CHOICE_KEY = "pe_choice"
 PENDING_KEY = "pe_pending"
@@ -168,7 +168,8 @@ def position_map() -> None:
     position = st.session_state.get(POSITION_KEY)
     st.markdown(f"**{t('place_edit.position')}**")
     st.caption(t("place_edit.position_help"))
-    base = mapview.base_map(settings().tiles)
+    home_centre, home_zoom = map_home()  # the municipality's (geo.municipality)
+    base = mapview.base_map(settings().tiles, center=home_centre, zoom=home_zoom)
     groups = [mapview.boundary_group(boundary_layer(db)), mapview.pin_group(position)]
     mapview.localized(base, *groups)
     st_folium(

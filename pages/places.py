@@ -21,7 +21,7 @@ from geo.model import MeetingPlace
 from geo.places import Place, known_places
 from geo.store import Store
 from pages._browser import locate_button, position_of
-from pages._shared import language, settings, store, tr
+from pages._shared import language, map_home, settings, store, tr
 
 ORIGIN_KEY = "places_origin"
 LAST_CLICK_KEY = "places_last_click"
@@ -162,7 +162,8 @@ def near_me() -> None:
 
 def small_map(found: list[Found], origin: tuple[float, float] | None) -> None:
     view = st.session_state.get(VIEW_KEY) or {}
-    base = mapview.base_map(settings().tiles)
+    home_centre, home_zoom = map_home()  # the municipality's (geo.municipality)
+    base = mapview.base_map(settings().tiles, center=home_centre, zoom=home_zoom)
     markers = [(f.place.lon, f.place.lat, f"{n}. {f.place.name}") for n, f in enumerate(found, start=1)]
     groups = [
         mapview.boundary_group(cached_boundary(db, db.database_key, version)),

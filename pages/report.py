@@ -31,9 +31,8 @@ from geo.reporting import (
     take_submission_slot,
     validate,
 )
-from geo.viewstate import DEFAULT_CENTER, DEFAULT_ZOOM
 from pages._browser import locate_button, position_of, reference_code
-from pages._shared import language, places_link, settings, store, tr
+from pages._shared import language, map_home, municipality, places_link, settings, store, tr
 
 PIN_KEY = "report_pin"
 LAST_CLICK_KEY = "report_last_click"
@@ -120,7 +119,7 @@ def set_pin(lon: float, lat: float, *, zoom_in: bool = False, centre: bool = Fal
         problems.insert(0, refused)
     st.session_state[PROBLEMS_KEY] = problems
     zoom = (st.session_state.get(MAP_KEY) or {}).get("zoom")
-    zoom = zoom if isinstance(zoom, int | float) else DEFAULT_ZOOM
+    zoom = zoom if isinstance(zoom, int | float) else map_home()[1]
     if (zoom_in and zoom < PIN_ZOOM) or centre:
         previous = (st.session_state.get(VIEW_KEY) or {}).get("zoom")
         wanted = max(zoom, PIN_ZOOM)
@@ -180,6 +179,8 @@ def problem_here(field: str) -> None:
 
 st.title(t("report.title"))
 st.caption(t("report.anonymous"))
+if privacy_contact := (town.text("privacy_contact", lang) if (town := municipality()) else None):
+    st.caption(t("report.privacy_contact", contact=privacy_contact))
 
 done: dict[str, Any] | None = st.session_state.get(DONE_KEY)
 if done is not None:
@@ -243,7 +244,8 @@ problem_here("pin")
 
 pin = st.session_state.get(PIN_KEY)
 view = st.session_state.get(VIEW_KEY) or {}
-base = mapview.base_map(settings().tiles)
+home_centre, home_zoom = map_home()
+base = mapview.base_map(settings().tiles, center=home_centre, zoom=home_zoom)
 mapview.crosshair(t("report.crosshair")).add_to(base)
 groups = [mapview.boundary_group(boundary_layer(db)), mapview.pin_group(pin)]
 mapview.localized(base, *groups)
@@ -263,7 +265,8 @@ def pin_at_centre() -> None:
     """For keyboard users: pan the map with the arrow keys, then put the pin in its middle (the cross)."""
     centre = (st.session_state.get(MAP_KEY) or {}).get("center")
     if not isinstance(centre, dict):  # the map has not moved yet: it is where it opened
-        centre = {"lat": DEFAULT_CENTER[0], "lng": DEFAULT_CENTER[1]}
+        (lat, lon), _zoom = map_home()
+        centre = {"lat": lat, "lng": lon}
     set_pin(float(centre["lng"]), float(centre["lat"]))
 
 

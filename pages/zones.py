@@ -20,7 +20,7 @@ from geo.i18n import label
 from geo.layers import boundary_layer, zones_layer
 from geo.model import ZoneKind
 from geo.zones import LIMITS, ZoneForm, delete_zone, save_zone, shape_from_drawing
-from pages._shared import language, settings, staff_only, store, tr
+from pages._shared import language, map_home, settings, staff_only, store, tr
 
 CHOICE_KEY = "zones_choice"
 PENDING_KEY = "zones_pending_choice"
@@ -82,11 +82,12 @@ if flash := st.session_state.pop("zones_flash", None):
 map_column, form_column = st.columns([3, 2])
 with map_column:
     st.caption(t("zones.draw_help"))
-    bounds = (
-        current or shapely.union_all(list(boundary_layer(db).geometry)) or shapely.box(13.4, 56.4, 13.8, 56.6)
-    ).bounds
-    m = mapview.base_map(settings().tiles)
-    m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
+    home_centre, home_zoom = map_home()
+    m = mapview.base_map(settings().tiles, center=home_centre, zoom=home_zoom)
+    around = current or shapely.union_all(list(boundary_layer(db).geometry))  # EPSG:4326
+    if around is not None and not around.is_empty:
+        bounds = around.bounds
+        m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
     others = zones[zones["id"] != choice]
     context = [mapview.zones_group(others, kind) for kind in ZoneKind]
     for group in context:

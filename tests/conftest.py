@@ -8,6 +8,7 @@ temporary directory (`tests.postgis`). A missing server fails the tests: run `ma
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +22,14 @@ from tests.postgis import PostgisServer, start_server
 from tests.support.smtp import SmtpServer
 
 NOW = dt.datetime(2026, 11, 1, 12, 0, tzinfo=dt.UTC)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The app fills an empty database with the Markaryd demo only when asked (``TRYGG_DEMO=1``,
+    as ``make run`` asks): the suite asks for it, for the apps it runs in this process (AppTest)
+    and the servers it starts. A test of a deployment without the demo sets ``TRYGG_DEMO=0``."""
+    os.environ["TRYGG_DEMO"] = "1"
+
 
 SQUARE_WKT = "POLYGON ((13.59 56.45, 13.61 56.45, 13.61 56.47, 13.59 56.47, 13.59 56.45))"
 """A zone around Markaryd centrum, EPSG:4326."""

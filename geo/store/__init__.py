@@ -27,7 +27,8 @@ The modules, by what they hold:
 - `geo.store.limits`: rate limits shared by every process;
 - `geo.store.outbox`: e-mails waiting to be sent, claimed by one sender each; staff's mail settings;
 - `geo.store.codes`: reference codes;
-- `geo.store.sessions`: staff sessions (rows only; the rules are `geo.auth`'s).
+- `geo.store.sessions`: staff sessions (rows only; the rules are `geo.auth`'s);
+- `geo.store.settings`: the deployment's settings and its first-time set-up (`geo.municipality`).
 
 `Store` joins the parts; ``from geo.store import Store`` is all a caller needs.
 """
@@ -49,6 +50,7 @@ from geo.store.outbox import OutboxStore
 from geo.store.places import PlaceStore, StaleEdit
 from geo.store.reports import ReportQuery, ReportStore
 from geo.store.sessions import SessionStore
+from geo.store.settings import SettingsStore
 from geo.store.tables import TooLong, column_length, max_length
 
 __all__ = [
@@ -82,6 +84,7 @@ class Store(
     LimitStore,
     AuditStore,
     OutboxStore,
+    SettingsStore,
 ):
     """All reads and writes of the application's data.
 

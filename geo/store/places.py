@@ -32,21 +32,7 @@ class PlaceStore(StoreBase):
 
     def upsert_categories(self, items: Iterable[Category]) -> None:
         with self.transaction() as conn:
-            for cat in items:
-                row = {
-                    "code": cat.code,
-                    "feeling": str(cat.feeling),
-                    "labels": dict(cat.labels),
-                    "help": dict(cat.help),
-                    "icon": cat.icon,
-                    "sort_order": cat.sort_order,
-                    "active": cat.active,
-                }
-                exists = conn.execute(sa.select(categories.c.code).where(categories.c.code == cat.code)).first()
-                if exists:
-                    conn.execute(categories.update().where(categories.c.code == cat.code).values(**row))
-                else:
-                    conn.execute(categories.insert().values(**row))
+            upsert_categories(conn, items)
 
     def categories(self, *, include_inactive: bool = False) -> list[Category]:
         query = sa.select(categories).order_by(categories.c.sort_order, categories.c.code)
@@ -226,8 +212,7 @@ class PlaceStore(StoreBase):
         geometry = _check_polygonal(geometry, "geometry")
         check_lengths("boundaries", {"name": name})
         with self.transaction() as conn:
-            conn.execute(boundaries.delete())
-            conn.execute(boundaries.insert().values(id=1, name=name, geom_wkb=shapely.to_wkb(geometry)))
+            replace_boundary(conn, name, geometry)
 
     def boundary(self) -> tuple[str, shapely.Geometry] | None:
         with self.engine.connect() as conn:
@@ -256,6 +241,33 @@ def _place(r: Mapping[str, Any]) -> MeetingPlace:
             "active": bool(r["active"]),
         }
     )
+
+
+def upsert_categories(conn: Connection, items: Iterable[Category]) -> None:
+    """Add or replace each category of ``items`` (by code) inside the caller's transaction."""
+    for cat in items:
+        row = {
+            "code": cat.code,
+            "feeling": str(cat.feeling),
+            "labels": dict(cat.labels),
+            "help": dict(cat.help),
+            "icon": cat.icon,
+            "sort_order": cat.sort_order,
+            "active": cat.active,
+        }
+        exists = conn.execute(sa.select(categories.c.code).where(categories.c.code == cat.code)).first()
+        if exists:
+            conn.execute(categories.update().where(categories.c.code == cat.code).values(**row))
+        else:
+            conn.execute(categories.insert().values(**row))
+
+
+def replace_boundary(conn: Connection, name: str, geometry: shapely.Geometry) -> None:
+    """Replace the municipality boundary (Polygon/MultiPolygon, EPSG:4326) inside the caller's transaction."""
+    geometry = _check_polygonal(geometry, "geometry")
+    check_lengths("boundaries", {"name": name})
+    conn.execute(boundaries.delete())
+    conn.execute(boundaries.insert().values(id=1, name=name, geom_wkb=shapely.to_wkb(geometry)))
 
 
 def _place_row(place: MeetingPlace) -> dict[str, object]:

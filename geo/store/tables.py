@@ -333,6 +333,16 @@ promise_log = sa.Table(
 )
 
 
+settings = sa.Table(
+    "settings",
+    metadata,
+    # one row per setting of the deployment (`geo.municipality`): the municipality's texts and
+    # contacts, by language where they are shown ({"sv": …, "en": …, "ar": …}); never personal data
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.JSON, nullable=False),
+)
+
+
 def max_length(table: str, column: str) -> int | None:
     """The most characters ``table.column`` holds: the one place every length limit comes
     from (forms, imports, `geo.zones`). None for an unbounded column or an unknown one."""

@@ -19,4 +19,5 @@ def app_on_demo(path: Path, monkeypatch: pytest.MonkeyPatch, *, reports: int) ->
     store.close()
     monkeypatch.setenv("TRYGG_DATABASE_URL", url)
     monkeypatch.setenv("TRYGG_TILES_URL", "none")
+    monkeypatch.setenv("TRYGG_DEMO", "1")
     return url

@@ -24,7 +24,8 @@ class RunningApp:
 
 def start_app(tmp: Path, database_url: str, extra_env: dict[str, str] | None = None) -> RunningApp:
     log = tmp / f"streamlit-{uuid.uuid4().hex[:8]}.log"
-    env = {"TRYGG_DATABASE_URL": database_url, "TRYGG_TILES_URL": "none", **(extra_env or {})}
+    # the demo is asked for (an empty database gets it); ``extra_env`` may say TRYGG_DEMO=0
+    env = {"TRYGG_DATABASE_URL": database_url, "TRYGG_TILES_URL": "none", "TRYGG_DEMO": "1", **(extra_env or {})}
     server = start_streamlit(Path("serve.py"), ROOT, env, log, timeout_s=60)
     return RunningApp(server.url, database_url, server.process, log)
 

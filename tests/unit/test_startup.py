@@ -15,7 +15,8 @@ from geo.startup import POINTS, app_store, start_warm_up
 
 
 def test_first_opening_seeds_the_demo_once_even_when_two_ask_at_once(tmp_path: Path) -> None:
-    settings = load_settings({"TRYGG_DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.db'}", "TRYGG_DEMO_REPORTS": "50"})
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    settings = load_settings({"TRYGG_DATABASE_URL": url, "TRYGG_DEMO_REPORTS": "50", "TRYGG_DEMO": "1"})
     opened: list[object] = []
     threads = [threading.Thread(target=lambda: opened.append(app_store(settings))) for _ in range(2)]
     for thread in threads:
@@ -28,8 +29,16 @@ def test_first_opening_seeds_the_demo_once_even_when_two_ask_at_once(tmp_path: P
     assert store.categories(), "an API client asking first still finds the services"
 
 
+def test_issue_17_an_empty_database_gets_the_demo_only_when_asked(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'bare.db'}"
+    store = app_store(load_settings({"TRYGG_DATABASE_URL": url, "TRYGG_DEMO": "0"}))
+    assert store.is_empty() and store.boundary() is None, "no demo unless asked: the deployment waits for its set-up"
+    assert load_settings({}).demo is False and load_settings({"TRYGG_DEMO": "1"}).demo is True
+
+
 def test_warm_up_locates_the_default_view_for_the_public_before_anyone_asks(tmp_path: Path) -> None:
-    settings = load_settings({"TRYGG_DATABASE_URL": f"sqlite:///{tmp_path / 'warm.db'}", "TRYGG_DEMO_REPORTS": "300"})
+    url = f"sqlite:///{tmp_path / 'warm.db'}"
+    settings = load_settings({"TRYGG_DATABASE_URL": url, "TRYGG_DEMO_REPORTS": "300", "TRYGG_DEMO": "1"})
     thread = start_warm_up(settings)
     thread.join(timeout=120)
     assert not thread.is_alive()

@@ -8,8 +8,6 @@ from hypothesis import strategies as st
 
 from geo.layers import ReportFilter, count_reports
 from geo.viewstate import (
-    DEFAULT_CENTER,
-    DEFAULT_ZOOM,
     LAYERS,
     MAX_DATE,
     MAX_ZOOM,
@@ -17,6 +15,7 @@ from geo.viewstate import (
     MIN_ZOOM,
     SELECTABLE_KINDS,
     SELECTED_ZOOM,
+    SWEDEN,
     ExploreView,
     Memory,
     Step,
@@ -94,7 +93,16 @@ def test_valid_values_are_kept_and_invalid_ones_dropped() -> None:
     view = parse_view({"cat": "trafik,bogus,trafik", "z": "12"}, categories=CATS)
     assert view.filter.categories == ("trafik",)
     assert view.zoom == 12
-    assert view.center == DEFAULT_CENTER
+    assert view.center == SWEDEN[0]
+
+
+def test_issue_17_a_link_without_a_place_opens_on_the_municipality_and_links_leave_it_out() -> None:
+    home = ((58.0, 12.3), 11)  # a municipality's centre and zoom (geo.municipality)
+    view = parse_view({"cat": "trafik"}, categories=CATS, home=home)
+    assert (view.center, view.zoom) == home
+    assert view_to_params(view, home=home) == {"cat": "trafik"}
+    moved = view_to_params(ExploreView(center=(58.1, 12.3), zoom=11), home=home)
+    assert moved == {"lat": "58.10000", "lon": "12.30000"}
 
 
 def test_reversed_dates_are_swapped_as_the_page_does() -> None:
@@ -113,7 +121,7 @@ def test_unknown_layers_are_dropped() -> None:
     view = parse_view({"layers": "reports,satellite"})
     assert view.layers == ("reports",)
     assert parse_view({}).layers == LAYERS
-    assert parse_view({}).zoom == DEFAULT_ZOOM
+    assert parse_view({}).zoom == SWEDEN[1]
 
 
 # --- URL parser: any query-parameter dict gives a valid view ---------------------------------
@@ -195,7 +203,7 @@ def run(view: ExploreView, returned: dict | None, memory: Memory, widgets: Widge
 
 def test_issue_14_the_map_keeps_the_users_place_across_the_hexagon_threshold_both_ways() -> None:
     first = run(ExploreView(), None, Memory(), new_map=True)
-    assert first.origin == (DEFAULT_CENTER, DEFAULT_ZOOM) and first.focus is None
+    assert first.origin == (SWEDEN[0], SWEDEN[1]) and first.focus is None
     memory, view = first.memory, first.view
     for zoom in (11, 12, 13, 14, 16, 13, 12, 11, 10):  # with +, a hexagon click, and back with -
         now = run(view, reported(56.46, 13.6, zoom), memory)

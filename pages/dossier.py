@@ -15,6 +15,7 @@ import streamlit as st
 
 from geo import actions as action_model
 from geo import dossier
+from geo import plan as municipal_plan
 from geo.actions import Action, ActionDraft, ActionStatus, ActorKind, Refused, today_local
 from geo.i18n import format_day, format_month, format_number, label
 from geo.reporting import Problem
@@ -389,6 +390,54 @@ def month_bars(by_month: pd.Series) -> None:
     st.altair_chart(chart.properties(height=260), use_container_width=True)
 
 
+def show_plan() -> None:
+    """The municipality's åtgärdsplan across every place, on the page and to print."""
+    st.divider()
+    if not st.toggle(t("plan.heading"), key="dossier_plan_shown"):
+        return
+    found = municipal_plan.action_plan(db, user, other_area=t("plan.other_area"))
+    cols = st.columns(4)
+    for col, (key, value) in zip(
+        cols, (("plan.done", found.done), ("plan.late", found.late), ("plan.dropped", found.dropped),
+               ("plan.active", found.active)), strict=True
+    ):  # fmt: skip
+        col.metric(t(key), format_number(value, lang))
+    for group in found.groups:
+        st.markdown(f"**{escape_md(group.area)}**")
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    t("plan.column.title"): [i.action.title for i in group.actions],
+                    t("plan.column.organisation"): [i.action.organisation for i in group.actions],
+                    t("plan.column.period"): [
+                        f"{format_day(i.action.start_date, lang)} – {format_day(i.action.due_date, lang)}"
+                        for i in group.actions
+                    ],
+                    t("plan.column.status"): [
+                        label("action_status", i.action.status, lang)
+                        + (f" ({t('dossier.overdue')})" if i.overdue else "")
+                        for i in group.actions
+                    ],
+                    t("plan.column.reports"): [
+                        "–" if i.before is None else f"{i.before} → {i.after}" for i in group.actions
+                    ],
+                }
+            ),
+            hide_index=True,
+            use_container_width=True,
+        )
+    st.caption(t("plan.reports_help"))
+    html = municipal_plan.plan_html(found, lang)
+    left, right = st.columns(2)
+    left.download_button(t("plan.download_html"), html, file_name="atgardsplan.html", mime="text/html")
+    right.download_button(
+        t("plan.download_pdf"),
+        lambda: municipal_plan.plan_pdf(found, lang),
+        file_name="atgardsplan.pdf",
+        mime="application/pdf",
+    )
+
+
 def escape_md(text: str) -> str:
     return "".join(f"\\{ch}" if ch in "\\`*_{}[]()#+-.!<>|~$:" else ch for ch in text)
 
@@ -423,3 +472,4 @@ else:
     st.caption(t("dossier.read_only"))
 show_meetings(zone, plan)
 show_actors(zone)
+show_plan()

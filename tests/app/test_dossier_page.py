@@ -152,3 +152,19 @@ def test_police_log_a_promise_activity_and_the_public_reads_it_without_contacts(
     assert "Senast uppföljt 30 okt. 2026" in texts and "Två poliser på torget" in texts
     assert "Bertil" not in texts and "765" not in texts
     assert not [b for b in public.button if b.label == "Logga"], "the public cannot log"
+
+
+def test_the_municipalitys_action_plan_is_shown_and_offered_for_printing(app_db: Store) -> None:
+    zone = next(z.id for z in app_db.zones() if z.name == "Centrum")
+    actions.create_action(
+        app_db,
+        actions.ActionDraft(title="Ny belysning", organisation="Kommunen", start_date=dt.date(2026, 10, 1),
+                            due_date=dt.date(2026, 10, 31), zone_id=zone),
+        TEAM,
+    )  # fmt: skip
+    at = dossier_page(zone)
+    at.toggle(key="dossier_plan_shown").set_value(True).run()
+    assert not at.exception, [e.message for e in at.exception]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Försenade"] == "1" and metrics["Klara"] == "0"
+    assert any(m.value == "**Centrum**" for m in at.markdown), "the plan is grouped by area"

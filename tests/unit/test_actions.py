@@ -300,3 +300,45 @@ def test_the_action_layer_is_not_offered_for_import_or_export() -> None:
     from geo import registry
 
     assert "actions" not in registry.layer_names() and "actions" in registry.public_layers()
+
+
+# -- the municipality's åtgärdsplan ----------------------------------------------------------
+
+
+def test_the_action_plan_groups_by_area_follows_up_and_prints(filled_store: Store, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+    import subprocess
+
+    from geo import plan
+
+    done = actions.create_action(filled_store, draft(filled_store, title="Ny belysning"), TEAM, now=NOW)
+    actions.mark_done(filled_store, done.id, TEAM, now=NOW)
+    actions.create_action(
+        filled_store,
+        draft(filled_store, title="Röja sly", zone_id=None, geometry_wkt="POINT (13.6 56.46)", due_date=START),
+        TEAM,
+        now=NOW,
+    )
+    today = DUE + dt.timedelta(days=10)
+    found = plan.action_plan(filled_store, TEAM, today=today, other_area="Övriga platser")
+    assert [(g.area, [i.action.title for i in g.actions]) for g in found.groups] == [
+        ("Centrum", ["Ny belysning"]),
+        ("Övriga platser", ["Röja sly"]),
+    ]
+    assert (found.done, found.late, found.dropped, found.active) == (1, 1, 0, 1)
+    (centrum,) = found.groups[0].actions
+    # the reports in Centrum in the days since the start and as many days before it
+    assert centrum.before is not None and centrum.after is not None
+    html = plan.plan_html(found, "sv")
+    assert "Kommunens åtgärdsplan" in html and "Röja sly" in html and "Försenad" in html
+    if shutil.which("pdftotext") is None:
+        return
+    path = tmp_path / "plan.pdf"
+    path.write_bytes(plan.plan_pdf(found, "sv"))
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    assert "belysning" in text and "Centrum" in text and "Försenad" in text  # a narrow column may wrap a title
+    path.write_bytes(plan.plan_pdf(found, "ar"))
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    assert "البلدية" in text
+    with pytest.raises(PermissionError):
+        plan.action_plan(filled_store, None)

@@ -21,10 +21,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from geo import audit
+from geo import audit, documents
 from geo.actions import Action, ActionStatus, ActorKind, Refused, actions, today_local
 from geo.analysis import BeforeAfter
 from geo.auth import User, check_staff
+from geo.i18n import format_day, format_number, label, translator
 from geo.model import Status
 from geo.reporting import Problem
 from geo.review import review_area
@@ -265,3 +266,71 @@ def indicators(store: Store, zone_id: str, actor: User | None, *, today: dt.date
         actions_active=sum(a.status.is_active for a in plan),
         comparison=review.comparison,
     )
+
+
+def dossier_html(store: Store, zone_id: str, actor: User | None, lang: str, *, today: dt.date | None = None) -> str:
+    """The zone's dossier as a print-ready page in ``lang`` (`geo.documents`): indicators, the
+    action plan, meetings and the organisations by name and kind. Contact persons are left out:
+    a printed page leaves the staff's hands."""
+    check_staff(actor, "see dossiers")
+    t = translator(lang)
+    zone = next(z for z in store.zones() if z.id == zone_id)
+    found = indicators(store, zone_id, actor, today=today)
+    figures = []
+    comparison = ""
+    if found is not None:
+        figures = [
+            (t("dossier.reports_inside"), format_number(found.reports, lang)),
+            (t("dossier.open_reports"), format_number(found.open_reports, lang)),
+            (t("dossier.actions_done"), format_number(found.actions_done, lang)),
+            (t("dossier.actions_overdue"), format_number(found.actions_overdue, lang)),
+        ]
+        if found.comparison is not None:
+            rate = found.comparison.rate
+            comparison = t(
+                "dossier.before_after",
+                before=found.comparison.before,
+                after=found.comparison.after,
+                days=found.comparison.days,
+                ratio="–" if rate is None else format_number(round(rate.ratio, 2), lang),
+            )
+    day = today or today_local()
+    plan = [
+        {
+            "title": a.title,
+            "organisation": a.organisation,
+            "period": f"{format_day(a.start_date, lang)} – {format_day(a.due_date, lang)}",
+            "status": label("action_status", a.status, lang) + (f" ({t('dossier.overdue')})" if a.overdue(day) else ""),
+        }
+        for a in actions(store, actor, zone_id=zone_id)
+    ]
+    context = {
+        "as_of": t("plan.as_of", day=format_day(day, lang)),
+        "description": zone.description,
+        "figures": figures,
+        "comparison": comparison,
+        "headings": {
+            "indicators": t("dossier.indicators"),
+            "plan": t("dossier.plan"),
+            "meetings": t("dossier.meetings"),
+            "actors": t("dossier.actors"),
+        },
+        "columns": {key: t(f"plan.column.{key}") for key in ("title", "organisation", "period", "status")},
+        "actions": plan,
+        "empty": t("dossier.no_actions"),
+        "meetings": [
+            {
+                "title": t("dossier.meeting_of", day=format_day(m.held_on, lang)),
+                "present": t("dossier.present_were", names=", ".join(m.present)) if m.present else "",
+                "notes": m.notes,
+                "decisions": [d.text for d in m.decisions],
+            }
+            for m in meetings(store, zone_id, actor)
+        ],
+        "actors": [
+            f"{a.organisation} ({label('actor_kind', a.kind, lang)})"
+            + (f", {t('dossier.left_on', day=format_day(a.left_on, lang))}" if a.left_on else "")
+            for a in zone_actors(store, zone_id, actor)
+        ],
+    }
+    return documents.render_html("dossier.html.j2", context, lang=lang, title=t("dossier.print_title", zone=zone.name))

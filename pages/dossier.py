@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from geo import actions as action_model
-from geo import dossier
+from geo import documents, dossier
 from geo import plan as municipal_plan
 from geo.actions import Action, ActionDraft, ActionStatus, ActorKind, Refused, today_local
 from geo.i18n import format_day, format_month, format_number, label
@@ -472,4 +472,10 @@ else:
     st.caption(t("dossier.read_only"))
 show_meetings(zone, plan)
 show_actors(zone)
+printed = dossier.dossier_html(db, zone, user, lang)
+left, right = st.columns(2)
+left.download_button(t("dossier.download_html"), printed, file_name="dossier.html", mime="text/html")
+right.download_button(
+    t("dossier.download_pdf"), lambda: documents.html_to_pdf(printed), file_name="dossier.pdf", mime="application/pdf"
+)
 show_plan()

@@ -168,3 +168,20 @@ def test_the_municipalitys_action_plan_is_shown_and_offered_for_printing(app_db:
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Försenade"] == "1" and metrics["Klara"] == "0"
     assert any(m.value == "**Centrum**" for m in at.markdown), "the plan is grouped by area"
+
+
+def test_issue_21_the_printed_dossier_holds_the_plan_and_meetings_but_no_contact_person(app_db: Store) -> None:
+    from geo import documents, dossier
+
+    zone = next(z.id for z in app_db.zones() if z.name == "Stationen")
+    dossier.add_actor(app_db, zone, TEAM, organisation="Bostadsbolaget AB", kind="fastighetsagare",
+                      contact_name="Anna Andersson", contact_phone="070-123 45 67")  # fmt: skip
+    dossier.record_meeting(app_db, zone, TEAM, held_on=dt.date(2026, 11, 20), present=["Bostadsbolaget AB"],
+                           decisions="Byta belysning vid stationen")  # fmt: skip
+    page = dossier.dossier_html(app_db, zone, TEAM, "sv", today=dt.date(2026, 11, 25))
+    assert "Platssamverkan Stationen: dossier" in page and "Byta belysning vid stationen" in page
+    assert "Bostadsbolaget AB (Fastighetsägare)" in page
+    assert "Anna" not in page and "070" not in page
+    assert documents.html_to_pdf(page).startswith(b"%PDF")
+    at = dossier_page(zone)
+    assert {b.label for b in at.get("download_button")} >= {"Dossiern för utskrift (HTML)", "Dossiern som PDF"}

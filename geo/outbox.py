@@ -311,7 +311,7 @@ def _send_claimed(
             result.dropped += 1
             continue
         try:
-            deliver(target, _email(settings, message, to))
+            deliver(target, _email(store, settings, message, to))
         except mail.DeliveryError as error:
             attempts = message["attempts"] + 1
             give_up = error.permanent or attempts >= MAX_ATTEMPTS
@@ -328,7 +328,7 @@ def _send_claimed(
     return True
 
 
-def _email(settings: Settings, message: dict[str, Any], to: str) -> Any:
+def _email(store: Store, settings: Settings, message: dict[str, Any], to: str) -> Any:
     return mail.build_message(
         sender=settings.mail_from,
         sender_name=settings.mail_from_name,
@@ -337,7 +337,18 @@ def _email(settings: Settings, message: dict[str, Any], to: str) -> Any:
         text=message["body_text"],
         html=message["body_html"],
         language=message["language"],
+        headers=_unsubscribe_headers(store, settings, message),
     )
+
+
+def _unsubscribe_headers(store: Store, settings: Settings, message: dict[str, Any]) -> dict[str, str]:
+    """RFC 8058 one-click unsubscribe (the mail program's own "stop" button) for a resident's
+    message that is not the case's last: the same signed link as in the message's text."""
+    found = store.report_ref(message["report_id"]) if message.get("report_id") else None
+    if found is None or message.get("forget_contact"):
+        return {}
+    url = stop_url(settings, settings.mail_secret or store.stored_mail_secret(), found)
+    return {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 
 
 def run_once(store: Store, settings: Settings | None = None, *, now: dt.datetime | None = None) -> SendResult:

@@ -206,6 +206,11 @@ class OutboxStore(StoreBase):
             query = sa.select(sa.literal(1)).where(report_contacts.c.report_id == report_id)
             return conn.execute(query).first() is not None
 
+    def report_ref(self, report_id: str) -> str | None:
+        """The reference code of a report, or None."""
+        with self.reading() as conn:
+            return conn.execute(sa.select(reports.c.ref_code).where(reports.c.id == report_id)).scalar()
+
     def report_for_stop(self, ref_code: str) -> tuple[str, str] | None:
         """``(id, language)`` of the report with this reference code, or None."""
         with self.reading() as conn:

@@ -70,6 +70,10 @@ def test_issue_20_each_message_reaches_the_resident_in_their_language_with_code_
     assert "Ny lampa" in got[4].text
     # every message but the last carries a stop link; the last says the address is deleted
     assert all("/stop-messages" in m.text for m in got[:4]) and "/stop-messages" not in got[4].text
+    # the mail program's own stop button (RFC 8058): the same signed link, never on the last message
+    assert got[0].message["List-Unsubscribe"] == f"<{link_in(got[0].text, '/stop-messages')}>"
+    assert got[0].message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert got[4].message["List-Unsubscribe"] is None
     assert store.report_contact(report_id) is None
 
 

@@ -2,7 +2,8 @@
 address only when the app can send e-mail. Without ``TRYGG_SMTP_URL`` the form says replies
 are not available (Swedish and Arabic); with it, the resident gives an address, sends the
 report, and the app's own background sender delivers the confirmation, in Arabic, with the
-reference code and the status link, to a real SMTP server (aiosmtpd) started by the test."""
+reference code and the status link, to a real SMTP server (aiosmtpd) started by the test; a
+moderator on a desktop writes a reply from the report's panel without ever seeing the address."""
 
 from __future__ import annotations
 
@@ -12,7 +13,11 @@ from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
+from geo.auth import add_user
+from geo.reporting import ReportDraft, submit
+from geo.store import Store
 from tests.e2e.test_report_browser import (
     MARKARYD,
     TIMEOUT_MS,
@@ -23,7 +28,7 @@ from tests.e2e.test_report_browser import (
     tap_map_at,
 )
 from tests.support.app import RunningApp, demo_app
-from tests.support.browser import PHONE, Browsing, open_context, snap
+from tests.support.browser import DESKTOP, PHONE, Browsing, log_in_as_staff, open_context, settle, snap
 from tests.support.smtp import SmtpServer
 
 pytestmark = pytest.mark.e2e
@@ -34,6 +39,7 @@ UNAVAILABLE = {
 }
 EMAIL_LABEL = {"sv": "E-post", "ar": "البريد الإلكتروني"}
 ADDRESS = "boende.mail@example.se"
+PASSWORD = "ett långt lösenord för test"
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +61,11 @@ def without_smtp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningAp
 def with_smtp(tmp_path_factory: pytest.TempPathFactory, smtp_server: SmtpServer) -> Iterator[RunningApp]:
     tmp = tmp_path_factory.mktemp("e2e-mail-on")
     env = {"TRYGG_SMTP_URL": smtp_server.url, "TRYGG_PUBLIC_URL": "https://trygghet.example.se"}
-    with demo_app(tmp, f"sqlite:///{tmp / 'on.db'}", reports=20, extra_env=env) as running:
+
+    def staff(store: Store) -> None:
+        add_user(store, "kommun.anna", PASSWORD, "team")
+
+    with demo_app(tmp, f"sqlite:///{tmp / 'on.db'}", reports=20, prepare=staff, extra_env=env) as running:
         yield running
 
 
@@ -126,3 +136,56 @@ def test_issue_20_an_arabic_resident_gets_the_confirmation_by_email(
     assert f"https://trygghet.example.se/status?ref={code}" in received.text
     assert "رمزك المرجعي" in received.text and 'dir="rtl"' in received.html
     assert ADDRESS not in page.content()
+
+
+def test_issue_20_a_moderator_replies_from_the_panel_without_seeing_the_address(
+    with_smtp: RunningApp, smtp_server: SmtpServer, browser: Browser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TRYGG_SMTP_URL", smtp_server.url)  # this process writes the report, as the app would
+    store = Store.open(with_smtp.database_url)
+    draft = ReportDraft(13.5971, 56.4612, "otrygg", "dalig_belysning", "natt", "Mörkt", "svar@example.se", True, "sv")
+    code = submit(store, draft).ref_code
+    store.close()
+    desk = open_context(browser, **DESKTOP)
+    page = desk.page
+    page.goto(f"{with_smtp.url}/granskning")
+    log_in_as_staff(page, "kommun.anna", PASSWORD)
+    settle(page)
+    # the report's card: the innermost block holding its code and its panel
+    card = (
+        page.locator("[data-testid='stVerticalBlock']")
+        .filter(has_text=code)
+        .filter(has=page.get_by_text("Status och historik"))
+        .last
+    )
+    card.wait_for(timeout=TIMEOUT_MS)
+    card.get_by_text("Status och historik").click()
+    reply_panel = card.locator("[data-testid='stExpander']", has_text="Svar till den som rapporterade").last
+    reply_panel.locator("summary").wait_for(timeout=TIMEOUT_MS)  # shown once the panel has opened
+    box = card.get_by_role("textbox", name="Svar till den som rapporterade")
+    for _ in range(3):  # a click while the panel still unfolds may not take
+        if box.is_visible():
+            break
+        reply_panel.locator("summary").click()
+        try:
+            box.wait_for(timeout=5_000)
+        except PlaywrightTimeoutError:
+            continue
+    box.wait_for(timeout=TIMEOUT_MS)
+    box.fill("Tack! Vi byter lampan på måndag.")
+    box.press("Tab")
+    settle(page)
+    card.get_by_role("button", name="Skicka svar").click()
+    page.get_by_text("Svaret ligger i utkorgen").wait_for(timeout=TIMEOUT_MS)
+    card.scroll_into_view_if_needed()
+    snap(page, "mail-desktop-sv-reply")
+    assert "svar@example.se" not in page.content()
+
+    deadline = time.monotonic() + 60  # the app's sender runs every 15 s
+    while len(smtp_server.to("svar@example.se")) < 2 and time.monotonic() < deadline:
+        page.wait_for_timeout(500)
+    confirmation, reply = smtp_server.to("svar@example.se")
+    assert code in confirmation.message["Subject"] and code in reply.message["Subject"]
+    assert "Tack! Vi byter lampan på måndag." in reply.text
+    assert desk.external_requests == []
+    desk.context.close()

@@ -24,7 +24,8 @@ first page of ``/api/layers/reports.geojson``, a village's box with and without 
 by its link, the first page of Open311 ``requests``: whole answers, median of five, 0.5 s each at
 1,000,000 reports). What a user feels once the map is drawn (a click on a report to its popup, a
 filter click and a layer switched off to the map redrawn) is timed at the middle size against a plain
-Streamlit rerun (`benchmarks/interactions.py`).
+Streamlit rerun (`benchmarks/interactions.py`), and so is Mötesplatser's "open now near me" over 1,000
+meeting places (`benchmarks/places.py`).
 
 Chromium is Debian's (/usr/bin/chromium), headless, with every host but localhost unresolvable;
 every asset comes from the app's ``static/vendor``.
@@ -55,7 +56,7 @@ from typing import Any
 import numpy as np
 import shapely
 
-from benchmarks import interactions, weight
+from benchmarks import interactions, places, weight
 from tests.support.serving import CHROMIUM, CHROMIUM_ARGS, Server, start_streamlit, stop
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -588,6 +589,17 @@ def run(quick: bool, workdir: Path, log: Callable[[str], None]) -> Results:
         running.callback(stop, rerun_server)
         mid_ours = next(p for p in served if p.name == "ours" and p.points == sizes["ours"][1])
         results.extra.update(interactions.timings(browser, mid_ours.server.url, rerun_server.url))
+        # Mötesplatser: "open now near me" over 1,000 places against the same plain rerun (benchmarks/places.py)
+        places_db = workdir / "places.db"
+        places.seed_places(places_db, places.PLACES)
+        places_env = {"TRYGG_DATABASE_URL": f"sqlite:///{places_db}", "TRYGG_TILES_URL": "none"}
+        places_server = start_streamlit(Path("serve.py"), ROOT, places_env, workdir / "places.log")
+        running.callback(stop, places_server)
+        results.extra.update(places.timings(browser, places_server.url, rerun_server.url))
+        log(
+            f"open now near me, {places.PLACES:,} places: {results.extra['open_now_near_me_s']:.2f} s, "
+            f"{results.extra['open_now_near_me_ratio']:.2f}× a plain rerun"
+        )
         log(
             f"interactions at {mid_ours.points:,}: "
             + ", ".join(
@@ -710,6 +722,7 @@ def checks(results: Results) -> list[Check]:
         Check(f"feature click to details / rerun, {mid:,}", extra.get("feature_click_ratio"), 1.0, False),
         Check(f"filter click to map / rerun, {mid:,}", extra.get("filter_click_ratio"), 1.5, False),
         Check(f"layer toggle to map / rerun, {mid:,}", extra.get("layer_toggle_ratio"), 1.5, False),
+        Check("open now near me, 1,000 places / rerun", extra.get("open_now_near_me_ratio"), 1.2, False),
     ]
 
 
@@ -793,6 +806,8 @@ def report(results: Results) -> str:
             f"{name.replace('_', ' ')} {_fmt(extra.get(f'{name}_s'), '.2f')} s"
             for name in ("rerun", "feature_click", "filter_click", "layer_toggle")
         ),
+        f"mötesplatser: open now near me over {places.PLACES:,} places "
+        f"{_fmt(extra.get('open_now_near_me_s'), '.2f')} s, plain rerun {_fmt(extra.get('places_rerun_s'), '.2f')} s",
     ]
     return "\n".join(lines)
 

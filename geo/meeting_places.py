@@ -16,8 +16,8 @@ import datetime as dt
 import enum
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from dataclasses import dataclass
+from functools import cache, cached_property, lru_cache
 
 import holidays
 import numpy as np
@@ -282,6 +282,17 @@ def today_words(state: Openness, lang: str) -> str:
 
 
 def render_hours(text: str, lang: str, *, week_of: dt.date | None = None) -> str:
+    """`hours_words`, kept for each text, language and week (the same words every rerun)."""
+    day = week_of or dt.date.today()
+    return _render_hours(text, lang, day - dt.timedelta(days=day.weekday()))
+
+
+@lru_cache(maxsize=4096)
+def _render_hours(text: str, lang: str, monday: dt.date) -> str:
+    return hours_words(text, lang, week_of=monday)
+
+
+def hours_words(text: str, lang: str, *, week_of: dt.date | None = None) -> str:
     """What an ``opening_hours`` text says, in plain words of ``lang``: the days of an ordinary
     week (no holiday in it) with their hours, days of equal hours joined (``Måndag–torsdag
     10:00–19:00; fredag 10:00–16:00``), then what public holidays do (``stängt på helgdagar``),
@@ -401,12 +412,16 @@ class PlaceFilter:
 
 @dataclass(frozen=True)
 class Found:
-    """One place the finder lists: its state at the moment asked, its distance (None: no origin)."""
+    """One place the finder lists at the moment ``at``, its distance (None: no origin) and its
+    `Openness` then (worked out when first asked for: a list shows only its first places)."""
 
     place: MeetingPlace
-    state: Openness
+    at: dt.datetime
     distance_m: float | None = None
-    extra: dict[str, str] = field(default_factory=dict)
+
+    @cached_property
+    def state(self) -> Openness:
+        return openness(self.place, self.at)
 
 
 def matches(place: MeetingPlace, flt: PlaceFilter, now: dt.datetime) -> bool:
@@ -453,10 +468,10 @@ def find(
     EPSG:4326) when given, else by name."""
     chosen = [p for p in places if matches(p, flt, now)]
     if origin is None:
-        return [Found(p, openness(p, now)) for p in sorted(chosen, key=lambda p: p.name.casefold())]
+        return [Found(p, now) for p in sorted(chosen, key=lambda p: p.name.casefold())]
     metres = distances_m(chosen, *origin)
     order = np.argsort(metres, kind="stable")
-    return [Found(chosen[i], openness(chosen[i], now), float(metres[i])) for i in order]
+    return [Found(chosen[i], now, float(metres[i])) for i in order]
 
 
 def kinds() -> tuple[str, ...]:

@@ -47,6 +47,14 @@ def cached_places(_db: Store, db_key: str, version: int) -> list[MeetingPlace]:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
+def cached_names(_db: Store, db_key: str, version: int, lang: str) -> tuple[list[Place], list[str]]:
+    """The places "or search for a place" offers, and how each is named in ``lang``."""
+    names = known_places(_db)
+    words = [" · ".join(part for part in (p.name, label("place_kind", p.kind, lang), p.detail) if part) for p in names]
+    return names, words
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
 def cached_boundary(_db: Store, db_key: str, version: int) -> Any:
     return boundary_layer(_db)
 
@@ -106,11 +114,11 @@ def read_filter() -> PlaceFilter:
 
 
 def filters(places: list[MeetingPlace]) -> None:
-    st.segmented_control(
+    st.radio(
         t("places.when"),
         options=[w.value for w in When],
         format_func=lambda v: t(f"places.when.{v}"),
-        default=When.ANY.value,
+        horizontal=True,
         key="places_when",
     )
     st.multiselect(
@@ -144,14 +152,12 @@ def near_me() -> None:
     locate_button(label=t("places.locate"), busy=t("places.locating"), key=LOCATE_KEY, on_position=located)
     if note := st.session_state.pop(NOTE_KEY, None):
         st.warning(t(note))
-    names = known_places(db)
+    names, words = cached_names(db, db.database_key, version, lang)
     st.session_state[NAMES_KEY] = names
     st.selectbox(
         t("places.search"),
         options=list(range(len(names))),
-        format_func=lambda i: " · ".join(
-            part for part in (names[i].name, label("place_kind", names[i].kind, lang), names[i].detail) if part
-        ),
+        format_func=words.__getitem__,
         index=None,
         placeholder=t("places.search_placeholder"),
         key=SEARCH_KEY,

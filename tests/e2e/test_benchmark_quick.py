@@ -41,4 +41,5 @@ def test_quick_benchmark_prints_every_row_and_target(tmp_path: Path) -> None:
     assert all(row["ws_bytes"] > 0 and row["repeat_s"] > 0 for row in ours)
     assert raw["extra"]["join_s"] > 0 and raw["extra"]["rss_mb"] > 0
     assert all(raw["extra"][f"{name}_ratio"] > 0 for name in ("feature_click", "filter_click", "layer_toggle"))
+    assert raw["extra"]["open_now_near_me_ratio"] > 0  # Mötesplatser, 1,000 places (#19)
     assert raw["extra"]["api_first_page_1000"] > 0 and raw["extra"]["api_next_page_300"] > 0

@@ -169,7 +169,9 @@ def position_map() -> None:
     st.markdown(f"**{t('place_edit.position')}**")
     st.caption(t("place_edit.position_help"))
     home_centre, home_zoom = map_home()  # the municipality's (geo.municipality)
-    base = mapview.base_map(settings().tiles, center=home_centre, zoom=home_zoom)
+    # a place being edited: its street, so that a move lands where meant
+    centre, zoom = ((position[1], position[0]), 15) if position else (home_centre, home_zoom)
+    base = mapview.base_map(settings().tiles, center=centre, zoom=zoom)
     groups = [mapview.boundary_group(boundary_layer(db)), mapview.pin_group(position)]
     mapview.localized(base, *groups)
     st_folium(

@@ -83,6 +83,7 @@ def cached_view(_db: Store, db_url: str, version: int, flt: ReportFilter, role: 
         counted = counts_view(_db, flt, window, viewer=Role(role))
         if counted is not None:
             return counted
+    if points is None:
         points = POINTS.get(_db, flt, viewer=Role(role), version=version)
     return reports_view(_db, points, flt, window)
 
@@ -95,10 +96,13 @@ def cached_zone_counts(
     return zone_report_counts(_zones, points)
 
 
-def zone_counts_now(zones: Any, db_url: str, version: int, flt: ReportFilter, role: str) -> dict[str, int]:
-    """The reports per zone for the popups; none while the reports are still being located after a
-    start (the map's first view does not wait for them: they come with the next run)."""
-    if POINTS.peek(db, flt, viewer=Role(role), version=version) is None:
+def zone_counts_now(
+    zones: Any, db_url: str, version: int, flt: ReportFilter, role: str, *, first_view: bool
+) -> dict[str, int]:
+    """The reports per zone for the popups and the details. A session's first map does not wait
+    for them while the reports are still being read after a start (its popups then say no count):
+    they come with the next run, which the map asks for once drawn."""
+    if first_view and POINTS.peek(db, flt, viewer=Role(role), version=version) is None:
         return {}
     return cached_zone_counts(db, zones, db_url, version, flt, role)
 
@@ -310,7 +314,7 @@ places_link("places.explore_link")  # for everyone, so nothing above the map com
 
 layers = cached_layers(db, db_url, version, flt, role.value)
 shown_reports = cached_view(db, db_url, version, flt, role.value, now.window) if "reports" in view.layers else None
-zone_counts = zone_counts_now(static_layers.zones, db_url, version, flt, role.value)
+zone_counts = zone_counts_now(static_layers.zones, db_url, version, flt, role.value, first_view=map_new)
 folium_map, groups = build_map(
     layers,
     view,

@@ -15,6 +15,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
+from urllib.parse import urlencode
 
 import folium
 import geopandas as gpd
@@ -33,7 +34,7 @@ from geo.layers import (
     report_query,
     reports_layer,
 )
-from geo.model import SWEREF99TM, WGS84, Category, Moderation, Role, category_labels
+from geo.model import SWEREF99TM, WGS84, Category, Moderation, Role, ZoneKind, category_labels
 from geo.store import Store
 from geo.viewstate import ExploreView
 
@@ -145,7 +146,9 @@ def build_map(
             popups = None
             if layer.selectable:
                 popups = mapview.Popups(
-                    lambda row, layer=layer: layer_details(layer, row, lang, counts.get(row["id"]), viewer), direction
+                    lambda row, layer=layer: layer_details(layer, row, lang, counts.get(row["id"]), viewer),
+                    direction,
+                    (lambda row: promise_link(row, lang)) if layer is registry.ZONES else None,
                 )
             groups.append(mapview.layer_group(group, layers.frame(group.layer), popups))
         elif hexagons:
@@ -169,6 +172,14 @@ def build_map(
     groups.append(mapview.controls_group(entries, texts, ring=highlight, selected=ringed))
     mapview.localized(m, *groups)
     return m, groups
+
+
+def promise_link(row: Mapping[str, Any], lang: str) -> tuple[str, str] | None:
+    """A medborgarlöfte's link to its public follow-up page (``/lofte?omrade=<id>``), in ``lang``."""
+    if row.get("kind") != ZoneKind.MEDBORGARLOFTE.value:
+        return None
+    query = {"omrade": str(row["id"])} | ({} if lang == "sv" else {"lang": lang})
+    return f"/lofte?{urlencode(query)}", translator(lang)("promise.open")
 
 
 def hex_label(count: int | None, lang: str) -> str:

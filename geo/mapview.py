@@ -116,6 +116,8 @@ def localized(*elements: Any) -> None:
 Details = tuple[str, list[tuple[str, str]]]
 """A feature's title and (field, value) pairs, plain text in the viewer's language."""
 DetailsOf = Callable[[dict[str, Any]], Details]
+LinkOf = Callable[[dict[str, Any]], tuple[str, str] | None]
+"""A feature's link to a page of the app: (path starting with "/", its text), or None."""
 
 
 class Popups:
@@ -124,9 +126,10 @@ class Popups:
     trip. Field names are sent once per layer. The popup is built from DOM text nodes, so no
     value is ever read as HTML."""
 
-    def __init__(self, details_of: DetailsOf, direction: str = "ltr") -> None:
+    def __init__(self, details_of: DetailsOf, direction: str = "ltr", link_of: LinkOf | None = None) -> None:
         self.details_of = details_of
         self.direction = direction
+        self.link_of = link_of
         self.labels: list[str] = []
         self._numbers: dict[str, int] = {}
 
@@ -138,7 +141,11 @@ class Popups:
                 self._numbers[name] = len(self.labels)
                 self.labels.append(name)
             pairs.append([self._numbers[name], str(value)])
-        return {"t": str(title), "d": pairs}
+        found: dict[str, Any] = {"t": str(title), "d": pairs}
+        link = self.link_of(row) if self.link_of is not None else None
+        if link is not None and link[0].startswith("/") and not link[0].startswith("//"):
+            found["u"], found["ut"] = link  # a page of this app: a path, never another site
+        return found
 
     def bind(self, layer: folium.GeoJson) -> None:
         _DetailPopups(self).add_to(layer)
@@ -664,6 +671,13 @@ class _DetailPopups(MacroElement):
                     list.appendChild(value);
                 });
                 box.appendChild(list);
+                if (typeof p.u === "string" && p.u.charAt(0) === "/" && p.u.charAt(1) !== "/") {
+                    var link = document.createElement("a");
+                    link.href = p.u;
+                    link.target = "_top";
+                    link.textContent = p.ut || p.u;
+                    box.appendChild(link);
+                }
                 return box;
             }, {maxWidth: 300, minWidth: 180, autoPanPadding: [16, 16]});
         })();

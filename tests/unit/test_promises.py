@@ -76,3 +76,24 @@ def test_only_those_who_follow_up_promises_may_log(filled_store: Store) -> None:
         promises.add_activity(filled_store, centrum(filled_store), "Närvaro", None)
     with pytest.raises(PermissionError):
         promises.add_activity(filled_store, centrum(filled_store), "Närvaro", User("visare", Role.VIEWER))
+
+
+def test_issue_21_a_promise_area_on_karta_links_to_its_public_page(filled_store: Store) -> None:
+    from geo import explore, mapview, registry
+    from geo.viewstate import ExploreView
+
+    zones = explore.load_layers(filled_store, ExploreView(), viewer=Role.PUBLIC).frame("zones")
+    popups = mapview.Popups(
+        lambda row: explore.layer_details(registry.ZONES, row, "ar", None, Role.PUBLIC),
+        "rtl",
+        lambda row: explore.promise_link(row, "ar"),
+    )
+    shown = {row["id"]: popups.properties(row) for row in zones.to_dict("records")}
+    promise = shown[centrum(filled_store)]
+    assert (promise["u"], promise["ut"]) == (f"/lofte?omrade={centrum(filled_store)}&lang=ar", "كيف تتم متابعة الوعد")
+    other = next(z.id for z in filled_store.zones(ZoneKind.PLATSSAMVERKAN))
+    assert "u" not in shown[other]
+    assert mapview.Popups(lambda row: ("x", []), link_of=lambda row: ("https://evil.example", "x")).properties({}) == {
+        "t": "x",
+        "d": [],
+    }, "a link leaves the app never"

@@ -195,6 +195,7 @@ def hours_builder() -> None:
             t("place_edit.builder_days"),
             options=list(range(7)),
             format_func=lambda d: mp.weekday_name(d, lang, capital=True),
+            placeholder=t("place_edit.builder_days"),
             key="pe_days",
         )
         columns = st.columns(2)
@@ -270,6 +271,7 @@ st.multiselect(
     t("place_edit.audience"),
     options=list(mp.audiences()),
     format_func=lambda a: label("audience", a, lang),
+    placeholder=t("places.any"),
     key="pe_audience",
 )
 fee_words: dict[str, Any] = {

@@ -13,12 +13,23 @@ import pytest
 from playwright.sync_api import Browser, Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
+from geo.auth import add_user
 from geo.i18n import translate
 from geo.meeting_places import render_hours
 from geo.model import MeetingPlace, MeetingPlaceKind
 from geo.store import Store
 from tests.support.app import RunningApp, demo_app
-from tests.support.browser import DESKTOP, PHONE, axe_violations, map_frame, open_context, settle, snap
+from tests.support.browser import (
+    DESKTOP,
+    PHONE,
+    axe_violations,
+    log_in_as_staff,
+    map_frame,
+    open_context,
+    settle,
+    snap,
+    wait_for_session_cookie,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -38,6 +49,9 @@ CAFE = MeetingPlace(
     wheelchair="yes",
     staff_note="Larmkod 4711",
 )
+PASSWORD = "teamets långa lösenord"
+EDITED = "Markaryds bibliotek"
+"""The demo's place the team's journey edits (not the café the residents' journeys look for)."""
 TAPPED = (56.4583, 13.6000)  # about 65 m from the café, 205 m from the sports hall
 
 
@@ -51,6 +65,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
 
     def add_cafe(store: Store) -> None:
         store.add_meeting_places([CAFE])
+        add_user(store, "kommun.anna", PASSWORD, "team")
 
     with demo_app(tmp, f"sqlite:///{tmp / 'places.db'}", reports=0, prepare=add_cafe) as running:
         yield running
@@ -145,5 +160,58 @@ def test_issue_19_a_language_cafe_open_now_near_a_tapped_point(
         snap(page, f"places-{viewport}-{lang}-card")
 
         assert axe_violations(page) == []
+    finally:
+        browsing.context.close()
+
+
+def test_issue_19_the_team_edits_hours_with_a_live_check(app: RunningApp, browser: Browser) -> None:
+    """On a desktop in Swedish: hours that do not parse are pointed at beside the field; corrected,
+    they are said back in words; saved, the finder shows them."""
+    browsing = open_context(browser, **DESKTOP)
+    page = browsing.page
+    try:
+        page.goto(f"{app.url}/motesplatser-redigera")
+        log_in_as_staff(page, "kommun.anna", PASSWORD)
+        wait_for_session_cookie(page)
+        page.goto(f"{app.url}/motesplatser-redigera")
+        page.get_by_role("heading", name=t("place_edit.title", "sv"), level=1).wait_for(timeout=TIMEOUT_MS)
+        settle(page)
+        choice = page.get_by_role("combobox", name=t("place_edit.choose", "sv"), exact=True)
+        choice.click()
+        choice.fill(EDITED)
+        page.get_by_role("option", name=EDITED, exact=False).first.click()
+        name_box = page.get_by_role("textbox", name=t("place_edit.name", "sv"), exact=True)
+        page.wait_for_function(
+            "(name) => [...document.querySelectorAll('input')].some(e => e.value === name)",
+            arg=EDITED,
+            timeout=TIMEOUT_MS,
+        )
+        assert name_box.input_value() == EDITED
+        languages = page.get_by_role("textbox", name=t("place_edit.languages", "sv"), exact=True)
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('input')].some(e => e.value === 'sv, en, ar')", timeout=TIMEOUT_MS
+        )
+        settle(page)  # the whole place is on screen before anything is typed (a rerun in flight would lose it)
+        assert languages.input_value() == "sv, en, ar"
+        hours = page.get_by_role("textbox", name=t("place_edit.hours", "sv"), exact=True)
+        hours.fill("Mo-Thx 15:00-17:00")
+        hours.press("Enter")
+        refused = page.get_by_text("Öppettiderna går inte att läsa från ”x” (tecken 6)", exact=False)
+        refused.wait_for(timeout=TIMEOUT_MS)
+        settle(page)
+        page.locator("[data-testid='stCode']").first.scroll_into_view_if_needed()
+        snap(page, "place-editor-desktop-sv-bad-hours")
+        hours.fill("Mo-Th 15:00-17:00; PH off")
+        hours.press("Enter")
+        understood = "Så här förstås tiderna: Måndag–torsdag 15:00–17:00; stängt på helgdagar"
+        page.get_by_text(understood).wait_for(timeout=TIMEOUT_MS)
+        settle(page)
+        page.get_by_text(understood).scroll_into_view_if_needed()
+        snap(page, "place-editor-desktop-sv-understood")
+        assert axe_violations(page) == []
+        save = page.get_by_role("button", name=t("place_edit.save", "sv"), exact=True)
+        save.click()
+        page.get_by_text(t("place_edit.saved", "sv", name=EDITED)).wait_for(timeout=TIMEOUT_MS)
+        assert languages.input_value() == "sv, en, ar"  # the rest of the place is kept as it was
     finally:
         browsing.context.close()

@@ -227,7 +227,7 @@ def read_boundary(source: ImportSource, *, crs: object = None) -> shapely.Geomet
     geoms, problems, _repaired = check_geometries(frame, "boundary")
     if problems:
         problems.sort(key=lambda p: p.feature)
-        raise ImportRefused("io.refused", problems=problems, n=len({p.feature for p in problems}))
+        raise ImportRefused("setup.error.features", problems=problems, n=len({p.feature for p in problems}))
     merged = shapely.make_valid(shapely.union_all([g for g in geoms if g is not None]))
     polygonal = shapely.union_all([g for g in shapely.get_parts(merged) if g.geom_type in ("Polygon", "MultiPolygon")])
     if polygonal.is_empty or polygonal.geom_type not in ("Polygon", "MultiPolygon"):

@@ -87,7 +87,7 @@ def test_issue_17_the_admin_sets_up_from_a_sweref99tm_file_and_the_map_opens_the
     ("name", "content", "message"),
     [
         ("grans.gpkg", "no_crs", "anger inget koordinatsystem"),
-        ("grans.gpkg", "points", "Inget importerades: 1 objekt har problem."),
+        ("grans.gpkg", "points", "Inget sparades: 1 objekt i filen har problem."),
         ("grans.geojson", "garbage", "kan inte läsas"),
         ("", "", "Välj en fil med kommunens gräns."),
     ],

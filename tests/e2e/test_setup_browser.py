@@ -110,7 +110,7 @@ def test_issue_17_the_admin_gets_the_set_up_and_a_file_of_points_is_refused_in_t
     page.locator("input[type=file]").set_input_files(str(files["points"]))
     page.get_by_text("punkter.gpkg").wait_for(timeout=TIMEOUT_MS)
     page.get_by_role("button", name=t("setup.save")).click()
-    error = page.get_by_text(translator(lang)("io.refused", n=1))
+    error = page.get_by_text(t("setup.error.features", n=1))
     error.wait_for(timeout=TIMEOUT_MS)
     settle(page)
     error.scroll_into_view_if_needed()

@@ -74,7 +74,7 @@ def test_issue_17_setup_from_a_sweref99tm_file_with_the_first_admin(
         ("no_crs", "error: Filen utan.shp anger inget koordinatsystem. Ange det med --crs"),
         ("bad_crs", "error: "),
         ("broken", "error: Filen trasig.gpkg kan inte läsas"),
-        ("points", "error: Inget importerades: 1 objekt har problem."),
+        ("points", "error: Inget sparades: 1 objekt i filen har problem."),
         ("empty_name", "error: Skriv kommunens namn."),
         ("short_password", "error: "),
     ],

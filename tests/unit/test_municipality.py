@@ -100,7 +100,7 @@ def test_issue_17_a_file_of_points_or_of_another_kind_is_refused_with_a_message(
     points.to_file(tmp_path / "punkter.gpkg", driver="GPKG")
     with pytest.raises(ImportRefused) as refused:
         read_boundary(boundary_source(tmp_path / "punkter.gpkg"))
-    assert refused.value.key == "io.refused" and refused.value.problems[0].key == "io.problem.wrong_type"
+    assert refused.value.key == "setup.error.features" and refused.value.problems[0].key == "io.problem.wrong_type"
     (tmp_path / "gräns.csv").write_text("wkt\nPOLYGON((0 0,1 0,1 1,0 0))\n")
     with pytest.raises(SetupRefused) as wrong:
         boundary_source(tmp_path / "gräns.csv")

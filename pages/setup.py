@@ -89,7 +89,7 @@ def save(found: Municipality | None) -> Municipality | None:
             raise SetupRefused("setup.error.boundary_missing")
         return update_texts(db, user, texts, name=state.get("setup_name", ""))
     except (ImportRefused, SetupRefused) as refused:
-        st.error(refused.text(lang))
+        st.error(refused.text(lang).replace("\n", "  \n"))  # one line for each feature at fault
     return None
 
 

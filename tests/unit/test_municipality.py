@@ -4,6 +4,7 @@ nothing about a municipality stays in code (geo/municipality.py), on SQLite and 
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 from pathlib import Path
 
@@ -13,11 +14,11 @@ import shapely
 from hypothesis import given
 from hypothesis import strategies as st
 
-from geo import audit
+from geo import api, audit
 from geo.auth import User
 from geo.categories import DEFAULT_CATEGORIES
 from geo.demo import DEMO_TEXTS, MUNICIPALITY_NAME, seed_demo
-from geo.i18n import LANGUAGES
+from geo.i18n import LANGUAGES, translate
 from geo.io import ImportRefused, ImportSource
 from geo.model import Category, Feeling, Role
 from geo.municipality import (
@@ -30,6 +31,7 @@ from geo.municipality import (
     update_texts,
 )
 from geo.store import Store
+from tests.support.asgi import call
 
 ADMIN = User("admin", Role.ADMIN)
 # Lerum, in SWEREF 99 TM (EPSG:3006) metres: an L-shaped made-up boundary around the town
@@ -208,3 +210,19 @@ def test_issue_17_the_first_zoom_fits_the_boundary_on_a_phone(
     bounds: tuple[float, float, float, float], zoom: int
 ) -> None:
     assert fit_zoom(bounds) == zoom
+
+
+def test_issue_17_the_open311_discovery_names_the_municipalitys_contact(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TRYGG_DATABASE_URL", store.engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("TRYGG_DEMO", "0")
+
+    def contact() -> str:
+        reply = call(api.discovery, "/open311/v2/discovery.json", {"fmt": "json"})
+        assert reply.status_code == 200
+        return json.loads(reply.body)["contact"]
+
+    assert contact() == translate("api.contact", "sv"), "before the set-up: the general words, no town in code"
+    set_up(store, None, name="Lerum", boundary=lerum_wgs84(), texts={"open311_contact": "Lerums trygghetsgrupp"})
+    assert contact() == "Lerums trygghetsgrupp"

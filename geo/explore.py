@@ -22,7 +22,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from geo import mapview, registry
+from geo import mapview, meeting_places, registry
 from geo.config import TileSource
 from geo.hexagons import PUBLIC_MIN_COUNT, ReportPoints, ReportsView
 from geo.i18n import format_day, is_rtl, label, language_names, translator
@@ -374,6 +374,11 @@ def _detail_value(value: object, spec: registry.Field, lang: str) -> str:
         return label(spec.labels, value, lang)
     if spec.name == "languages":  # ISO codes, named in the reader's language (issue 14.15)
         return language_names(value if isinstance(value, str) else [str(v) for v in value], lang)  # type: ignore[attr-defined]
+    if spec.name == "opening_hours" and str(value).strip():  # OSM syntax, said in words (issue #19)
+        try:
+            return meeting_places.render_hours(str(value), lang)
+        except meeting_places.PARSE_ERRORS:
+            return str(value)  # written before the syntax was required: as the team wrote it
     return str(value)
 
 

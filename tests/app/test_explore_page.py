@@ -304,3 +304,16 @@ class TestModerationPage:
         at.button(key="moderation_publish").click().run()
         assert not at.exception
         assert len(at.multiselect(key="moderation_selected").options) == before - 1
+
+
+def test_issue_19_a_meeting_places_hours_are_said_in_words_in_its_details(demo_db: str) -> None:
+    from geo.model import MeetingPlace, MeetingPlaceKind
+
+    store = Store.open(demo_db)
+    place = MeetingPlace(
+        "Läxhjälpen", MeetingPlaceKind.HOMEWORK_HELP, 13.6, 56.46, opening_hours="Mo-Th 15:00-17:00; PH off"
+    )
+    store.add_meeting_places([place])
+    at = run_app(sel=f"meeting_place:{place.id}")
+    shown = [e.value for kind in (at.markdown, at.text, at.caption, at.get("html")) for e in kind]
+    assert any("Måndag–torsdag 15:00–17:00; stängt på helgdagar" in str(value) for value in shown)

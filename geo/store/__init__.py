@@ -16,6 +16,8 @@ The modules, by what they hold:
 - `geo.store.base`: opening, schema check, transactions, emptying (`StoreBase`);
 - `geo.store.reports`: one report in; reports out, counted or located, asked for with a
   `ReportQuery` (filters, box, zone, order, paging);
+- `geo.store.stats`: reports counted per category, feeling, time of day, status, hour, ...
+  (``GROUP BY`` in SQL), for the statistics page and the lägesbild;
 - `geo.store.bulk`: many reports at once (``executemany``/``COPY``);
 - `geo.store.types`: `UTCDateTime`, aware moments in and out;
 - `geo.store.places`: categories, meeting places, zones, the boundary, the gazetteer;
@@ -48,9 +50,10 @@ from geo.store.features import FeatureStore
 from geo.store.limits import LimitStore
 from geo.store.outbox import OutboxStore
 from geo.store.places import PlaceStore, StaleEdit
-from geo.store.reports import ReportQuery, ReportStore
+from geo.store.reports import ReportQuery
 from geo.store.sessions import SessionStore
 from geo.store.settings import SettingsStore
+from geo.store.stats import StatsStore
 from geo.store.tables import TooLong, column_length, max_length
 
 __all__ = [
@@ -73,7 +76,7 @@ __all__ = [
 
 
 class Store(
-    ReportStore,
+    StatsStore,
     BulkStore,
     CaseStore,
     ActionStore,

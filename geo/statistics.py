@@ -1,0 +1,404 @@
+"""Statistics of reports for the statistics page (``/statistik``) and the lägesbild.
+
+`compute` asks the store for grouped counts (``GROUP BY`` in SQL, `geo.store.stats`), never
+for every report, and returns one `Statistics`: every number the page and the document show,
+each under a key, with the set of keys the viewer may not see.
+
+**Public suppression.** The public sees published reports only (`geo.layers.report_query`),
+located at the public 50 m grid (`geo.public`) for hot spots, and never a count under
+`PUBLIC_MIN_COUNT` (5): such a count is shown as "färre än 5". That alone is not enough:
+wherever a published total is the sum of published cells (a category total and its times of
+day, the total and its months), the total minus the visible cells reveals the sum of the hidden
+ones. `suppress` therefore hides more cells (the smallest visible one first) until no published
+sum reveals a hidden sum between 1 and 4, nor a single hidden cell. Zero counts are hidden like
+any count under 5. Staff see every count (and pending reports too).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import shapely
+from shapely.ops import transform
+
+from geo.analysis import RateRatio, rate_ratio
+from geo.config import LOCAL_TIME_ZONE
+from geo.crs import to_sweref99tm, to_wgs84
+from geo.hexagons import PUBLIC_MIN_COUNT, cell_parents, report_points
+from geo.layers import ReportFilter, report_query
+from geo.model import Feeling, PlaceKind, Role, Status, TimeOfDay
+from geo.places import Place, known_places
+from geo.store import Store
+
+Key = tuple[str, ...]
+"""A published number: ``("total",)``, ``("category", code)``, ``("cat_tod", code, tod)``, ..."""
+
+HOTSPOT_RESOLUTION = 9
+"""H3 resolution of a hot spot (cells of about 0.1 km², edges of about 200 m)."""
+HOTSPOT_LIMIT = 10
+VILLAGE_RADIUS_M = 1500.0
+"""A village counts the reports within this many metres (SWEREF 99 TM) of its gazetteer point."""
+FEELINGS = tuple(f.value for f in Feeling)
+TIMES_OF_DAY = tuple(t.value for t in TimeOfDay)
+STATUSES = tuple(s.value for s in Status)
+OPEN_STATUSES = tuple(s.value for s in Status if s.is_open)
+CLOSED_STATUSES = tuple(s.value for s in Status if not s.is_open)
+
+
+# --- the suppression rule -------------------------------------------------------------------
+
+
+def suppress(
+    values: Mapping[Key, int], sums: Iterable[tuple[Key, Sequence[Key]]], k: int = PUBLIC_MIN_COUNT
+) -> frozenset[Key]:
+    """Which of ``values`` the public may not see. ``sums`` lists the published identities
+    ``values[total] == sum(values[part] for part in parts)``.
+
+    Every value under ``k`` is hidden (primary). Then, until nothing changes, for each identity:
+    when the total is visible, the hidden parts' sum is revealed (total minus the visible parts);
+    when it lies between 1 and ``k - 1``, the smallest visible non-zero part is hidden too (or the
+    total, when no such part is left). When the total is hidden and every part visible, the total
+    is revealed: the smallest visible non-zero part is hidden. Terminates: each step hides a key.
+    """
+    hidden = {key for key, value in values.items() if value < k}
+    identities = [(total, tuple(parts)) for total, parts in sums]
+    changed = True
+    while changed:
+        changed = False
+        for total, parts in identities:
+            hidden_parts = [p for p in parts if p in hidden]
+            if total not in hidden:
+                revealed = sum(values[p] for p in hidden_parts)
+                if not hidden_parts or not 0 < revealed < k:
+                    continue
+            elif hidden_parts or values[total] == 0:
+                continue
+            visible = sorted((values[p], p) for p in parts if p not in hidden and values[p] > 0)
+            if visible:
+                hidden.add(visible[0][1])
+            elif total not in hidden:
+                hidden.add(total)
+            else:
+                continue
+            changed = True
+    return frozenset(hidden)
+
+
+# --- what is counted ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole local days, ``start`` and ``end`` both included."""
+
+    start: dt.date
+    end: dt.date
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def before(self) -> Period:
+        """The period of equal length that ends the day before this one starts."""
+        return Period(self.start - dt.timedelta(days=self.days), self.start - dt.timedelta(days=1))
+
+    def months(self) -> list[str]:
+        """``YYYY-MM`` of every month the period touches, in order."""
+        return [str(p) for p in pd.period_range(self.start, self.end, freq="M")]
+
+
+@dataclass(frozen=True)
+class Hotspot:
+    """An H3 cell with many unsafe reports; ``lon``/``lat`` its centre (EPSG:4326), ``place``
+    the nearest known place (None when the app knows none) and ``distance_m`` to it."""
+
+    cell: str
+    count: int
+    lon: float
+    lat: float
+    place: Place | None
+    distance_m: float
+
+
+@dataclass(frozen=True)
+class Area:
+    """A zone or a village counted on its own: ``kind`` is a zone kind or ``ort``."""
+
+    id: str
+    name: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class Statistics:
+    """Every number of one view, under its `Key`; ``hidden`` the keys the viewer may not see."""
+
+    viewer: Role
+    filter: ReportFilter
+    period: Period
+    previous: Period
+    values: Mapping[Key, int]
+    hidden: frozenset[Key]
+    categories: tuple[str, ...]
+    months: tuple[str, ...]
+    areas: tuple[Area, ...]
+    hotspots: tuple[Hotspot, ...]
+    median_days_to_close: float | None
+
+    def shown(self, *key: str) -> int | None:
+        """The value of ``key``, None where the viewer sees "fewer than 5"."""
+        return None if key in self.hidden else self.values.get(key, 0)
+
+    @property
+    def total(self) -> int | None:
+        return self.shown("total")
+
+    @property
+    def empty(self) -> bool:
+        """No report in the period and area (for any viewer: zero is no secret then)."""
+        return self.values.get(("total",), 0) == 0
+
+    @property
+    def share_unsafe(self) -> float | None:
+        """Share of otrygg among the period's reports, None when either count is hidden or both zero."""
+        unsafe, safe = self.shown("feeling", Feeling.UNSAFE.value), self.shown("feeling", Feeling.SAFE.value)
+        if unsafe is None or safe is None or unsafe + safe == 0:
+            return None
+        return unsafe / (unsafe + safe)
+
+    @property
+    def rate(self) -> RateRatio | None:
+        """This period against the previous one (rate ratio and 95 % interval); None when
+        either count is hidden or both are zero."""
+        now, before = self.shown("total"), self.shown("previous")
+        if now is None or before is None:
+            return None
+        return rate_ratio(now, before, self.period.days, self.previous.days)
+
+    @property
+    def suppressed(self) -> int:
+        """How many published numbers are shown as "fewer than 5"."""
+        return len(self.hidden)
+
+
+def period_of(store: Store, flt: ReportFilter, today: dt.date) -> Period:
+    """The period of ``flt``: its dates, or from the first report (at most a year back) to today."""
+    end = flt.date_to or today
+    if flt.date_from is not None:
+        start = flt.date_from
+    else:
+        first = store.first_report_at()
+        first_day = first.astimezone(LOCAL_TIME_ZONE).date() if first else end
+        start = max(first_day, end - dt.timedelta(days=364))
+    return Period(min(start, end), max(start, end))
+
+
+def compute(store: Store, flt: ReportFilter, *, viewer: Role, today: dt.date) -> Statistics:
+    """The statistics of ``flt`` (its dates give the period, see `period_of`) as ``viewer`` may see them."""
+    period = period_of(store, flt, today)
+    flt = dataclasses.replace(flt, date_from=period.start, date_to=period.end)
+    query = report_query(flt, viewer)
+    cube = store.report_counts(query, ("category", "feeling", "time_of_day", "status"))
+    hours = store.report_counts(query, ("hour", "feeling"))
+    closing = store.report_counts(dataclasses.replace(query, statuses=_closed(flt)), ("days_open",))
+    previous = period.before()
+    before = store.report_counts(
+        report_query(dataclasses.replace(flt, date_from=previous.start, date_to=previous.end), viewer)
+    )
+    categories = _categories(store, cube)
+    months = tuple(period.months())
+    values: dict[Key, int] = {("previous",): int(before["count"].sum())}
+    sums: list[tuple[Key, Sequence[Key]]] = []
+    _cube_values(cube, categories, values, sums)
+    _month_values(hours, months, values, sums)
+    areas = tuple(_areas(store))
+    for area, count in zip(areas, _area_counts(store, flt, viewer, areas), strict=True):
+        values[("area", area.id)] = count
+    hidden = frozenset() if viewer.is_staff else suppress(values, sums)
+    return Statistics(
+        viewer=viewer,
+        filter=flt,
+        period=period,
+        previous=previous,
+        values=values,
+        hidden=hidden,
+        categories=categories,
+        months=months,
+        areas=areas,
+        hotspots=tuple(hotspots(store, flt, viewer=viewer)),
+        median_days_to_close=_median_days(closing, viewer),
+    )
+
+
+def _closed(flt: ReportFilter) -> tuple[str, ...]:
+    chosen = flt.statuses or STATUSES
+    return tuple(s for s in chosen if s in CLOSED_STATUSES) or ("-none-",)
+
+
+def _categories(store: Store, cube: pd.DataFrame) -> tuple[str, ...]:
+    known = [c.code for c in store.categories(include_inactive=True) if c.active]
+    seen_inactive = sorted(set(cube["category"]) - set(known))
+    return (*known, *seen_inactive)
+
+
+def _cube_values(
+    cube: pd.DataFrame, categories: Sequence[str], values: dict[Key, int], sums: list[tuple[Key, Sequence[Key]]]
+) -> None:
+    """Totals by category, feeling, time of day, status and category × time of day, with their identities."""
+
+    def total_of(column: str, value: str) -> int:
+        return int(cube.loc[cube[column] == value, "count"].sum())
+
+    values[("total",)] = int(cube["count"].sum())
+    for code in categories:
+        values[("category", code)] = total_of("category", code)
+        for tod in TIMES_OF_DAY:
+            chosen = (cube["category"] == code) & (cube["time_of_day"] == tod)
+            values[("cat_tod", code, tod)] = int(cube.loc[chosen, "count"].sum())
+        sums.append((("category", code), [("cat_tod", code, tod) for tod in TIMES_OF_DAY]))
+    for tod in TIMES_OF_DAY:
+        values[("tod", tod)] = total_of("time_of_day", tod)
+        sums.append((("tod", tod), [("cat_tod", code, tod) for code in categories]))
+    for feeling in FEELINGS:
+        values[("feeling", feeling)] = total_of("feeling", feeling)
+    for status in STATUSES:
+        values[("status", status)] = total_of("status", status)
+    values[("open",)] = sum(values[("status", s)] for s in OPEN_STATUSES)
+    values[("closed",)] = sum(values[("status", s)] for s in CLOSED_STATUSES)
+    sums += [
+        (("total",), [("category", c) for c in categories]),
+        (("total",), [("tod", t) for t in TIMES_OF_DAY]),
+        (("total",), [("feeling", f) for f in FEELINGS]),
+        (("total",), [("status", s) for s in STATUSES]),
+        (("total",), [("open",), ("closed",)]),
+        (("open",), [("status", s) for s in OPEN_STATUSES]),
+        (("closed",), [("status", s) for s in CLOSED_STATUSES]),
+    ]
+    # a category of one feeling only (as the form makes them): its feeling's total is its categories' sum
+    feelings_of = cube[cube["count"] > 0].groupby("category")["feeling"].nunique()
+    if (feelings_of <= 1).all():
+        for feeling in FEELINGS:
+            codes = set(cube.loc[cube["feeling"] == feeling, "category"])
+            sums.append((("feeling", feeling), [("category", c) for c in categories if c in codes]))
+
+
+def local_months(hours: pd.Series) -> pd.Series:
+    """``YYYY-MM`` in Swedish local time of UTC hours written ``YYYY-MM-DD HH``."""
+    moments = pd.to_datetime(hours.astype(str), format="%Y-%m-%d %H").dt.tz_localize("UTC")
+    return moments.dt.tz_convert(LOCAL_TIME_ZONE).dt.strftime("%Y-%m")
+
+
+def _month_values(
+    hours: pd.DataFrame, months: Sequence[str], values: dict[Key, int], sums: list[tuple[Key, Sequence[Key]]]
+) -> None:
+    """Totals per local month and per month × feeling, with their identities."""
+    frame = hours.assign(month=local_months(hours["hour"])) if len(hours) else hours.assign(month=[])
+    grouped = frame.groupby(["month", "feeling"])["count"].sum() if len(frame) else pd.Series(dtype="int64")
+    for month in months:
+        for feeling in FEELINGS:
+            values[("month_feeling", month, feeling)] = int(grouped.get((month, feeling), 0))
+        values[("month", month)] = sum(values[("month_feeling", month, f)] for f in FEELINGS)
+        sums.append((("month", month), [("month_feeling", month, f) for f in FEELINGS]))
+    for feeling in FEELINGS:
+        sums.append((("feeling", feeling), [("month_feeling", m, feeling) for m in months]))
+    sums.append((("total",), [("month", m) for m in months]))
+
+
+def _areas(store: Store) -> list[Area]:
+    zones = [Area(z.id, z.name, str(z.kind)) for z in store.zones()]
+    villages = [Area(f"ort:{p.name}", p.name, PlaceKind.LOCALITY.value) for p in _villages(store)]
+    return zones + villages
+
+
+def _villages(store: Store) -> list[Place]:
+    return [
+        Place(p.name, str(p.kind), p.lon, p.lat) for p in store.place_names() if str(p.kind) == PlaceKind.LOCALITY.value
+    ]
+
+
+def village_circle(lon: float, lat: float, radius_m: float = VILLAGE_RADIUS_M) -> shapely.Geometry:
+    """The area a village counts: a circle of ``radius_m`` metres (in SWEREF 99 TM) around its
+    point (``lon``/``lat`` EPSG:4326), returned in EPSG:4326."""
+    x, y = to_sweref99tm().transform(lon, lat)
+    back = to_wgs84()
+    return transform(lambda xs, ys: back.transform(xs, ys), shapely.Point(x, y).buffer(radius_m, 32))
+
+
+def _area_counts(store: Store, flt: ReportFilter, viewer: Role, areas: Sequence[Area]) -> list[int]:
+    """Reports of ``flt`` (its own area set aside) in each area."""
+    query = report_query(dataclasses.replace(flt, zone_id=None), viewer)
+    villages = {f"ort:{p.name}": p for p in _villages(store)}
+    counts = []
+    for area in areas:
+        if area.id in villages:
+            place = villages[area.id]
+            frame = store.report_counts(query, polygon=village_circle(place.lon, place.lat))
+        else:
+            frame = store.report_counts(dataclasses.replace(query, zone_id=area.id))
+        counts.append(int(frame["count"].sum()))
+    return counts
+
+
+def _median_days(closing: pd.DataFrame, viewer: Role) -> float | None:
+    """The median of whole days from report to last change among closed cases (None when
+    none, or for the public when fewer than `PUBLIC_MIN_COUNT`)."""
+    counts = closing["count"].to_numpy(dtype=np.int64)
+    total = int(counts.sum())
+    if total == 0 or (not viewer.is_staff and total < PUBLIC_MIN_COUNT):
+        return None
+    days = closing["days_open"].to_numpy(dtype=float)
+    order = np.argsort(days)
+    return float(np.repeat(days[order], counts[order])[(total - 1) // 2 : total // 2 + 1].mean())
+
+
+# --- hot spots ------------------------------------------------------------------------------
+
+
+def hotspots(
+    store: Store,
+    flt: ReportFilter,
+    *,
+    viewer: Role,
+    limit: int = HOTSPOT_LIMIT,
+    places: Collection[Place] | None = None,
+) -> list[Hotspot]:
+    """The H3 cells (`HOTSPOT_RESOLUTION`) with the most otrygg reports of ``flt``, most first,
+    each named by the nearest known place (`geo.places.known_places`). The public's are made
+    from the public 50 m positions and list only cells of at least `PUBLIC_MIN_COUNT` reports."""
+    if flt.feelings and Feeling.UNSAFE.value not in flt.feelings:
+        return []
+    points = report_points(store, dataclasses.replace(flt, feelings=(Feeling.UNSAFE.value,)), viewer=viewer)
+    if not len(points):
+        return []
+    cells, counts = np.unique(cell_parents(points.cells, HOTSPOT_RESOLUTION), return_counts=True)
+    order = np.lexsort((cells, -counts))[:limit]
+    floor = 1 if viewer.is_staff else PUBLIC_MIN_COUNT
+    chosen = [(int(cells[i]), int(counts[i])) for i in order if counts[i] >= floor]
+    named = list(places) if places is not None else known_places(store)
+    return [_hotspot(cell, count, named) for cell, count in chosen]
+
+
+def _hotspot(cell: int, count: int, places: Sequence[Place]) -> Hotspot:
+    import h3
+
+    address = h3.int_to_str(cell)
+    lat, lon = h3.cell_to_latlng(address)
+    place, distance = nearest_place(lon, lat, places)
+    return Hotspot(address, count, lon, lat, place, distance)
+
+
+def nearest_place(lon: float, lat: float, places: Sequence[Place]) -> tuple[Place | None, float]:
+    """The place nearest ``lon``/``lat`` (EPSG:4326), measured in SWEREF 99 TM metres."""
+    if not places:
+        return None, float("nan")
+    forward = to_sweref99tm()
+    x, y = forward.transform(lon, lat)
+    xs, ys = forward.transform(np.array([p.lon for p in places]), np.array([p.lat for p in places]))
+    distances = np.hypot(np.asarray(xs) - x, np.asarray(ys) - y)
+    best = int(np.argmin(distances))
+    return places[best], float(distances[best])

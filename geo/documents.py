@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import markupsafe
 
 from geo.i18n import is_rtl, normalize_language
 
@@ -76,10 +77,10 @@ def render_pdf(template: str, context: Mapping[str, Any], *, lang: str, title: s
     return html_to_pdf(render_html(template, context, lang=lang, title=title))
 
 
-def markup(html: str) -> jinja2.utils.Markup:
+def markup(html: str) -> markupsafe.Markup:
     """``html`` marked as safe to put into a template unescaped (only for HTML this code made,
     such as an SVG drawing; never for text a user typed)."""
-    return jinja2.utils.Markup(html)
+    return markupsafe.Markup(html)
 
 
 def data_url(content: bytes, media_type: str) -> str:

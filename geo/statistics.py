@@ -24,7 +24,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import shapely
-from shapely.ops import transform
 
 from geo.analysis import RateRatio, rate_ratio
 from geo.config import LOCAL_TIME_ZONE
@@ -326,7 +325,8 @@ def village_circle(lon: float, lat: float, radius_m: float = VILLAGE_RADIUS_M) -
     point (``lon``/``lat`` EPSG:4326), returned in EPSG:4326."""
     x, y = to_sweref99tm().transform(lon, lat)
     back = to_wgs84()
-    return transform(lambda xs, ys: back.transform(xs, ys), shapely.Point(x, y).buffer(radius_m, 32))
+    circle = shapely.Point(x, y).buffer(radius_m, quad_segs=32)
+    return shapely.transform(circle, lambda xs, ys: back.transform(xs, ys), interleaved=False)
 
 
 def _area_counts(store: Store, flt: ReportFilter, viewer: Role, areas: Sequence[Area]) -> list[int]:

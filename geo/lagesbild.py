@@ -28,7 +28,7 @@ from geo.i18n import format_day, translator
 from geo.layers import ReportFilter
 from geo.model import Role, Zone, ZoneKind
 from geo.privacy import PUBLIC_GRID_M
-from geo.statistics import HOTSPOT_RESOLUTION, Statistics, compute
+from geo.statistics import HOTSPOT_RESOLUTION, Period, Statistics, compute
 from geo.statsview import Section, StatsText, hotspot_name, key_figures, period_text, sections
 from geo.store import Store
 
@@ -82,8 +82,7 @@ def make(
 
 
 def title(doc: Lagesbild) -> str:
-    t = translator(doc.lang)
-    return t("lagesbild.title", area=doc.zone.name if doc.zone else doc.municipality or t("lagesbild.municipality"))
+    return translator(doc.lang)("lagesbild.title", area=area_name(doc))
 
 
 def html(store: Store, doc: Lagesbild) -> str:
@@ -112,11 +111,14 @@ def pdf(store: Store, doc: Lagesbild) -> bytes:
     return documents.html_to_pdf(html(store, doc))
 
 
-def file_name(doc: Lagesbild, suffix: str) -> str:
-    area = doc.zone.name if doc.zone else (doc.municipality or "kommun")
-    safe = "".join(ch if ch.isalnum() else "-" for ch in area.casefold()).strip("-")
-    period = doc.statistics.period
+def file_name(area: str, period: Period, suffix: str) -> str:
+    """``lagesbild-<area>-<first day>-<last day>.<suffix>``, the area in lower-case letters and digits."""
+    safe = "-".join("".join(ch if ch.isalnum() else " " for ch in area.casefold()).split()) or "kommun"
     return f"lagesbild-{safe}-{period.start.isoformat()}-{period.end.isoformat()}.{suffix}"
+
+
+def area_name(doc: Lagesbild) -> str:
+    return doc.zone.name if doc.zone else (doc.municipality or translator(doc.lang)("lagesbild.municipality"))
 
 
 def _promise(zone: Zone | None, lang: str) -> dict[str, str] | None:

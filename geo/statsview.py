@@ -286,8 +286,14 @@ def hotspot_section(result: Statistics, words: StatsText, karta_params: dict[str
             t("stats.col_link"): [karta_link(s, karta_params) for s in spots],
         }
     )
-    if spots:
-        summary = t("stats.summary_hotspot", name=hotspot_name(spots[0], t), n=words.count(spots[0].count))
+    if spots and spots[0].place is not None:
+        first = spots[0]
+        place = first.place.name if first.place else ""
+        summary = t(
+            "stats.summary_hotspot", place=place, m=int(round(first.distance_m, -1)), n=words.count(first.count)
+        )
+    elif spots:
+        summary = t("stats.summary_hotspot_unnamed", n=words.count(spots[0].count))
     else:
         summary = t("stats.summary_no_hotspot", k=PUBLIC_MIN_COUNT)
     return Section("hotspots", t("stats.hotspots"), summary, table, kind="")
@@ -342,5 +348,3 @@ def chart(section: Section, lang: str) -> alt.Chart | None:
         )
         .properties(height=max(100, 28 * len(sort) + 30))
     )
-
-

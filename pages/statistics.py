@@ -1,0 +1,212 @@
+"""Statistik: counts of reports by month, category, time of day, area and status, this period
+against the previous one, the hot spots, and the lägesbild to print.
+
+Public and staff: the public sees published reports with every count under 5 hidden
+(`geo.statistics`); staff see every count. The filters are Karta's, kept in the URL with
+Karta's names, so a link reproduces the view. Reads the widgets, asks `geo.statistics` and
+`geo.statsview`, draws.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from geo import lagesbild
+from geo.config import LOCAL_TIME_ZONE
+from geo.i18n import LANGUAGES, label
+from geo.layers import ReportFilter
+from geo.model import Feeling, Status, TimeOfDay, category_labels
+from geo.statistics import PUBLIC_MIN_COUNT, Statistics, compute
+from geo.statsview import Section, StatsText, chart, key_figures, period_text, sections
+from geo.viewstate import MAX_DATE, MIN_DATE, ExploreView, date_range, parse_view, view_to_params
+from pages._shared import language, set_query_params, store, tr, viewer
+
+PREFIX = "stats_"
+FILTER_KEYS = ("cat", "feeling", "tod", "status", "zone", "from", "to")
+
+t = tr()
+lang = language()
+db = store()
+role = viewer()
+categories = db.categories()
+zones = {z.id: z for z in db.zones()}
+today = dt.datetime.now(LOCAL_TIME_ZONE).date()
+
+
+def widgets_from_url() -> None:
+    """On arriving at the page (widgets forget their state when the page is left), the URL's filters."""
+    if f"{PREFIX}cat" in st.session_state:
+        return
+    flt = parse_view(st.query_params.to_dict(), categories=[c.code for c in categories], zone_ids=list(zones)).filter
+    st.session_state.update(
+        {
+            f"{PREFIX}cat": list(flt.categories),
+            f"{PREFIX}feeling": list(flt.feelings),
+            f"{PREFIX}tod": list(flt.times_of_day),
+            f"{PREFIX}status": list(flt.statuses),
+            f"{PREFIX}zone": flt.zone_id or "",
+            f"{PREFIX}from": flt.date_from,
+            f"{PREFIX}to": flt.date_to,
+        }
+    )
+
+
+def draw_filters() -> None:
+    labels = category_labels(categories, lang)
+    st.subheader(t("explore.filters"))
+    st.multiselect(
+        t("filter.category"),
+        options=[c.code for c in categories],
+        format_func=lambda code: labels.get(code, code),
+        key=f"{PREFIX}cat",
+        placeholder=t("filter.all"),
+        select_all=False,
+    )
+    for kind, enum, key in (
+        ("feeling", Feeling, "feeling"),
+        ("time_of_day", TimeOfDay, "tod"),
+        ("status", Status, "status"),
+    ):
+        st.multiselect(
+            t(f"filter.{kind}"),
+            options=[member.value for member in enum],
+            format_func=lambda v, kind=kind: label(kind, v, lang),
+            key=f"{PREFIX}{key}",
+            placeholder=t("filter.all"),
+            select_all=False,
+        )
+    st.selectbox(
+        t("filter.zone"),
+        options=["", *zones],
+        format_func=lambda ident: zones[ident].name if ident in zones else t("filter.all_zones"),
+        key=f"{PREFIX}zone",
+    )
+    for key, text in (("from", "filter.date_from"), ("to", "filter.date_to")):
+        st.date_input(t(text), key=f"{PREFIX}{key}", format="YYYY-MM-DD", min_value=MIN_DATE, max_value=MAX_DATE)
+
+
+def chosen_filter() -> tuple[ReportFilter, bool]:
+    state = st.session_state
+    date_from, date_to, reversed_ = date_range(state.get(f"{PREFIX}from"), state.get(f"{PREFIX}to"))
+    flt = ReportFilter(
+        categories=tuple(state.get(f"{PREFIX}cat") or ()),
+        feelings=tuple(state.get(f"{PREFIX}feeling") or ()),
+        times_of_day=tuple(state.get(f"{PREFIX}tod") or ()),
+        statuses=tuple(state.get(f"{PREFIX}status") or ()),
+        zone_id=state.get(f"{PREFIX}zone") or None,
+        date_from=date_from,
+        date_to=date_to,
+    )
+    return flt, reversed_
+
+
+def draw_section(section: Section) -> None:
+    st.subheader(section.title)
+    st.write(section.summary)
+    drawn = chart(section, lang)
+    if drawn is None:
+        st.dataframe(section.table, hide_index=True, width="stretch")
+        return
+    left, right = st.columns([3, 2])
+    with left:
+        st.altair_chart(drawn, width="stretch")
+    with right:
+        st.dataframe(section.table, hide_index=True, width="stretch")
+
+
+def draw_hotspots(section: Section, link_column: str) -> None:
+    st.subheader(section.title)
+    st.write(section.summary)
+    st.caption(t("stats.hotspots_help"))
+    if section.table.empty:
+        return
+    st.dataframe(
+        section.table,
+        hide_index=True,
+        width="stretch",
+        column_config={link_column: st.column_config.LinkColumn(link_column, display_text=t("stats.col_link"))},
+    )
+
+
+def draw_lagesbild(result: Statistics) -> None:
+    """The lägesbild of the filter's area and period (staff): PDF and print page, made on click."""
+    st.subheader(t("stats.lagesbild"))
+    st.caption(t("stats.lagesbild_help"))
+    zone = zones.get(result.filter.zone_id or "")
+    area = zone.name if zone else t("lagesbild.municipality")
+    st.write(f"{t('stats.lagesbild_area')}: **{area}** · {period_text(result, lang, t)}")
+    doc_lang = st.selectbox(
+        t("stats.lagesbild_language"),
+        list(LANGUAGES),
+        format_func=LANGUAGES.__getitem__,
+        key=f"{PREFIX}doc_lang",
+        index=list(LANGUAGES).index(lang),
+    )
+
+    def made() -> lagesbild.Lagesbild:
+        period = result.period
+        return lagesbild.make(db, zone=zone, date_from=period.start, date_to=period.end, lang=doc_lang, today=today)
+
+    boundary = db.boundary()
+    name = lagesbild.file_name(zone.name if zone else boundary[0] if boundary else "", result.period, "pdf")
+    left, right = st.columns(2)
+    with left:
+        st.download_button(
+            t("stats.lagesbild_pdf"),
+            data=lambda: lagesbild.pdf(db, made()),
+            file_name=name,
+            mime="application/pdf",
+            key=f"{PREFIX}pdf",
+            on_click="ignore",
+            width="stretch",
+        )
+    with right:
+        st.download_button(
+            t("stats.lagesbild_html"),
+            data=lambda: lagesbild.html(db, made()),
+            file_name=name.removesuffix(".pdf") + ".html",
+            mime="text/html",
+            key=f"{PREFIX}html",
+            on_click="ignore",
+            width="stretch",
+        )
+
+
+st.title(t("stats.title"))
+widgets_from_url()
+with st.sidebar:
+    draw_filters()
+flt, dates_reversed = chosen_filter()
+if dates_reversed:
+    st.sidebar.warning(t("filter.date_order"))
+set_query_params(view_to_params(ExploreView(filter=flt)))
+
+result = compute(db, flt, viewer=role, today=today)
+words = StatsText(t, lang, db.categories(include_inactive=True))
+st.caption(period_text(result, lang, t))
+st.caption(t("stats.staff_note") if role.is_staff else t("stats.public_note", k=PUBLIC_MIN_COUNT))
+if result.empty:
+    st.info(t("stats.empty"))
+
+columns = st.columns(3)
+for column, figure in zip(columns, key_figures(result, words), strict=True):
+    with column:
+        st.metric(figure.name, figure.value)
+        if figure.detail:
+            st.caption(figure.detail)
+
+karta = view_to_params(ExploreView(filter=flt))
+if lang != "sv":
+    karta["lang"] = lang
+for section in sections(result, words, karta_params=karta):
+    if section.key == "hotspots":
+        draw_hotspots(section, t("stats.col_link"))
+    else:
+        draw_section(section)
+    if section.key == "area":
+        st.caption(t("stats.area_note"))
+
+if role.is_staff:
+    draw_lagesbild(result)

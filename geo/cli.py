@@ -1,6 +1,7 @@
 """Command line: ``python -m geo [--database URL] seed-demo [--reports N] | setup --name NAME --boundary FILE
 [--crs EPSG] [--admin USERNAME] | users add NAME --role ROLE
 | import FILE --layer LAYER [--crs EPSG] | export --layer LAYER --format FMT [--crs EPSG] [--output PATH]
+| lagesbild (--area NAME | --municipality) [--from DAY] [--to DAY] [--lang sv|en|ar] [--output PATH]
 | bench [--quick] | db upgrade | db current | send-mail [--loop] [--digest]``.
 
 Thin: parses options, calls the library, turns domain errors into exit code 1 and
@@ -20,7 +21,7 @@ from pathlib import Path
 
 from geo import municipality, outbox, registry
 from geo.auth import STAFF_ROLES, AuthError, add_user
-from geo.config import DEFAULT_DEMO_REPORTS, load_settings
+from geo.config import DEFAULT_DEMO_REPORTS, LOCAL_TIME_ZONE, load_settings
 from geo.demo import demo_now, seed_demo
 from geo.i18n import normalize_language, translate
 from geo.io import (
@@ -216,6 +217,42 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _lagesbild(args: argparse.Namespace) -> int:
+    from geo import lagesbild
+
+    store = Store.open(args.database or load_settings().database_url)
+    if bool(args.area) == bool(args.municipality):
+        print("error: give either --area NAME or --municipality", file=sys.stderr)
+        return 1
+    try:
+        zone = lagesbild.find_zone(store, args.area) if args.area else None
+    except lagesbild.UnknownArea as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    today = dt.datetime.now(LOCAL_TIME_ZONE).date()
+    date_from, date_to = args.date_from, args.date_to
+    if date_from and date_to and date_from > date_to:
+        date_from, date_to = date_to, date_from
+    doc = lagesbild.make(store, zone=zone, date_from=date_from, date_to=date_to, lang=args.lang, today=today)
+    html_wanted = args.output.lower().endswith((".html", ".htm"))
+    data = lagesbild.html(store, doc).encode("utf-8") if html_wanted else lagesbild.pdf(store, doc)
+    try:
+        Path(args.output).write_bytes(data)
+    except OSError as error:
+        print(f"error: cannot write {args.output}: {error.strerror}", file=sys.stderr)
+        return 1
+    period = doc.statistics.period
+    print(f"wrote the lägesbild of {lagesbild.area_name(doc)}, {period.start} to {period.end}, to {args.output}")
+    return 0
+
+
+def _day(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"not a day YYYY-MM-DD: {text!r}") from error
+
+
 def _db_upgrade(args: argparse.Namespace) -> int:
     url = args.database or load_settings().database_url
     try:
@@ -356,6 +393,14 @@ def build_parser() -> argparse.ArgumentParser:
     send.add_argument("--every", type=float, default=15.0, help="seconds between rounds with --loop (default 15)")
     send.add_argument("--digest", action="store_true", help="queue the staff's daily digest now, then send")
     send.set_defaults(handler=_send_mail)
+    doc = commands.add_parser("lagesbild", help="a printable situation report (PDF, or HTML with --output X.html)")
+    doc.add_argument("--area", help="the zone or medborgarlöfte area, by name")
+    doc.add_argument("--municipality", action="store_true", help="the whole municipality")
+    doc.add_argument("--from", dest="date_from", type=_day, help="first day YYYY-MM-DD (default: a year back)")
+    doc.add_argument("--to", dest="date_to", type=_day, help="last day YYYY-MM-DD (default: today)")
+    doc.add_argument("--lang", default="sv", choices=("sv", "en", "ar"))
+    doc.add_argument("--output", default="lagesbild.pdf", help="file to write (.pdf, or .html for the print page)")
+    doc.set_defaults(handler=_lagesbild)
     db_cmd = commands.add_parser("db", help="the database schema (migrations)").add_subparsers(
         dest="db_command", required=True
     )

@@ -219,6 +219,8 @@ def compute(store: Store, flt: ReportFilter, *, viewer: Role, today: dt.date) ->
     for area, count in zip(areas, _area_counts(store, flt, viewer, areas), strict=True):
         values[("area", area.id)] = count
     hidden = frozenset() if viewer.is_staff else suppress(values, sums)
+    if values[("total",)] == 0:  # nothing to protect: every count of the period is zero
+        hidden = frozenset(key for key in hidden if key == ("previous",) and values[key] > 0)
     return Statistics(
         viewer=viewer,
         filter=flt,

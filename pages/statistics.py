@@ -136,7 +136,8 @@ def draw_lagesbild(result: Statistics) -> None:
     st.caption(t("stats.lagesbild_help"))
     zone = zones.get(result.filter.zone_id or "")
     area = zone.name if zone else t("lagesbild.municipality")
-    st.write(f"{t('stats.lagesbild_area')}: **{area}** · {period_text(result, lang, t)}")
+    # first-strong isolates keep a Latin name and the dates in their own order inside Arabic
+    st.write(f"{t('stats.lagesbild_area')}: **\u2068{area}\u2069** · \u2068{period_text(result, lang, t)}\u2069")
     doc_lang = st.selectbox(
         t("stats.lagesbild_language"),
         list(LANGUAGES),

@@ -18,8 +18,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Collection, Iterable, Mapping, Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -28,12 +31,13 @@ import shapely
 from geo.analysis import RateRatio, rate_ratio
 from geo.config import LOCAL_TIME_ZONE
 from geo.crs import to_sweref99tm, to_wgs84
-from geo.hexagons import PUBLIC_MIN_COUNT, cell_parents, report_points
+from geo.hexagons import PUBLIC_MIN_COUNT, PointsCache, cell_parents, report_points
 from geo.layers import ReportFilter, report_query
 from geo.model import Feeling, PlaceKind, Role, Status, TimeOfDay
 from geo.places import Place, known_places
 from geo.store import Store
 
+T = TypeVar("T")
 Key = tuple[str, ...]
 """A published number: ``("total",)``, ``("category", code)``, ``("cat_tod", code, tod)``, ..."""
 
@@ -197,26 +201,80 @@ def period_of(store: Store, flt: ReportFilter, today: dt.date) -> Period:
     return Period(min(start, end), max(start, end))
 
 
-def compute(store: Store, flt: ReportFilter, *, viewer: Role, today: dt.date) -> Statistics:
-    """The statistics of ``flt`` (its dates give the period, see `period_of`) as ``viewer`` may see them."""
+CUBE_KEYS = ("category", "feeling", "time_of_day", "status")
+"""What a report's filters choose by: counts are grouped by these once and narrowed in pandas."""
+
+
+class CountsCache:
+    """Grouped counts (`geo.store.Store.report_counts`) kept per database, data version, query and
+    keys: one process's sessions share them, and any change of the data (a new report, a
+    moderation) moves the version, so a stale answer is never given. The queries asked are those
+    of a period, an area and a viewer only: a change of category, feeling, time of day or status
+    narrows a cached answer in pandas instead of asking the database again."""
+
+    def __init__(self, max_entries: int = 48) -> None:
+        self._entries: OrderedDict[tuple[object, ...], object] = OrderedDict()
+        self._lock = threading.Lock()
+        self.max_entries = max_entries
+
+    def get(self, store: Store, key: tuple[object, ...], make: Callable[[], T]) -> T:
+        full = (str(store.engine.url), store.data_version(), *key)
+        with self._lock:
+            if full in self._entries:
+                self._entries.move_to_end(full)
+                return self._entries[full]  # type: ignore[return-value]
+        value = make()
+        with self._lock:
+            self._entries[full] = value
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+        return value
+
+
+COUNTS = CountsCache()
+"""The process's cache of grouped counts (the statistics page's sessions share it)."""
+
+
+def compute(
+    store: Store,
+    flt: ReportFilter,
+    *,
+    viewer: Role,
+    today: dt.date,
+    cache: CountsCache | None = None,
+    points: PointsCache | None = None,
+) -> Statistics:
+    """The statistics of ``flt`` (its dates give the period, see `period_of`) as ``viewer`` may see them.
+
+    ``cache`` keeps the grouped counts of the period, area and viewer (`CountsCache`), ``points``
+    the located reports of the hot spots (`geo.hexagons.PointsCache`, shared with Karta); without
+    them every number is asked for anew."""
+    cache = cache or CountsCache(max_entries=8)
     period = period_of(store, flt, today)
     flt = dataclasses.replace(flt, date_from=period.start, date_to=period.end)
-    query = report_query(flt, viewer)
-    cube = store.report_counts(query, ("category", "feeling", "time_of_day", "status"))
-    hours = store.report_counts(query, ("hour", "feeling"))
-    closing = store.report_counts(dataclasses.replace(query, statuses=_closed(flt)), ("days_open",))
+    broad = dataclasses.replace(flt, categories=(), feelings=(), times_of_day=(), statuses=())
+    query = report_query(broad, viewer)
+    by_month = _narrow(
+        cache.get(store, ("cube", query), lambda: store.report_counts(query, (*CUBE_KEYS, "month"))), flt
+    )
+    cube = by_month.groupby(list(CUBE_KEYS), as_index=False)["count"].sum()
+    closed = dataclasses.replace(query, statuses=CLOSED_STATUSES)
+    closing = _narrow(
+        cache.get(store, ("closing", closed), lambda: store.report_counts(closed, (*CUBE_KEYS, "days_open"))), flt
+    )
     previous = period.before()
-    before = store.report_counts(
-        report_query(dataclasses.replace(flt, date_from=previous.start, date_to=previous.end), viewer)
+    before_query = report_query(dataclasses.replace(broad, date_from=previous.start, date_to=previous.end), viewer)
+    before = _narrow(
+        cache.get(store, ("cube", before_query), lambda: store.report_counts(before_query, CUBE_KEYS)), flt
     )
     categories = _categories(store, cube)
     months = tuple(period.months())
     values: dict[Key, int] = {("previous",): int(before["count"].sum())}
     sums: list[tuple[Key, Sequence[Key]]] = []
     _cube_values(cube, categories, values, sums)
-    _month_values(hours, months, values, sums)
+    _month_values(by_month, months, values, sums)
     areas = tuple(_areas(store))
-    for area, count in zip(areas, _area_counts(store, flt, viewer, areas), strict=True):
+    for area, count in zip(areas, _area_counts(store, flt, viewer, areas, cache), strict=True):
         values[("area", area.id)] = count
     hidden = frozenset() if viewer.is_staff else suppress(values, sums)
     if values[("total",)] == 0:  # nothing to protect: every count of the period is zero
@@ -231,14 +289,23 @@ def compute(store: Store, flt: ReportFilter, *, viewer: Role, today: dt.date) ->
         categories=categories,
         months=months,
         areas=areas,
-        hotspots=tuple(hotspots(store, flt, viewer=viewer)),
-        median_days_to_close=_median_days(closing, viewer),
+        hotspots=tuple(hotspots(store, flt, viewer=viewer, points=points)),
+        median_days_to_close=_median_days(closing.groupby("days_open", as_index=False)["count"].sum(), viewer),
     )
 
 
-def _closed(flt: ReportFilter) -> tuple[str, ...]:
-    chosen = flt.statuses or STATUSES
-    return tuple(s for s in chosen if s in CLOSED_STATUSES) or ("-none-",)
+def _narrow(counts: pd.DataFrame, flt: ReportFilter) -> pd.DataFrame:
+    """The rows of grouped ``counts`` that ``flt``'s categories, feelings, times of day and statuses choose."""
+    chosen = np.ones(len(counts), dtype=bool)
+    for column, values in (
+        ("category", flt.categories),
+        ("feeling", flt.feelings),
+        ("time_of_day", flt.times_of_day),
+        ("status", flt.statuses),
+    ):
+        if values:
+            chosen &= counts[column].isin(values).to_numpy()
+    return counts[chosen]
 
 
 def _categories(store: Store, cube: pd.DataFrame) -> tuple[str, ...]:
@@ -252,15 +319,17 @@ def _cube_values(
 ) -> None:
     """Totals by category, feeling, time of day, status and category × time of day, with their identities."""
 
+    totals = {column: cube.groupby(column)["count"].sum().to_dict() for column in CUBE_KEYS}
+    pairs = cube.groupby(["category", "time_of_day"])["count"].sum().to_dict()
+
     def total_of(column: str, value: str) -> int:
-        return int(cube.loc[cube[column] == value, "count"].sum())
+        return int(totals[column].get(value, 0))
 
     values[("total",)] = int(cube["count"].sum())
     for code in categories:
         values[("category", code)] = total_of("category", code)
         for tod in TIMES_OF_DAY:
-            chosen = (cube["category"] == code) & (cube["time_of_day"] == tod)
-            values[("cat_tod", code, tod)] = int(cube.loc[chosen, "count"].sum())
+            values[("cat_tod", code, tod)] = int(pairs.get((code, tod), 0))
         sums.append((("category", code), [("cat_tod", code, tod) for tod in TIMES_OF_DAY]))
     for tod in TIMES_OF_DAY:
         values[("tod", tod)] = total_of("time_of_day", tod)
@@ -288,17 +357,22 @@ def _cube_values(
             sums.append((("feeling", feeling), [("category", c) for c in categories if c in codes]))
 
 
-def local_months(hours: pd.Series) -> pd.Series:
-    """``YYYY-MM`` in Swedish local time of UTC hours written ``YYYY-MM-DD HH``."""
-    moments = pd.to_datetime(hours.astype(str), format="%Y-%m-%d %H").dt.tz_localize("UTC")
-    return moments.dt.tz_convert(LOCAL_TIME_ZONE).dt.strftime("%Y-%m")
+def local_months(months: pd.Series) -> pd.Series:
+    """``YYYY-MM`` in Swedish local time of the store's ``month`` key: a month as it is, a UTC
+    hour (``YYYY-MM-DD HH``, given where the month depends on the time of year) placed exactly."""
+    text = months.astype(str)
+    hours = text.str.len() > 7
+    if not hours.any():
+        return text
+    moments = pd.to_datetime(text[hours], format="%Y-%m-%d %H").dt.tz_localize("UTC")
+    return text.where(~hours, moments.dt.tz_convert(LOCAL_TIME_ZONE).dt.strftime("%Y-%m"))
 
 
 def _month_values(
-    hours: pd.DataFrame, months: Sequence[str], values: dict[Key, int], sums: list[tuple[Key, Sequence[Key]]]
+    counts: pd.DataFrame, months: Sequence[str], values: dict[Key, int], sums: list[tuple[Key, Sequence[Key]]]
 ) -> None:
     """Totals per local month and per month × feeling, with their identities."""
-    frame = hours.assign(month=local_months(hours["hour"])) if len(hours) else hours.assign(month=[])
+    frame = counts.assign(month=local_months(counts["month"])) if len(counts) else counts
     grouped = frame.groupby(["month", "feeling"])["count"].sum() if len(frame) else pd.Series(dtype="int64")
     for month in months:
         for feeling in FEELINGS:
@@ -331,19 +405,16 @@ def village_circle(lon: float, lat: float, radius_m: float = VILLAGE_RADIUS_M) -
     return shapely.transform(circle, lambda xs, ys: back.transform(xs, ys), interleaved=False)
 
 
-def _area_counts(store: Store, flt: ReportFilter, viewer: Role, areas: Sequence[Area]) -> list[int]:
+def _area_counts(store: Store, flt: ReportFilter, viewer: Role, areas: Sequence[Area], cache: CountsCache) -> list[int]:
     """Reports of ``flt`` (its own area set aside) in each area."""
-    query = report_query(dataclasses.replace(flt, zone_id=None), viewer)
-    villages = {f"ort:{p.name}": p for p in _villages(store)}
-    counts = []
-    for area in areas:
-        if area.id in villages:
-            place = villages[area.id]
-            frame = store.report_counts(query, polygon=village_circle(place.lon, place.lat))
-        else:
-            frame = store.report_counts(dataclasses.replace(query, zone_id=area.id))
-        counts.append(int(frame["count"].sum()))
-    return counts
+    broad = dataclasses.replace(flt, zone_id=None, categories=(), feelings=(), times_of_day=(), statuses=())
+    query = report_query(broad, viewer)
+    shapes = {z.id: shapely.from_wkt(z.geometry_wkt) for z in store.zones()}
+    shapes |= {f"ort:{p.name}": village_circle(p.lon, p.lat) for p in _villages(store)}
+    chosen = [shapes[area.id] for area in areas]
+    key = ("areas", query, tuple(shapely.to_wkb(shape) for shape in chosen))
+    cubes = cache.get(store, key, lambda: store.report_counts_by_area(query, chosen, CUBE_KEYS))
+    return [int(_narrow(cube, flt)["count"].sum()) for cube in cubes]
 
 
 def _median_days(closing: pd.DataFrame, viewer: Role) -> float | None:
@@ -368,16 +439,18 @@ def hotspots(
     viewer: Role,
     limit: int = HOTSPOT_LIMIT,
     places: Collection[Place] | None = None,
+    points: PointsCache | None = None,
 ) -> list[Hotspot]:
     """The H3 cells (`HOTSPOT_RESOLUTION`) with the most otrygg reports of ``flt``, most first,
     each named by the nearest known place (`geo.places.known_places`). The public's are made
     from the public 50 m positions and list only cells of at least `PUBLIC_MIN_COUNT` reports."""
     if flt.feelings and Feeling.UNSAFE.value not in flt.feelings:
         return []
-    points = report_points(store, dataclasses.replace(flt, feelings=(Feeling.UNSAFE.value,)), viewer=viewer)
-    if not len(points):
+    unsafe = dataclasses.replace(flt, feelings=(Feeling.UNSAFE.value,))
+    located = points.get(store, unsafe, viewer=viewer) if points else report_points(store, unsafe, viewer=viewer)
+    if not len(located):
         return []
-    cells, counts = np.unique(cell_parents(points.cells, HOTSPOT_RESOLUTION), return_counts=True)
+    cells, counts = np.unique(cell_parents(located.cells, HOTSPOT_RESOLUTION), return_counts=True)
     order = np.lexsort((cells, -counts))[:limit]
     floor = 1 if viewer.is_staff else PUBLIC_MIN_COUNT
     chosen = [(int(cells[i]), int(counts[i])) for i in order if counts[i] >= floor]

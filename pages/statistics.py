@@ -18,7 +18,8 @@ from geo.config import LOCAL_TIME_ZONE
 from geo.i18n import LANGUAGES, label
 from geo.layers import ReportFilter
 from geo.model import Feeling, Status, TimeOfDay, category_labels
-from geo.statistics import PUBLIC_MIN_COUNT, Statistics, compute
+from geo.startup import POINTS
+from geo.statistics import COUNTS, PUBLIC_MIN_COUNT, Statistics, compute
 from geo.statsview import Section, StatsText, chart, key_figures, period_text, sections
 from geo.viewstate import MAX_DATE, MIN_DATE, ExploreView, date_range, parse_view, view_to_params
 from pages._shared import language, set_query_params, store, tr, viewer
@@ -184,7 +185,7 @@ if dates_reversed:
     st.sidebar.warning(t("filter.date_order"))
 set_query_params(view_to_params(ExploreView(filter=flt)))
 
-result = compute(db, flt, viewer=role, today=today)
+result = compute(db, flt, viewer=role, today=today, cache=COUNTS, points=POINTS)
 words = StatsText(t, lang, db.categories(include_inactive=True))
 st.caption(period_text(result, lang, t))
 st.caption(t("stats.staff_note") if role.is_staff else t("stats.public_note", k=PUBLIC_MIN_COUNT))

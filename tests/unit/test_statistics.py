@@ -234,3 +234,21 @@ def test_period_before_is_as_long_and_adjacent() -> None:
         "2025-12",
         "2026-01",
     ]
+
+
+def test_months_are_local_months_at_every_boundary(filled_store: Store) -> None:
+    moments = [
+        dt.datetime(2026, 1, 31, 22, 30, tzinfo=dt.UTC),  # 23:30 CET: January
+        dt.datetime(2026, 1, 31, 23, 30, tzinfo=dt.UTC),  # 00:30 CET: February
+        dt.datetime(2026, 3, 31, 21, 30, tzinfo=dt.UTC),  # 23:30 CEST: March
+        dt.datetime(2026, 3, 31, 22, 30, tzinfo=dt.UTC),  # 00:30 CEST: April
+        dt.datetime(2026, 10, 31, 22, 59, tzinfo=dt.UTC),  # 23:59 CET (winter time again): October
+        dt.datetime(2026, 10, 31, 23, 0, tzinfo=dt.UTC),  # 00:00 CET: November
+    ]
+    frame = many_reports(len(moments)).assign(created_at=moments, moderation="published")
+    filled_store.add_reports_frame(frame)
+    counts = filled_store.report_counts(ReportQuery(), ("month",))
+    got = counts.assign(month=statistics.local_months(counts["month"])).groupby("month")["count"].sum().to_dict()
+    made = filled_store.reports_frame(ReportQuery())["created_at"].dt.tz_convert(LOCAL_TIME_ZONE)
+    assert got == made.dt.strftime("%Y-%m").value_counts().to_dict()
+    assert {"2026-01", "2026-02", "2026-03", "2026-04", "2026-10", "2026-11"} <= set(got)

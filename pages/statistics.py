@@ -18,11 +18,12 @@ from geo.config import LOCAL_TIME_ZONE
 from geo.i18n import LANGUAGES, label
 from geo.layers import ReportFilter
 from geo.model import Feeling, Status, TimeOfDay, category_labels
+from geo.rights import Right, allowed
 from geo.startup import POINTS
 from geo.statistics import COUNTS, PUBLIC_MIN_COUNT, Statistics, compute
 from geo.statsview import Section, StatsText, chart, key_figures, period_text, sections
 from geo.viewstate import MAX_DATE, MIN_DATE, ExploreView, date_range, parse_view, view_to_params
-from pages._shared import language, set_query_params, store, tr, viewer
+from pages._shared import current_user, language, set_query_params, store, tr, viewer
 
 PREFIX = "stats_"
 FILTER_KEYS = ("cat", "feeling", "tod", "status", "zone", "from", "to")
@@ -210,5 +211,5 @@ for section in sections(result, words, karta_params=karta):
     if section.key == "area":
         st.caption(t("stats.area_note"))
 
-if role.is_staff:
+if allowed(current_user(), Right.MAKE_LAGESBILD):
     draw_lagesbild(result)

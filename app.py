@@ -60,7 +60,7 @@ pages = [
     menu_page("pages/status.py", "nav.status", "🔎", "status"),
     menu_page("pages/promise.py", "nav.promise", "📣", "lofte"),
     menu_page("pages/places.py", "nav.places", "☕", "motesplatser"),
-    menu_page("pages/statistics.py", "nav.statistics", "📊", "statistik"),
+    menu_page("pages/stats.py", "nav.statistics", "📊", "statistik"),
     menu_page("pages/review.py", "nav.review", "🤝", "medborgarloften", staff),
     menu_page("pages/moderation.py", "nav.moderation", "✅", "granskning", staff),
     menu_page("pages/zones.py", "nav.zones", "📐", "omraden", staff),

@@ -31,7 +31,7 @@ def app_db(filled_store: Store, monkeypatch: pytest.MonkeyPatch) -> Store:
 
 
 def statistics_page(user: User | None, **params: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "pages" / "statistics.py"), default_timeout=90)
+    at = AppTest.from_file(str(ROOT / "pages" / "stats.py"), default_timeout=90)
     if user is not None:
         at.session_state["staff_session"] = StaffSession(user, utcnow())
     at.query_params.update({"from": PERIOD.start.isoformat(), "to": PERIOD.end.isoformat(), **params})

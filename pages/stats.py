@@ -1,5 +1,6 @@
 """Statistik: counts of reports by month, category, time of day, area and status, this period
-against the previous one, the hot spots, and the lägesbild to print.
+against the previous one, the hot spots, and the lägesbild to print. (Named stats.py: a page
+file statistics.py, on sys.path, would shadow the standard library module geopandas imports.)
 
 Public and staff: the public sees published reports with every count under 5 hidden
 (`geo.statistics`); staff see every count. The filters are Karta's, kept in the URL with

@@ -12,18 +12,8 @@ from geo import documents
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (install_system.sh test)")
 
-PROBE = (
-    '{% extends "document.html.j2" %}{% block body %}<p>{{ text }}</p>'
-    '{% if picture %}<img src="{{ picture }}">{% endif %}{% endblock %}'
-)
-
-
-@pytest.fixture
-def probe_template() -> str:
-    path = documents.TEMPLATES_DIR / "_probe_test.html.j2"
-    path.write_text(PROBE, encoding="utf-8")
-    yield path.name
-    path.unlink()
+PLAIN = "plain.html.j2"
+"""The plain document: a title, paragraphs and an optional picture."""
 
 
 def _info(pdf: bytes, tmp_path: Path) -> str:
@@ -40,35 +30,35 @@ def _text(pdf: bytes, tmp_path: Path) -> str:
     return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
 
 
-def test_html_page_is_escaped_and_has_language_and_direction(probe_template: str) -> None:
-    page = documents.render_html(probe_template, {"text": "<script>x</script>", "picture": None}, lang="ar", title="t")
+def test_html_page_is_escaped_and_has_language_and_direction() -> None:
+    page = documents.render_html(PLAIN, {"paragraphs": ["<script>x</script>"], "picture": None}, lang="ar", title="t")
     assert '<html lang="ar" dir="rtl">' in page
     assert "<script>x" not in page and "&lt;script&gt;" in page
     assert '<html lang="sv" dir="ltr">' in documents.render_html(
-        probe_template, {"text": "", "picture": None}, lang="sv", title="t"
+        PLAIN, {"paragraphs": [""], "picture": None}, lang="sv", title="t"
     )
 
 
-def test_pdf_opens_and_holds_arabic_title_and_swedish_text(probe_template: str, tmp_path: Path) -> None:
-    context = {"text": "Trygghet i Strömsnäsbruk", "picture": None}
-    pdf = documents.render_pdf(probe_template, context, lang="ar", title="صورة الوضع")
+def test_pdf_opens_and_holds_arabic_title_and_swedish_text(tmp_path: Path) -> None:
+    context = {"paragraphs": ["Trygghet i Strömsnäsbruk"], "picture": None}
+    pdf = documents.render_pdf(PLAIN, context, lang="ar", title="صورة الوضع")
     text = _text(pdf, tmp_path)
     assert "صورة الوضع" in text  # shaped glyphs map back to the same letters
     assert "Strömsnäsbruk" in text
 
 
-def test_pdf_refuses_to_fetch_anything(probe_template: str, tmp_path: Path) -> None:
+def test_pdf_refuses_to_fetch_anything(tmp_path: Path) -> None:
     page = documents.render_html(
-        probe_template, {"text": "", "picture": "https://tile.openstreetmap.org/0/0/0.png"}, lang="sv", title="t"
+        PLAIN, {"paragraphs": [""], "picture": "https://tile.openstreetmap.org/0/0/0.png"}, lang="sv", title="t"
     )
     # WeasyPrint logs and skips a picture its fetcher refuses: the PDF is made without it, offline
     assert "Pages:" in _info(documents.html_to_pdf(page), tmp_path)
 
 
-def test_data_url_pictures_are_drawn(probe_template: str, tmp_path: Path) -> None:
+def test_data_url_pictures_are_drawn(tmp_path: Path) -> None:
     svg = b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>'
     pdf = documents.render_pdf(
-        probe_template, {"text": "x", "picture": documents.data_url(svg, "image/svg+xml")}, lang="en", title="t"
+        PLAIN, {"paragraphs": ["x"], "picture": documents.data_url(svg, "image/svg+xml")}, lang="en", title="t"
     )
     assert pdf.startswith(b"%PDF")
 

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo import documents
+from geo import documents, municipality
 from geo.crs import to_sweref99tm
 from geo.hexagons import PUBLIC_MIN_COUNT, cell_parents, report_points
 from geo.i18n import format_day, translator
@@ -77,8 +77,8 @@ def make(
     (inclusive local days; None: as `geo.statistics.period_of` says)."""
     flt = ReportFilter(zone_id=zone.id if zone else None, date_from=date_from, date_to=date_to)
     result = compute(store, flt, viewer=Role.PUBLIC, today=today)
-    boundary = store.boundary()
-    return Lagesbild(result, zone, boundary[0] if boundary else "", lang, today)
+    place = municipality.current(store)
+    return Lagesbild(result, zone, place.name if place else "", lang, today)
 
 
 def title(doc: Lagesbild) -> str:
@@ -151,8 +151,8 @@ def _printed(section: Section) -> dict[str, object]:
 
 def map_svg(store: Store, doc: Lagesbild) -> str:
     """An SVG map (no tiles): boundary, the area and public report density, in SWEREF 99 TM."""
-    boundary = store.boundary()
-    outline = boundary[1] if boundary else None
+    place = municipality.current(store)
+    outline = place.boundary if place else None
     area = shapely.from_wkt(doc.zone.geometry_wkt) if doc.zone else None
     frame = area if area is not None else outline
     cells = _density(store, doc)

@@ -14,7 +14,7 @@ import datetime as dt
 
 import streamlit as st
 
-from geo import lagesbild
+from geo import lagesbild, municipality
 from geo.config import LOCAL_TIME_ZONE
 from geo.i18n import LANGUAGES, label
 from geo.layers import ReportFilter
@@ -153,8 +153,8 @@ def draw_lagesbild(result: Statistics) -> None:
         period = result.period
         return lagesbild.make(db, zone=zone, date_from=period.start, date_to=period.end, lang=doc_lang, today=today)
 
-    boundary = db.boundary()
-    name = lagesbild.file_name(zone.name if zone else boundary[0] if boundary else "", result.period, "pdf")
+    place = municipality.current(db)
+    name = lagesbild.file_name(zone.name if zone else place.name if place else "", result.period, "pdf")
     left, right = st.columns(2)
     with left:
         st.download_button(

@@ -7,7 +7,9 @@ Measured in one browser, on one machine, in the same run (issue #14, "Speed a us
 - **feature click**: on the explore page at a village's single reports, from a click on a report
   until its details popup shows (drawn by the browser, no server round trip);
 - **filter click**: from choosing "Trygg" in the feeling filter until the map holds only safe reports;
-- **layer toggle**: from switching the reports layer off until the map holds no report.
+- **layer toggle**: from switching the reports layer off until the map holds no report;
+- **statistics filter** (issue #18): on Statistik, from choosing "Trygg" in the feeling filter until
+  the page has run again and its key figure "Rapporter" shows the new count.
 
 Each is the median of `REPEATS` tries; the clock is Python's, around Playwright's real clicks.
 """
@@ -53,8 +55,9 @@ def timings(browser: Any, ours_url: str, rerun_url: str) -> dict[str, float]:
         "feature_click_s": _median(lambda: _feature_click(browser, ours_url)),
         "filter_click_s": _median(lambda: _filter_click(browser, ours_url)),
         "layer_toggle_s": _median(lambda: _layer_toggle(browser, ours_url)),
+        "statistics_filter_s": _median(lambda: _statistics_filter(browser, ours_url)),
     }
-    for name in ("feature_click", "filter_click", "layer_toggle"):
+    for name in ("feature_click", "filter_click", "layer_toggle", "statistics_filter"):
         found[f"{name}_ratio"] = found[f"{name}_s"] / found["rerun_s"]
     return found
 
@@ -143,3 +146,30 @@ def _layer_toggle(browser: Any, url: str) -> float:
         toggle.click()
         frame.wait_for_function(f"() => ({REPORTS_OF})(null) === 0", timeout=TIMEOUT_S * 1000)
         return time.perf_counter() - started
+
+
+def _statistics_filter(browser: Any, url: str) -> float:
+    context = browser.new_context(viewport=VIEWPORT)
+    try:
+        page = context.new_page()
+        page.goto(f"{url}/statistik")
+        figure = page.locator("[data-testid='stMetricValue']").first
+        figure.wait_for(timeout=TIMEOUT_S * 1000)
+        page.get_by_role("heading", name="Platser med flest otrygga rapporter").wait_for(timeout=TIMEOUT_S * 1000)
+        _settle(page)
+        before = figure.inner_text()
+        page.locator("[data-testid='stSidebar'] [data-testid='stMultiSelect']").nth(1).click()  # Upplevelse
+        option = page.get_by_role("option", name="Trygg", exact=True)
+        option.wait_for(timeout=TIMEOUT_S * 1000)
+        started = time.perf_counter()
+        option.click()
+        page.wait_for_function(
+            "(before) => { const f = document.querySelector('[data-testid=stMetricValue]');"
+            " const idle = document.querySelector('[data-testid=stApp]')?.getAttribute('data-test-script-state')"
+            " === 'notRunning'; return idle && f && f.innerText !== before; }",
+            arg=before,
+            timeout=TIMEOUT_S * 1000,
+        )
+        return time.perf_counter() - started
+    finally:
+        context.close()

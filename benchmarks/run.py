@@ -23,9 +23,10 @@ process after its views at the largest size. The HTTP API is timed against each 
 first page of ``/api/layers/reports.geojson``, a village's box with and without filters, the next page
 by its link, the first page of Open311 ``requests``: whole answers, median of five, 0.5 s each at
 1,000,000 reports). What a user feels once the map is drawn (a click on a report to its popup, a
-filter click and a layer switched off to the map redrawn) is timed at the middle size against a plain
-Streamlit rerun (`benchmarks/interactions.py`), and so is Mötesplatser's "open now near me" over 1,000
-meeting places (`benchmarks/places.py`).
+filter click and a layer switched off to the map redrawn, and Statistik after a filter change) is timed
+at the middle size against a plain Streamlit rerun (`benchmarks/interactions.py`), and so is
+Mötesplatser's "open now near me" over 1,000 meeting places (`benchmarks/places.py`); the lägesbild
+PDF of the whole municipality is timed at the largest size (made in the benchmark's process).
 
 Chromium is Debian's (/usr/bin/chromium), headless, with every host but localhost unresolvable;
 every asset comes from the app's ``static/vendor``.
@@ -351,6 +352,26 @@ def build_ours(path: Path) -> float:
     return elapsed
 
 
+def lagesbild_seconds(path: Path) -> float:
+    """Seconds to make the lägesbild PDF of the whole municipality (the last year) from the database at ``path``."""
+    import datetime as dt
+
+    from geo import lagesbild
+    from geo.store import Store
+
+    store = Store.open(f"sqlite:///{path}")
+    try:
+        started = time.perf_counter()
+        doc = lagesbild.make(store, zone=None, date_from=None, date_to=None, lang="sv", today=dt.date.today())
+        pdf = lagesbild.pdf(store, doc)
+        elapsed = time.perf_counter() - started
+    finally:
+        store.close()
+    if not pdf.startswith(b"%PDF"):
+        raise AssertionError("the lägesbild is not a PDF")
+    return elapsed
+
+
 def join_benchmark(path: Path | None, points: int, zones: int, sample: int = 2_000) -> dict[str, float]:
     """Point-in-zone for ``points`` report locations against ``zones`` polygons (EPSG:4326)."""
     from geo.analysis import points_in_polygons
@@ -649,6 +670,8 @@ def run(quick: bool, workdir: Path, log: Callable[[str], None]) -> Results:
             log(f"{page.name} {page.points:,}: repeat {again.drawn_s:.2f} s, {again.ws_bytes:,} B")
 
     results.rows.sort(key=lambda r: (("floor", "a", "peer", "ours").index(r.name), r.points))
+    results.extra["lagesbild_pdf_s"] = lagesbild_seconds(dbs[biggest])
+    log(f"lägesbild PDF of the municipality at {biggest:,}: {results.extra['lagesbild_pdf_s']:.1f} s")
     join_points, join_zones = sizes["join"]
     join_db = dbs[biggest] if biggest >= join_points else None
     results.extra.update(join_benchmark(join_db, join_points, join_zones))
@@ -723,6 +746,8 @@ def checks(results: Results) -> list[Check]:
         Check(f"filter click to map / rerun, {mid:,}", extra.get("filter_click_ratio"), 1.5, False),
         Check(f"layer toggle to map / rerun, {mid:,}", extra.get("layer_toggle_ratio"), 1.5, False),
         Check("open now near me, 1,000 places / rerun", extra.get("open_now_near_me_ratio"), 1.2, False),
+        Check(f"Statistik after a filter change / rerun, {mid:,}", extra.get("statistics_filter_ratio"), 1.5, False),
+        Check(f"lägesbild PDF of the municipality, {big:,}", extra.get("lagesbild_pdf_s"), 10.0, False, "s"),
     ]
 
 
@@ -804,7 +829,7 @@ def report(results: Results) -> str:
         "interactions (median of three): plain rerun "
         + ", ".join(
             f"{name.replace('_', ' ')} {_fmt(extra.get(f'{name}_s'), '.2f')} s"
-            for name in ("rerun", "feature_click", "filter_click", "layer_toggle")
+            for name in ("rerun", "feature_click", "filter_click", "layer_toggle", "statistics_filter")
         ),
         f"mötesplatser: open now near me over {places.PLACES:,} places "
         f"{_fmt(extra.get('open_now_near_me_s'), '.2f')} s, plain rerun {_fmt(extra.get('places_rerun_s'), '.2f')} s",

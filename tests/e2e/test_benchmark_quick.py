@@ -33,6 +33,7 @@ def test_quick_benchmark_prints_every_row_and_target(tmp_path: Path) -> None:
         assert expected in rows, (expected, table)
     targets = ["peer 1,000 / ours 1,000", "ours 1,000 / floor", "websocket per view", "loop / join", "app RSS"]
     targets += ["feature click to details / rerun", "filter click to map / rerun", "layer toggle to map / rerun"]
+    targets += ["Statistik after a filter change / rerun", "lägesbild PDF of the municipality"]
     targets += ["HTTP API layers first page", "HTTP API layers village bbox", "HTTP API open311 first page"]
     for target in targets:
         assert any(line.startswith(f"| {target}") for line in table.splitlines()), (target, table)

@@ -7,10 +7,11 @@ layers under ``/api/layers/``, and ``/staff-session`` (`geo.session_routes`: the
 keeps a staff member logged in across reloads; ``streamlit run app.py`` lacks it, so there a
 staff session ends with the page). When the server starts, the database is opened and the
 explore map's default view warmed in the background (`geo.startup.start_warm_up`), so the
-first visitor after a restart does not wait for it, and the e-mail sender starts
-(`geo.startup.start_mail_sender`, when ``TRYGG_SMTP_URL`` is set); ``/stop-messages`` is the
-stop link of its messages (`geo.stop_route`). ``streamlit run app.py`` still serves the app
-alone, without the warm-up or the sender.
+first visitor after a restart does not wait for it, the e-mail sender starts
+(`geo.startup.start_mail_sender`, when ``TRYGG_SMTP_URL`` is set), and retention is applied in
+the background (`geo.retention.start_daily`: at start-up, then once a day); ``/stop-messages``
+is the stop link of its messages (`geo.stop_route`). ``streamlit run app.py`` still serves the
+app alone, without the warm-up, the sender or retention.
 """
 
 import contextlib
@@ -23,6 +24,7 @@ from streamlit.runtime.pages_manager import PagesManager
 import geo.explore  # noqa: F401  (folium, branca, the map's modules: at start, not in the first visitor's run)
 from geo.api import middleware
 from geo.config import load_settings
+from geo.retention import start_daily
 from geo.session_routes import session_routes
 from geo.startup import start_mail_sender, start_warm_up
 from geo.stop_route import stop_routes
@@ -30,8 +32,10 @@ from geo.stop_route import stop_routes
 
 @contextlib.asynccontextmanager
 async def lifespan(app: st.App) -> AsyncIterator[None]:
-    start_warm_up(load_settings())
-    start_mail_sender(load_settings())
+    settings = load_settings()
+    start_warm_up(settings)
+    start_mail_sender(settings)
+    start_daily(settings)  # retention: now, then once a day among all processes on the database
     yield
 
 

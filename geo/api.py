@@ -45,7 +45,6 @@ import json
 import logging
 import math
 import re
-import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -566,20 +565,6 @@ def _collection(request: Request, features: list[dict[str, Any]], page: Page | N
     }
 
 
-_SEEN: dict[int, dt.datetime] = {}
-_SEEN_LOCK = threading.Lock()
-
-
-def _last_modified(version: int) -> dt.datetime:
-    """When this process first served data version ``version`` (the database keeps a
-    version number, not a time): a validator that only moves forward."""
-    with _SEEN_LOCK:
-        if version not in _SEEN:
-            _SEEN.clear()  # older versions are never asked about again
-            _SEEN[version] = dt.datetime.now(dt.UTC).replace(microsecond=0)
-        return _SEEN[version]
-
-
 def _etag(version: int) -> str:
     return f'W/"data-{version}"'
 
@@ -605,8 +590,11 @@ async def geojson_layer(request: Request) -> Response:
             raise ApiError(404, translate("api.error.no_layer", lang, layers=", ".join(public)))
         wanted = _layer_query(request.query_params, lang)
         version = await run_in_threadpool(lambda: _db().data_version())
+        # when any process of the app first served this version (kept in the database, so that
+        # several processes behind one proxy give the same Last-Modified): moves only forward
+        seen = await run_in_threadpool(lambda: _db().version_seen_at(version))
         etag = _etag(version)
-        validators = {"ETag": etag, "Last-Modified": format_datetime(_last_modified(version), usegmt=True)}
+        validators = {"ETag": etag, "Last-Modified": format_datetime(seen, usegmt=True)}
         validators["Cache-Control"] = "public, no-cache"
         if _matches(request.headers.get("if-none-match"), etag):
             return Response(status_code=304, headers=validators)

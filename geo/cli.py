@@ -2,7 +2,8 @@
 [--crs EPSG] [--admin USERNAME] | users add NAME --role ROLE
 | import FILE --layer LAYER [--crs EPSG] | export --layer LAYER --format FMT [--crs EPSG] [--output PATH]
 | lagesbild (--area NAME | --municipality) [--from DAY] [--to DAY] [--lang sv|en|ar] [--output PATH]
-| bench [--quick] | db upgrade | db current | send-mail [--loop] [--digest]``.
+| bench [--quick] | db upgrade | db current | send-mail [--loop] [--digest] | retention
+| record-of-processing [--output PATH]``.
 
 Thin: parses options, calls the library, turns domain errors into exit code 1 and
 one sentence on standard error.
@@ -19,7 +20,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from geo import municipality, outbox, registry
+from geo import municipality, outbox, processing_record, registry, retention
 from geo.auth import STAFF_ROLES, AuthError, add_user
 from geo.config import DEFAULT_DEMO_REPORTS, LOCAL_TIME_ZONE, load_settings
 from geo.demo import demo_now, seed_demo
@@ -284,6 +285,27 @@ def _db_current(args: argparse.Namespace) -> int:
     return 0
 
 
+def _retention(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    store = Store.open(args.database or settings.database_url)
+    removed = retention.run_if_due(store, settings.retention, holder=retention.holder_name(), due=dt.timedelta(0))
+    if removed is None:
+        print("error: another process of the app is applying retention right now; try again later", file=sys.stderr)
+        return 1
+    print(f"retention applied ({retention.describe(settings.retention)}): removed {retention.summary(removed)}")
+    return 0
+
+
+def _record(args: argparse.Namespace) -> int:
+    text = processing_record.render(load_settings())
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"wrote the record of processing to {args.output}")
+    else:
+        print(text, end="")
+    return 0
+
+
 def _bench(args: argparse.Namespace) -> int:
     # The benchmarks drive Chromium through Playwright (a test requirement), so they load only when asked.
     from benchmarks.run import main as bench_main
@@ -401,6 +423,14 @@ def build_parser() -> argparse.ArgumentParser:
     doc.add_argument("--lang", default="sv", choices=("sv", "en", "ar"))
     doc.add_argument("--output", default="lagesbild.pdf", help="file to write (.pdf, or .html for the print page)")
     doc.set_defaults(handler=_lagesbild)
+    commands.add_parser(
+        "retention", help="remove now what is kept no longer (retention settings), in one transaction; prints counts"
+    ).set_defaults(handler=_retention)
+    record = commands.add_parser(
+        "record-of-processing", help="the record of processing (what is stored, why, how long, who sees it)"
+    )
+    record.add_argument("--output", help="write it to this file (default: standard output)")
+    record.set_defaults(handler=_record)
     db_cmd = commands.add_parser("db", help="the database schema (migrations)").add_subparsers(
         dest="db_command", required=True
     )

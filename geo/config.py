@@ -17,6 +17,9 @@
 | ``TRYGG_PUBLIC_URL`` | ``http://localhost:8501`` | the app's address as residents reach it, for links in e-mails |
 | ``TRYGG_MAIL_SECRET`` | (drawn once, kept in the database) | key that signs the stop links in e-mails |
 | ``TRYGG_DIGEST_HOUR`` | ``7`` | local hour from which the staff's daily digest is sent |
+| ``TRYGG_RETENTION_TEXT_DAYS`` | ``90`` | days after closing until a report's text, contact and note go |
+| ``TRYGG_RETENTION_REPORT_DAYS`` | ``1095`` | age in days after which a report is removed |
+| ``TRYGG_RETENTION_OLD_REPORTS`` | ``aggregate`` | ``aggregate`` (counted, then deleted) or ``delete`` |
 """
 
 from __future__ import annotations
@@ -35,6 +38,11 @@ DEFAULT_MAIL_FROM = "trygghetskartan@localhost"
 DEFAULT_MAIL_FROM_NAME = "Trygghetskartan"
 DEFAULT_PUBLIC_URL = "http://localhost:8501"
 DEFAULT_DIGEST_HOUR = 7
+DEFAULT_RETENTION_TEXT_DAYS = 90
+"""A closed case's free text and contact are kept this long for questions and complaints."""
+DEFAULT_RETENTION_REPORT_DAYS = 3 * 365
+"""Three years: long enough for the before/after comparison of a medborgarlöfte (a year or two)."""
+OLD_REPORT_CHOICES = ("aggregate", "delete")
 TIME_ZONE = "Europe/Stockholm"
 """The municipality's time zone (IANA name), written only here: local days of the date
 filters, times of day, and every date and time shown or exported in local time."""
@@ -47,6 +55,21 @@ class TileSource:
 
     url: str | None
     attribution: str
+
+
+@dataclass(frozen=True)
+class Retention:
+    """How long residents' data is kept (`geo.retention` applies it).
+
+    ``text_days``: days after a report is closed (its last change, ``updated_at``) until its
+    free text, contact e-mail and the moderator's note are removed; ``report_days``: the age
+    (from ``created_at``) after which a report is removed altogether; ``old_reports``:
+    ``aggregate`` keeps its count per month, category, feeling and time of day (no place,
+    no text) before deleting it, ``delete`` deletes it without a trace."""
+
+    text_days: int = DEFAULT_RETENTION_TEXT_DAYS
+    report_days: int = DEFAULT_RETENTION_REPORT_DAYS
+    old_reports: str = "aggregate"
 
 
 @dataclass(frozen=True)
@@ -68,11 +91,30 @@ class Settings:
     public_url: str = DEFAULT_PUBLIC_URL
     mail_secret: str | None = None
     digest_hour: int = DEFAULT_DIGEST_HOUR
+    retention: Retention = Retention()
 
     @property
     def mail_enabled(self) -> bool:
         """Whether e-mail is configured: only then are messages queued and addresses asked for."""
         return self.smtp_url is not None
+
+
+def _days(env: Mapping[str, str], name: str, default: int) -> int:
+    """A whole number of days, at least 1; the default for anything else."""
+    try:
+        value = int(env.get(name, default))
+    except ValueError:
+        return default
+    return value if value >= 1 else default
+
+
+def load_retention(env: Mapping[str, str]) -> Retention:
+    old = env.get("TRYGG_RETENTION_OLD_REPORTS", "").strip().lower()
+    return Retention(
+        text_days=_days(env, "TRYGG_RETENTION_TEXT_DAYS", DEFAULT_RETENTION_TEXT_DAYS),
+        report_days=_days(env, "TRYGG_RETENTION_REPORT_DAYS", DEFAULT_RETENTION_REPORT_DAYS),
+        old_reports=old if old in OLD_REPORT_CHOICES else "aggregate",
+    )
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -107,6 +149,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         public_url=(env.get("TRYGG_PUBLIC_URL", "").strip() or DEFAULT_PUBLIC_URL).rstrip("/"),
         mail_secret=env.get("TRYGG_MAIL_SECRET", "").strip() or None,
         digest_hour=_hour(env.get("TRYGG_DIGEST_HOUR", "")),
+        retention=load_retention(env),
     )
 
 

@@ -302,6 +302,34 @@ def take_submission_slot(
     return store.take_rate_slot(limits, window=RATE_WINDOW, now=now or utcnow())
 
 
+def take_withdrawal_slot(store: Store, *, session_id: str, now: dt.datetime | None = None) -> int:
+    """The rate limit of withdrawals, like `take_submission_slot`'s for the form: a browser
+    session may try `FORM_SESSION_LIMIT` reference codes per `RATE_WINDOW` (each try counts,
+    found or not, so codes cannot be guessed); 0 when it may go ahead, else the seconds to wait."""
+    bucket = f"withdraw:{session_id[:64]}"
+    return store.take_rate_slot({bucket: FORM_SESSION_LIMIT}, window=RATE_WINDOW, now=now or utcnow())
+
+
+RESIDENT = "resident"
+"""The audit log's actor for what a resident does (anonymous: no one is named)."""
+
+
+def withdraw(store: Store, ref_code: str) -> bool:
+    """A resident withdraws their own report: the report with this reference code (case and
+    spaces forgiven) is deleted with its history and contact, so it leaves every public
+    surface (map, exports, Open311, GeoJSON) at once. False when no report has that code.
+    The caller takes `take_withdrawal_slot` first."""
+    from geo import audit  # the audit log reads the rights table, which reads accounts: imported late
+
+    code = normalize_ref_code(ref_code)
+    if code is None:
+        return False
+    # the audit log counts it, in the same transaction; which report it was is not kept
+    return store.withdraw_report(
+        code, then=lambda conn: audit.record(store, RESIDENT, "report.withdraw", "report", {"reports": "1"}, conn=conn)
+    )
+
+
 def _inside(lon: float, lat: float, boundary: shapely.Geometry | None) -> bool:
     """Whether (lon, lat), EPSG:4326, is a place at all (finite degrees within ±180 / ±90)
     and inside ``boundary`` (its border included) when there is one."""

@@ -30,7 +30,8 @@ The modules, by what they hold:
 - `geo.store.outbox`: e-mails waiting to be sent, claimed by one sender each; staff's mail settings;
 - `geo.store.codes`: reference codes;
 - `geo.store.sessions`: staff sessions (rows only; the rules are `geo.auth`'s);
-- `geo.store.settings`: the deployment's settings and its first-time set-up (`geo.municipality`).
+- `geo.store.settings`: the deployment's settings and its first-time set-up (`geo.municipality`);
+- `geo.store.retention`: removing what is kept no longer, withdrawals, claims on background jobs.
 
 `Store` joins the parts; ``from geo.store import Store`` is all a caller needs.
 """
@@ -51,6 +52,7 @@ from geo.store.limits import LimitStore
 from geo.store.outbox import OutboxStore
 from geo.store.places import PlaceStore, StaleEdit
 from geo.store.reports import ReportQuery
+from geo.store.retention import Removed, RetentionStore
 from geo.store.sessions import SessionStore
 from geo.store.settings import SettingsStore
 from geo.store.stats import StatsStore
@@ -60,6 +62,7 @@ __all__ = [
     "REF_CODE_ALPHABET",
     "REF_CODE_LENGTH",
     "Connection",
+    "Removed",
     "ReportQuery",
     "StaleEdit",
     "Store",
@@ -88,6 +91,7 @@ class Store(
     AuditStore,
     OutboxStore,
     SettingsStore,
+    RetentionStore,
 ):
     """All reads and writes of the application's data.
 

@@ -4,6 +4,7 @@ version, emptying it. The domain methods live beside it (`geo.store.reports`,
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,6 +17,9 @@ from geo.config import load_settings
 from geo.store import schema
 from geo.store.engine import StoreError, bump_version, classify, make_engine, safe_url
 from geo.store.tables import categories, meta, metadata
+
+_SEEN_KEY = "data_version_seen"
+"""``meta`` row: ``"<version>@<ISO moment>"``, when the current data version was first served."""
 
 
 class StoreBase:
@@ -123,6 +127,34 @@ class StoreBase:
         with self.engine.connect() as conn:
             value = conn.execute(sa.select(meta.c.value).where(meta.c.key == "data_version")).scalar()
         return int(value or 0)
+
+    def version_seen_at(self, version: int, now: dt.datetime | None = None) -> dt.datetime:
+        """When a process of the app first served data version ``version`` (``now`` if none has
+        yet; whole seconds, UTC): kept in ``meta``, so that every process on the database gives
+        the same ``Last-Modified`` for the same data. Written once per version (compare and set:
+        of processes asking at once, the first one's moment stands)."""
+        moment = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(microsecond=0)
+        for _ in range(3):
+            with self.engine.connect() as conn:
+                value = conn.execute(sa.select(meta.c.value).where(meta.c.key == _SEEN_KEY)).scalar()
+            if value is not None:
+                seen, _, at = value.partition("@")
+                if seen == str(version):
+                    return dt.datetime.fromisoformat(at)
+            stamp = f"{version}@{moment.isoformat()}"
+            try:
+                with self.engine.begin() as conn:
+                    if value is None:
+                        conn.execute(meta.insert().values(key=_SEEN_KEY, value=stamp))
+                        return moment
+                    changed = conn.execute(
+                        meta.update().where(meta.c.key == _SEEN_KEY, meta.c.value == value).values(value=stamp)
+                    ).rowcount
+                if changed:
+                    return moment
+            except sa.exc.IntegrityError:
+                continue  # another process wrote it first: read theirs
+        return moment
 
     def is_empty(self) -> bool:
         """True when the database holds no data at all (first start): no layer (`geo.registry`)

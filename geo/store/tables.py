@@ -303,6 +303,28 @@ meeting_decisions = sa.Table(
     sa.Column("text", sa.String(1000), nullable=False),
 )
 
+report_archive = sa.Table(
+    "report_archive",
+    metadata,
+    # what is left of reports removed by age (geo.retention, aggregate): counts, no place, no text
+    sa.Column("month", sa.Date, primary_key=True),  # first day of the month made, Swedish local time
+    sa.Column("category", sa.String(64), primary_key=True),
+    sa.Column("feeling", sa.String(16), primary_key=True),
+    sa.Column("time_of_day", sa.String(16), primary_key=True),
+    sa.Column("reports", sa.Integer, nullable=False),
+)
+
+jobs = sa.Table(
+    "jobs",
+    metadata,
+    # one row per background job (retention): which process holds it, until when, when it last finished
+    sa.Column("name", sa.String(32), primary_key=True),
+    sa.Column("holder", sa.String(64), nullable=True),
+    sa.Column("lease_until", UTCDateTime, nullable=True),
+    sa.Column("last_finished", UTCDateTime, nullable=True),
+    sa.Column("last_result", sa.String(500), nullable=False, default=""),
+)
+
 
 promise_activities = sa.Table(
     "promise_activities",

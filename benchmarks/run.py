@@ -568,7 +568,8 @@ def run(quick: bool, workdir: Path, log: Callable[[str], None]) -> Results:
             server = start_streamlit(script, cwd, env, log_path)
             running.callback(stop, server)
             first = weight.visit(browser, server.url, drawn, settle_s=SETTLE_S)
-            page = Served(name, n, server, log_path, drawn, as_visit(first), first_phases=first.phases())
+            phases = {"drawn": first.drawn_ms, **first.phases()}
+            page = Served(name, n, server, log_path, drawn, as_visit(first), first_phases=phases)
             served.append(page)
             log(f"{name} {n:,}: first view {page.first.drawn_s:.2f} s")
             return page

@@ -218,7 +218,7 @@ class CountsCache:
         self.max_entries = max_entries
 
     def get(self, store: Store, key: tuple[object, ...], make: Callable[[], T]) -> T:
-        full = (str(store.engine.url), store.data_version(), *key)
+        full = (store.database_key, store.data_version(), *key)
         with self._lock:
             if full in self._entries:
                 self._entries.move_to_end(full)

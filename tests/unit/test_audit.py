@@ -9,6 +9,8 @@ import io
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from geo import audit
 from geo.auth import User
@@ -77,6 +79,14 @@ def test_issue_17_personal_data_and_long_text_are_refused_and_nothing_is_written
     with pytest.raises(ValueError, match="detail"):
         audit.record(store, TEAM, "zone.update", "z-1", detail)
     assert audit.entries(store, ADMIN) == []
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(row_id=st.uuids())
+def test_issue_17_a_rows_id_is_recorded_though_its_digits_look_like_a_phone(store: Store, row_id) -> None:
+    # an action's id such as 2be6a8f1-0703-4123-4567-... once failed as "a phone number"
+    audit.record(store, TEAM, "action.update", str(row_id), {"action": str(row_id)})
+    assert audit.entries(store, ADMIN, action="action.update")[0].target == str(row_id)
 
 
 def test_issue_17_bad_action_names_are_refused(store: Store) -> None:

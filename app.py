@@ -9,7 +9,6 @@ from __future__ import annotations
 import streamlit as st
 
 from geo.i18n import LANGUAGES
-from geo.model import Role
 from geo.rights import Right, role_allows
 from pages._shared import (
     LANGUAGE_KEY,
@@ -38,9 +37,14 @@ st.set_page_config(page_title=town.title(lang) if town else t("explore.title"), 
 page_shell(lang)
 
 role = viewer()
-staff = "visible" if role.is_staff else "hidden"
-admin = "visible" if role is Role.ADMIN else "hidden"
-settings_right = "visible" if role_allows(role, Right.MANAGE_SETTINGS) else "hidden"
+
+
+def shown(*rights: Right) -> str:
+    """A page's menu visibility: shown to the roles holding one of ``rights`` (`geo.rights`)."""
+    return "visible" if any(role_allows(role, right) for right in rights) else "hidden"
+
+
+staff = shown(Right.VIEW_STAFF)
 SETUP = "pages/setup.py"
 
 
@@ -52,7 +56,7 @@ def menu_page(path: str, title: str, icon: str, url_path: str, visibility: str =
 
 
 # Pages that a role may not use are hidden from its menu but still routed, so a typed
-# address gets the page's own refusal (each page checks the role, and geo/ again).
+# address gets the page's own refusal (each page checks the right, and geo/ again).
 explore = menu_page("pages/explore.py", "nav.explore", "🗺️", "karta", default=True)
 pages = [
     explore,
@@ -62,14 +66,20 @@ pages = [
     menu_page("pages/places.py", "nav.places", "☕", "motesplatser"),
     menu_page("pages/stats.py", "nav.statistics", "📊", "statistik"),
     menu_page("pages/review.py", "nav.review", "🤝", "medborgarloften", staff),
-    menu_page("pages/moderation.py", "nav.moderation", "✅", "granskning", staff),
-    menu_page("pages/zones.py", "nav.zones", "📐", "omraden", staff),
-    menu_page("pages/place_editor.py", "nav.place_editor", "✏️", "motesplatser-redigera", staff),
+    menu_page("pages/moderation.py", "nav.moderation", "✅", "granskning", shown(Right.MODERATE)),
+    menu_page("pages/zones.py", "nav.zones", "📐", "omraden", shown(Right.MANAGE_ZONES)),
+    menu_page("pages/place_editor.py", "nav.place_editor", "✏️", "motesplatser-redigera", shown(Right.MANAGE_PLACES)),
     menu_page("pages/dossier.py", "nav.dossier", "🏘️", "platssamverkan", staff),
     menu_page("pages/import_export.py", "nav.import_export", "🗂️", "import-export", staff),
-    menu_page("pages/admin.py", "nav.admin", "⚙️", "administration", admin),
-    menu_page("pages/account.py", "nav.account", "👤", "konto", staff),
-    menu_page(SETUP, "nav.setup", "🏛️", "installningar", settings_right),
+    menu_page(
+        "pages/admin.py",
+        "nav.admin",
+        "⚙️",
+        "administration",
+        shown(Right.MANAGE_ACCOUNTS, Right.MANAGE_CATEGORIES, Right.VIEW_AUDIT, Right.MANAGE_SETTINGS),
+    ),
+    menu_page("pages/account.py", "nav.account", "👤", "konto", shown(Right.CHANGE_OWN_PASSWORD)),
+    menu_page(SETUP, "nav.setup", "🏛️", "installningar", shown(Right.MANAGE_SETTINGS)),
     # the accessibility statement: linked at the foot of every page's sidebar (accessibility_link)
     st.Page(
         "pages/accessibility.py",

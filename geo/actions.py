@@ -34,7 +34,7 @@ import pandas as pd
 import shapely
 
 from geo import audit
-from geo.auth import User, check_staff
+from geo.auth import User
 from geo.config import LOCAL_TIME_ZONE
 from geo.model import WGS84, Moderation, Status
 from geo.moderation import apply_status
@@ -316,12 +316,12 @@ def _action(row: dict[str, Any]) -> Action:
 
 def actions(store: Store, actor: User | None, *, zone_id: str | None = None) -> list[Action]:
     """Every action (of one zone), by due date: staff only."""
-    check_staff(actor, "see actions")
+    require(actor, Right.VIEW_STAFF)
     return [_action(row) for row in store.action_rows(zone_id=zone_id)]
 
 
 def get_action(store: Store, action_id: str, actor: User | None) -> Action | None:
-    check_staff(actor, "see actions")
+    require(actor, Right.VIEW_STAFF)
     rows = store.action_rows(action_ids=[action_id])
     return _action(rows[0]) if rows else None
 

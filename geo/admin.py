@@ -1,7 +1,9 @@
-"""What only an admin may do: manage staff accounts and the report categories.
+"""Staff accounts (the admin: ``manage_accounts``) and the report categories (the team
+and the admin: ``manage_categories``; `geo.rights`).
 
-Every function takes the acting `User` and refuses anyone but an admin with
-`PermissionError`. Input problems raise `AuthError` whose ``key`` names the message
+Every function takes the acting `User` and refuses anyone without the right with
+`PermissionError`; every change is recorded in the audit log (`geo.audit`), never a
+password or an e-mail address. Input problems raise `AuthError` whose ``key`` names the message
 in the translation catalogue. An admin cannot lock themself out: the last active
 admin can be neither demoted nor deactivated.
 """
@@ -12,6 +14,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from geo import audit
 from geo.auth import (
     MIN_PASSWORD_LENGTH,
     AuthError,
@@ -22,6 +25,7 @@ from geo.auth import (
 )
 from geo.model import Category, Feeling, Role
 from geo.privacy import is_valid_email
+from geo.rights import Right, require
 from geo.store import Store, UserChangeRefused, utcnow
 
 CATEGORY_CODE = re.compile(r"^[a-z0-9_]{2,64}$")
@@ -42,15 +46,9 @@ class Account:
     sso_email: str = ""
 
 
-def _check_admin(actor: User | None) -> User:
-    if actor is None or actor.role is not Role.ADMIN:
-        raise PermissionError(f"only an admin may do this, got {actor!r}")
-    return actor
-
-
 def accounts(store: Store, actor: User | None) -> list[Account]:
     """Every staff account, by name."""
-    _check_admin(actor)
+    require(actor, Right.MANAGE_ACCOUNTS)
     now = utcnow()
     return [
         Account(
@@ -67,8 +65,10 @@ def accounts(store: Store, actor: User | None) -> list[Account]:
 
 def create_account(store: Store, actor: User | None, username: str, password: str, role: Role | str) -> User:
     """A new staff account (`geo.auth.add_user` checks name, password and role)."""
-    _check_admin(actor)
-    return add_user(store, username, password, role)
+    user = require(actor, Right.MANAGE_ACCOUNTS)
+    created = add_user(store, username, password, role)
+    audit.record(store, user, "account.create", created.username, {"role": created.role.value})
+    return created
 
 
 def update_account(
@@ -76,7 +76,7 @@ def update_account(
 ) -> None:
     """Change an account's role, whether it may log in, and (when ``sso_email`` is
     given; empty unlinks) the e-mail address its single sign-on identity has."""
-    _check_admin(actor)
+    user = require(actor, Right.MANAGE_ACCOUNTS)
     email: str | bool | None = False
     if sso_email is not None:
         email = sso_email.strip().lower()
@@ -90,29 +90,34 @@ def update_account(
         store.update_user(username, role=new_role.value, active=active, sso_email=email)
     except UserChangeRefused as refused:
         raise AuthError(f"admin.error.{refused.reason}", str(refused)) from refused
+    detail = {"role": new_role.value, "active": "yes" if active else "no"}
+    if email is not False:
+        detail["sso"] = "linked" if email else "unlinked"  # never the address itself
+    audit.record(store, user, "account.update", username, detail)
 
 
 def reset_password(store: Store, actor: User | None, username: str, password: str) -> None:
     """Give an account a new password and lift any lock-out."""
-    _check_admin(actor)
+    user = require(actor, Right.MANAGE_ACCOUNTS)
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AuthError("auth.error.password_short", f"password must have at least {MIN_PASSWORD_LENGTH} characters")
     try:
         store.set_password(username, hash_password(password))
     except UserChangeRefused as refused:
         raise AuthError(f"admin.error.{refused.reason}", str(refused)) from refused
+    audit.record(store, user, "account.password_reset", username)
 
 
 def all_categories(store: Store, actor: User | None) -> list[Category]:
     """Every category, retired ones included."""
-    _check_admin(actor)
+    require(actor, Right.MANAGE_CATEGORIES)
     return store.categories(include_inactive=True)
 
 
 def save_category(store: Store, actor: User | None, category: Category) -> None:
     """Add a category or change one. A category is never deleted, since reports
     keep pointing at it: retire it with ``active=False`` instead."""
-    _check_admin(actor)
+    user = require(actor, Right.MANAGE_CATEGORIES)
     if not CATEGORY_CODE.match(category.code):
         raise AuthError("admin.error.category_code", f"code must match {CATEGORY_CODE.pattern}")
     labels = {lang: category.labels.get(lang, "").strip() for lang in LANGUAGES_NEEDED}
@@ -134,3 +139,5 @@ def save_category(store: Store, actor: User | None, category: Category) -> None:
             )
         ]
     )
+    detail = {"label": labels["sv"], "active": "yes" if category.active else "no"}
+    audit.record(store, user, "category.save", category.code, detail)

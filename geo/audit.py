@@ -22,9 +22,11 @@ import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+import pandas as pd
+
 from geo.auth import User
 from geo.config import LOCAL_TIME_ZONE
-from geo.i18n import messages, normalize_language, translate
+from geo.i18n import format_moment, messages, normalize_language, translate, translator
 from geo.privacy import scrub_text
 from geo.rights import Right, require
 from geo.store import Connection, Store, utcnow
@@ -38,6 +40,20 @@ MAX_DETAILS = 12
 DEFAULT_LIMIT = 1000
 """The most rows `entries` returns unless asked for more."""
 CSV_COLUMNS = ("at", "actor", "action", "target", "detail")
+ACTION_GROUPS = (
+    "account",
+    "category",
+    "zone",
+    "place",
+    "action",
+    "dossier",
+    "promise",
+    "import",
+    "export",
+    "mail",
+    "settings",
+)
+"""The things actions are done to (the part before the dot), for the admin's filter."""
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -123,11 +139,12 @@ def entries(
     actor: str = "",
     first_day: dt.date | None = None,
     last_day: dt.date | None = None,
-    limit: int = DEFAULT_LIMIT,
+    limit: int | None = DEFAULT_LIMIT,
 ) -> list[AuditEntry]:
     """The log as the admin reads it, newest first: actions starting with ``action``
     (``"zone"`` or ``"zone.delete"``), by ``actor``, on Swedish days ``first_day`` to
-    ``last_day`` (both included). `PermissionError` for anyone without ``view_audit``."""
+    ``last_day`` (both included), at most ``limit`` (None: all). `PermissionError` for
+    anyone without ``view_audit``."""
     require(viewer, Right.VIEW_AUDIT)
     rows = store.audit_rows(
         action_prefix=action.strip(),
@@ -148,14 +165,49 @@ def actors(store: Store, viewer: User | None) -> list[str]:
 def action_label(action: str, lang: str) -> str:
     """The action in ``lang`` (catalogue ``audit.action.<action>``), or its code when the
     catalogue has no words for it yet."""
-    key = f"audit.action.{action}"
-    known = key in messages(normalize_language(lang)) or key in messages("sv")
-    return translate(key, lang) if known else action
+    return _known(f"audit.action.{action}", lang) or action
 
 
 def detail_text(detail: Mapping[str, str]) -> str:
     """``key=value`` pairs, by key, joined with ``"; "``."""
     return "; ".join(f"{key}={detail[key]}" for key in sorted(detail))
+
+
+_VALUE_KINDS = {"role": "role", "kind": "zone_kind", "mode": "io.mode"}
+"""Details whose values are codes with words in the catalogue (``<kind>.<code>``)."""
+_WORDS = ("yes", "no", "linked", "unlinked")
+
+
+def _known(key: str, lang: str) -> str | None:
+    return translate(key, lang) if key in messages(normalize_language(lang)) or key in messages("sv") else None
+
+
+def detail_words(detail: Mapping[str, str], lang: str) -> str:
+    """`detail_text` in ``lang``: each key and each coded value in the reader's words where
+    the catalogue has them (``audit.detail.<key>``, roles, kinds, modes, yes/no), names and
+    numbers as they are."""
+    parts = []
+    for key in sorted(detail):
+        value = detail[key]
+        if key in _VALUE_KINDS:
+            value = _known(f"{_VALUE_KINDS[key]}.{value}", lang) or value
+            if key == "kind" and value == detail[key]:
+                value = _known(f"meeting_place_kind.{value}", lang) or value
+        elif value in _WORDS:
+            value = _known(f"audit.value.{value}", lang) or value
+        parts.append(f"{_known(f'audit.detail.{key}', lang) or key}: {value}")
+    return "; ".join(parts)
+
+
+def table(found: Iterable[AuditEntry], lang: str) -> pd.DataFrame:
+    """``found`` as the admin reads it in ``lang``: when (Swedish time), who, what, target, details."""
+    t = translator(lang)
+    rows = [
+        (format_moment(e.at, lang), e.actor, action_label(e.action, lang), e.target, detail_words(e.detail, lang))
+        for e in found
+    ]
+    columns = [t(f"audit.column.{name}") for name in CSV_COLUMNS]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def _cell(value: str) -> str:

@@ -1,6 +1,6 @@
 """The platssamverkan dossier: one zone's actors, meetings, action plan and indicators.
 
-Staff read it (`geo.auth.check_staff`); those with `geo.rights.Right.MANAGE_ACTIONS` change it,
+Staff read it (`geo.rights.Right.VIEW_STAFF`); those with `geo.rights.Right.MANAGE_ACTIONS` change it,
 every change in the audit log (`geo.audit`). An actor is an organisation with its kind (`ActorKind`)
 and a contact person whose name and phone are personal data: shown to staff only, never in
 a public surface or export, and emptied when the organisation leaves (`actor_leaves`). A
@@ -24,7 +24,7 @@ import pandas as pd
 from geo import audit, documents
 from geo.actions import Action, ActionStatus, ActorKind, Refused, actions, today_local
 from geo.analysis import BeforeAfter
-from geo.auth import User, check_staff
+from geo.auth import User
 from geo.i18n import format_day, format_number, label, translator
 from geo.model import Status
 from geo.reporting import Problem
@@ -166,7 +166,7 @@ def actor_leaves(store: Store, actor_id: str, actor: User | None, *, on: dt.date
 
 def zone_actors(store: Store, zone_id: str, actor: User | None) -> list[Actor]:
     """The zone's organisations, those still in it first."""
-    check_staff(actor, "see dossiers")
+    require(actor, Right.VIEW_STAFF)
     return [Actor(**{**row, "kind": ActorKind(row["kind"])}) for row in store.zone_actor_rows(zone_id)]
 
 
@@ -233,7 +233,7 @@ def record_meeting(
 
 def meetings(store: Store, zone_id: str, actor: User | None) -> list[Meeting]:
     """The zone's meetings, newest first, each decision with the action made of it (if any)."""
-    check_staff(actor, "see dossiers")
+    require(actor, Right.VIEW_STAFF)
     return [
         Meeting(
             id=row["id"],
@@ -249,7 +249,7 @@ def meetings(store: Store, zone_id: str, actor: User | None) -> list[Meeting]:
 
 def indicators(store: Store, zone_id: str, actor: User | None, *, today: dt.date | None = None) -> Indicators | None:
     """The zone's indicators (see `Indicators`); None for an unknown zone."""
-    check_staff(actor, "see dossiers")
+    require(actor, Right.VIEW_STAFF)
     today = today or today_local()
     review = review_area(store, zone_id, actor, today=today)
     if review is None:
@@ -272,7 +272,7 @@ def dossier_html(store: Store, zone_id: str, actor: User | None, lang: str, *, t
     """The zone's dossier as a print-ready page in ``lang`` (`geo.documents`): indicators, the
     action plan, meetings and the organisations by name and kind. Contact persons are left out:
     a printed page leaves the staff's hands."""
-    check_staff(actor, "see dossiers")
+    require(actor, Right.VIEW_STAFF)
     t = translator(lang)
     zone = next(z for z in store.zones() if z.id == zone_id)
     found = indicators(store, zone_id, actor, today=today)

@@ -52,7 +52,8 @@ import shapely
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
-from geo import meeting_places, registry
+from geo import audit, meeting_places, registry
+from geo.auth import User
 from geo.config import LOCAL_TIME_ZONE
 from geo.i18n import LANGUAGES, translate
 from geo.layers import ReportFilter, report_query
@@ -72,7 +73,13 @@ from geo.model import (
 )
 from geo.privacy import scrub_text
 from geo.reporting import check_pin
+from geo.rights import Right, role_allows
 from geo.store import Store, max_length
+
+Viewer = User | Role
+"""Who imports or exports: a logged-in `User` (checked against `geo.rights` and named in the
+audit log), or a bare `Role` for a caller without one (the command line, run by whoever runs
+the server), which has that role's rights and is recorded as `geo.audit.SYSTEM`."""
 
 FORMATS: tuple[str, ...] = ("gpkg", "geojson", "shp", "csv")
 MODES: tuple[str, ...] = ("append", "replace", "update")
@@ -878,9 +885,35 @@ def _check_report(
         row.problems.append(FeatureProblem(row.n, "io.problem.too_long", {"field": "text", "max": limit}))
 
 
+def _role(viewer: Viewer | None) -> Role:
+    """The role whose rights ``viewer`` has (nobody: the public)."""
+    if viewer is None:
+        return Role.PUBLIC
+    return viewer.role if isinstance(viewer, User) else Role(viewer)
+
+
+def _actor(viewer: Viewer) -> User | str:
+    return viewer if isinstance(viewer, User) else audit.SYSTEM
+
+
+def check_import_allowed(viewer: Viewer | None, layer: str) -> None:
+    """`PermissionError` unless ``viewer`` may import (``import``) into ``layer``; the
+    boundary is the municipality's setting: it needs ``manage_settings`` too."""
+    role = _role(viewer)
+    if not role_allows(role, Right.IMPORT):
+        raise PermissionError(f"{role.value!r} may not import")
+    if layer == "boundary" and not role_allows(role, Right.MANAGE_SETTINGS):
+        raise PermissionError(f"{role.value!r} may not replace the boundary (a setting)")
+
+
+def exact_export_allowed(viewer: Viewer) -> bool:
+    """Whether ``viewer`` exports layers as stored (``export_exact``), not their public face."""
+    return role_allows(_role(viewer), Right.EXPORT_EXACT)
+
+
 def import_layer(
     store: Store,
-    viewer: Role,
+    viewer: Viewer,
     source: ImportSource,
     layer: str,
     *,
@@ -903,7 +936,8 @@ def import_layer(
     Reports are only appended; the boundary is always replaced. ``dry_run`` checks
     everything and says what would be added, changed and removed, writing nothing.
 
-    Only an admin may import (`PermissionError` otherwise). The file's CRS is transformed
+    Only staff with ``import`` may import (the boundary also needs ``manage_settings``;
+    `PermissionError` otherwise); a written import is recorded in the audit log. The file's CRS is transformed
     to EPSG:4326 (``crs`` names one for a file that declares none; see `read_source`).
     ``mapping`` (``{field: column}``, default `suggest_mapping`) says which column feeds
     which field; ``default_kind`` is the zone or meeting place kind of rows without one.
@@ -915,9 +949,8 @@ def import_layer(
 
     Raises `ImportRefused` (nothing written) listing every feature at fault.
     """
-    if viewer is not Role.ADMIN:
-        raise PermissionError(f"only an admin may import, not {viewer.value!r}")
     check_layer(layer)
+    check_import_allowed(viewer, layer)
     check_mode(mode, layer)
     progress(0.05, "io.stage.read")
     frame = read_source(source, crs=crs)
@@ -958,8 +991,21 @@ def import_layer(
         store.import_features(spec.table, add=plan.add, update=plan.update, replace=plan.replace)
     else:
         store.import_places(spec.table, add=plan.add, update=plan.update, replace=plan.replace)
+    _record_import(store, viewer, result)
     progress(1.0, "io.stage.done")
     return result
+
+
+def _record_import(store: Store, viewer: Viewer, result: ImportResult) -> None:
+    """The audit row of a written import: counts, never the features' names or text."""
+    detail = {
+        "mode": result.mode,
+        "features": str(result.count),
+        "added": str(len(result.added)),
+        "changed": str(len(result.changed)),
+        "removed": str(len(result.removed)),
+    }
+    audit.record(store, _actor(viewer), "import.layer", result.layer, detail)
 
 
 @dataclass(frozen=True)
@@ -1089,21 +1135,23 @@ _REPORT_STAFF = ("id", "ref_code", "category", "feeling", "time_of_day", "status
                  "created_at", "text", "supporters", "public_comment")  # fmt: skip
 
 
-def layer_frame(store: Store, viewer: Role, layer: str) -> gpd.GeoDataFrame:
+def layer_frame(store: Store, viewer: Viewer, layer: str) -> gpd.GeoDataFrame:
     """``layer`` as ``viewer`` may see it, in EPSG:4326, every value text, number or null
     (dates and times as ISO 8601 text; times in UTC with ``+00:00``; an empty value is null).
 
     Public: the layer's public face (`geo.registry.public_frame`; for reports
     `geo.public.public_reports`: published only, each snapped to the centre of its 50 m cell
     in SWEREF 99 TM, free text scrubbed), without internal ids; a layer without a public face
-    raises `PermissionError`. Staff: every report not rejected, exact. Never a contact e-mail.
+    raises `PermissionError`. Staff with ``export_exact``: every report not rejected, exact;
+    other staff (viewers) get the public face. Never a contact e-mail.
     """
     spec = registry.get(layer)
-    if viewer.is_staff:
+    exact = exact_export_allowed(viewer)
+    if exact:
         frame = _staff_reports(store) if spec is registry.REPORTS else spec.features(store)
     else:
         frame = registry.public_frame(store, layer)
-    drop = () if viewer.is_staff else spec.export_drop  # staff exports keep ids: an update by id finds them again
+    drop = () if exact else spec.export_drop  # staff exports keep ids: an update by id finds them again
     frame = frame.drop(columns=[c for c in drop if c in frame.columns])
     if "created_at" in frame.columns:
         frame = frame.sort_values("created_at", kind="stable").reset_index(drop=True)
@@ -1150,7 +1198,7 @@ class ExportFile:
     count: int
 
 
-def export_layer(store: Store, viewer: Role, layer: str, fmt: str, *, crs: object = WGS84) -> ExportFile:
+def export_layer(store: Store, viewer: Viewer, layer: str, fmt: str, *, crs: object = WGS84) -> ExportFile:
     """``layer`` as ``viewer`` may see it (see `layer_frame`) in format ``fmt``
     (`FORMATS`), its geometry in ``crs`` (default EPSG:4326; ``3006`` for SWEREF 99 TM).
 
@@ -1160,7 +1208,8 @@ def export_layer(store: Store, viewer: Role, layer: str, fmt: str, *, crs: objec
     the layer's short names (`geo.registry.Field.short_name`). CSV has points as
     ``lon``/``lat`` (EPSG:4326) or ``x``/``y``
     (x = easting, other CRS), polygons as ``wkt_epsg<code>``; cells that would start a
-    spreadsheet formula are prefixed with ``'``.
+    spreadsheet formula are prefixed with ``'``. An exact export (`exact_export_allowed`) is
+    recorded in the audit log.
     """
     check_layer(layer)
     check_format(fmt)
@@ -1173,6 +1222,9 @@ def export_layer(store: Store, viewer: Role, layer: str, fmt: str, *, crs: objec
         data = _csv_bytes(frame, target, points=registry.get(layer).points)
     else:
         data = _gdal_bytes(frame, layer, fmt)
+    if exact_export_allowed(viewer):
+        detail = {"format": fmt, "crs": f"EPSG:{target.to_epsg() or '?'}", "features": str(len(frame))}
+        audit.record(store, _actor(viewer), "export.exact", layer, detail)
     return ExportFile(name, MEDIA_TYPES[fmt], data, len(frame))
 
 

@@ -20,6 +20,7 @@ import pandas as pd
 from geo.config import LOCAL_TIME_ZONE
 from geo.model import WGS84, Moderation, Role, ZoneKind
 from geo.public import public_reports
+from geo.rights import Right, role_allows
 from geo.store import ReportQuery, Store
 
 if TYPE_CHECKING:
@@ -61,10 +62,12 @@ def report_query(flt: ReportFilter, viewer: Role = Role.TEAM, **query: Any) -> R
     """The store's `ReportQuery` for ``flt`` as seen by ``viewer``; keywords add to it or
     replace what ``flt`` gives (``bbox``, ``newest_first``, ``limit``, ``created_from``, ...).
 
-    The public sees published reports only; staff see every report that was not
-    rejected (pending ones are marked as such by the caller). Dates are whole local days.
+    The public and read-only viewers see published reports only; staff who may see
+    reports waiting for moderation (`geo.rights.Right.VIEW_PENDING`) see every report that
+    was not rejected (pending ones are marked as such by the caller). Dates are whole local days.
     """
-    visible = (Moderation.PENDING, Moderation.PUBLISHED) if viewer.is_staff else (Moderation.PUBLISHED,)
+    pending = role_allows(viewer, Right.VIEW_PENDING)
+    visible = (Moderation.PENDING, Moderation.PUBLISHED) if pending else (Moderation.PUBLISHED,)
     fields: dict[str, Any] = {
         "moderation": tuple(m.value for m in visible),
         "categories": flt.categories,

@@ -1,7 +1,8 @@
 """Moderation and case status, with an audit trail of every change.
 
-Only staff may act (`geo.auth.STAFF_ROLES`); every function takes the acting
-`User` and refuses anyone else with `PermissionError`. Each change is one row in
+Every function takes the acting `User` and refuses anyone without the right it needs
+(`geo.rights`: ``moderate`` to publish, reject and redact; ``set_status`` to change a status
+or mark a duplicate; ``view_staff`` to read a history) with `PermissionError`. Each change is one row in
 ``report_events``: who, when (UTC), which field, from, to, comment. A bulk action
 is one transaction (`geo.store.Store.case_changes`): all reports change, or none, and two
 moderators at once never both log the same "from" value.
@@ -19,7 +20,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geo import mapview, outbox
-from geo.auth import User, check_staff
+from geo.auth import User
 from geo.config import TileSource
 from geo.i18n import format_moment, label, translator
 from geo.model import WGS84, Category, Moderation, Rejection, Status, category_labels
@@ -62,7 +63,7 @@ def rejection_kind(reason: str) -> Rejection:
 
 def pending_reports(store: Store, actor: User | None) -> pd.DataFrame:
     """Reports awaiting moderation, oldest first (exact EPSG:4326 lon/lat)."""
-    check_staff(actor, "moderate")
+    require(actor, Right.MODERATE)
     frame = store.reports_frame(ReportQuery(moderation=(Moderation.PENDING.value,)))
     return frame.sort_values("created_at").reset_index(drop=True)
 
@@ -80,7 +81,7 @@ def moderate(
     A rejected report's case is closed (status ``stangd``, the contact e-mail forgotten):
     nothing more will happen to it, and the resident is told so. All or nothing; returns
     how many reports changed."""
-    user = check_staff(actor, "moderate")
+    user = require(actor, Right.MODERATE)
     decision = Moderation(decision)
     reason = reason.strip()
     if decision is Moderation.PENDING:
@@ -130,8 +131,9 @@ def change_status(
     now: dt.datetime | None = None,
 ) -> None:
     """Move a report to ``status`` with an optional public comment (shown to the
-    resident on the status page)."""
-    user = check_staff(actor, "moderate")
+    resident on the status page). Police may do it anywhere, not only inside their
+    medborgarlöften areas (see `geo.rights`)."""
+    user = require(actor, Right.SET_STATUS)
     with store.case_changes() as cases:
         apply_status(cases, report_id, status, user, public_comment=public_comment, at=now or utcnow())
 
@@ -182,7 +184,7 @@ def redact_text(
     The audit row says who redacted and when, never what was removed: the old
     text is overwritten, not kept anywhere.
     """
-    user = check_staff(actor, "moderate")
+    user = require(actor, Right.MODERATE)
     text = scrub_text(new_text.strip()).text
     if len(text) > MAX_TEXT_LENGTH:
         raise ValueError(f"text must have at most {MAX_TEXT_LENGTH} characters, got {len(text)}")
@@ -202,7 +204,7 @@ def mark_duplicate(
     ``original_ref``; the original gains one supporter (another resident saw the
     same thing). Returns the original's id. Raises KeyError for an unknown report
     or code and ValueError for a report marked as its own duplicate."""
-    user = check_staff(actor, "moderate")
+    user = require(actor, Right.SET_STATUS)
     at = now or utcnow()
     code = original_ref.strip().upper()
     with store.case_changes() as cases:
@@ -265,7 +267,7 @@ def reply(store: Store, report_id: str, text: str, actor: User | None, *, now: d
 
 def history(store: Store, report_id: str, actor: User | None) -> list[Event]:
     """Every change of a report, oldest first."""
-    check_staff(actor, "moderate")
+    require(actor, Right.VIEW_STAFF)
     return [
         Event(
             at=r["at"],

@@ -20,10 +20,11 @@ import shapely
 from geo import documents
 from geo.actions import Action, ActionStatus, actions, today_local
 from geo.analysis import LOCAL_TIME_ZONE, reports_in_area
-from geo.auth import User, check_staff
+from geo.auth import User
 from geo.i18n import format_day, format_number, label, translator
 from geo.layers import ReportFilter, reports_layer
-from geo.model import SWEREF99TM, WGS84, Role
+from geo.model import SWEREF99TM, WGS84
+from geo.rights import Right, require
 from geo.store import Store
 
 NEAR_M = 100.0
@@ -59,10 +60,10 @@ class Plan:
 def action_plan(store: Store, actor: User | None, *, today: dt.date | None = None, other_area: str = "") -> Plan:
     """Every action, grouped by its zone's name (those without a zone under ``other_area``),
     groups and actions in order of due date."""
-    check_staff(actor, "see the action plan")
+    user = require(actor, Right.VIEW_STAFF)
     today = today or today_local()
     zones = {zone.id: zone for zone in store.zones()}
-    reports = reports_layer(store, ReportFilter(), viewer=Role.TEAM)
+    reports = reports_layer(store, ReportFilter(), viewer=user.role)
     grouped: dict[str, list[PlannedAction]] = {}
     every = actions(store, actor)
     for action in every:

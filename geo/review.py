@@ -19,14 +19,15 @@ import pandas as pd
 
 from geo import mapview
 from geo.analysis import LOCAL_TIME_ZONE, BeforeAfter, before_after, counts_by, reports_in_area
-from geo.auth import User, check_staff
+from geo.auth import User
 from geo.config import TileSource
 from geo.explore import report_table
 from geo.i18n import format_day, label, translator
 from geo.io import neutralise_formula
 from geo.layers import ReportFilter, reports_layer, zones_layer
-from geo.model import WGS84, Category, Feeling, Moderation, Role, ZoneKind, category_labels
+from geo.model import WGS84, Category, Feeling, Moderation, ZoneKind, category_labels
 from geo.public import public_reports
+from geo.rights import Right, require
 from geo.store import Store
 
 EXPORT_COLUMNS = (
@@ -93,7 +94,7 @@ class AreaReview:
 
 def review_areas(store: Store, actor: User | None) -> gpd.GeoDataFrame:
     """Medborgarlöften areas first, then platssamverkan zones, each by name (EPSG:4326)."""
-    check_staff(actor, "review areas")
+    require(actor, Right.VIEW_STAFF)
     areas = zones_layer(store)
     order = {ZoneKind.MEDBORGARLOFTE.value: 0, ZoneKind.PLATSSAMVERKAN.value: 1}
     if areas.empty:
@@ -109,18 +110,18 @@ def review_area(
     today: dt.date | None = None,
     counted: Counted = Counted(),
 ) -> AreaReview | None:
-    """The area ``zone_id`` with its reports (exact places, pending ones included,
+    """The area ``zone_id`` with its reports (exact places, pending ones included for staff who may see them,
     rejected ones not), its counts and its before/after comparison of the reports
     ``counted`` chooses; None for an unknown area. ``today`` is a Swedish local day
     (default: now)."""
-    check_staff(actor, "review areas")
+    user = require(actor, Right.VIEW_STAFF)
     areas = zones_layer(store)
     match = areas[areas["id"] == zone_id]
     if match.empty:
         return None
     area = match.iloc[0]
     minx, miny, maxx, maxy = area.geometry.bounds
-    candidates = reports_layer(store, ReportFilter(), viewer=Role.TEAM, bbox=(minx, miny, maxx, maxy))
+    candidates = reports_layer(store, ReportFilter(), viewer=user.role, bbox=(minx, miny, maxx, maxy))
     inside = reports_in_area(candidates, area.geometry).reset_index(drop=True)
     today = today or dt.datetime.now(LOCAL_TIME_ZONE).date()
     chosen = counted.select(inside)

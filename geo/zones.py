@@ -18,9 +18,11 @@ from typing import Any
 import numpy as np
 import shapely
 
-from geo.auth import User, check_staff
+from geo import audit
+from geo.auth import User
 from geo.crs import to_sweref99tm
 from geo.model import Zone, ZoneKind
+from geo.rights import Right, require
 from geo.store import Store, TooLong, max_length
 
 MIN_AREA_M2 = 25.0
@@ -154,8 +156,8 @@ def validate(form: ZoneForm) -> tuple[list[ZoneProblem], CheckedShape]:
 
 def save_zone(store: Store, form: ZoneForm, actor: User | None, *, zone_id: str | None = None) -> SaveResult:
     """Create a zone (``zone_id`` None) or replace an existing one. Nothing is stored
-    when there is a problem."""
-    check_staff(actor, "edit zones")
+    when there is a problem. Needs ``manage_zones``; recorded in the audit log."""
+    user = require(actor, Right.MANAGE_ZONES)
     problems, shape = validate(form)
     if problems:
         return SaveResult(None, tuple(problems), shape.repaired)
@@ -179,10 +181,15 @@ def save_zone(store: Store, form: ZoneForm, actor: User | None, *, zone_id: str 
     except TooLong as refused:  # the store's own check: nothing was written
         problem = ZoneProblem(refused.column, "text_too_long", refused.length, refused.limit)
         return SaveResult(None, (problem,), shape.repaired)
+    action = "zone.create" if zone_id is None else "zone.update"
+    audit.record(store, user, action, record.id, {"name": record.name, "kind": record.kind.value})
     return SaveResult(record.id, (), shape.repaired)
 
 
 def delete_zone(store: Store, zone_id: str, actor: User | None) -> None:
-    """Remove a zone (its reports stay); KeyError for an unknown zone."""
-    check_staff(actor, "edit zones")
+    """Remove a zone (its reports stay); KeyError for an unknown zone. Needs ``manage_zones``;
+    recorded in the audit log."""
+    user = require(actor, Right.MANAGE_ZONES)
+    names = {zone.id: zone.name for zone in store.zones()}
     store.delete_zone(zone_id)
+    audit.record(store, user, "zone.delete", zone_id, {"name": names.get(zone_id, "")})

@@ -1,8 +1,11 @@
 """The staff panel for one report: status with public comment, duplicate, redaction
-and the audit history. Shared by Granskning and Medborgarlöften; not a page.
+and the audit history, each shown to the roles that may use it (`geo.rights`; `geo` checks
+again). Shared by Granskning and Medborgarlöften; not a page.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import streamlit as st
 
@@ -22,6 +25,7 @@ from geo.moderation import (
     resident_messages,
 )
 from geo.outbox import MAX_REPLY_LENGTH
+from geo.rights import Right, allowed
 from geo.store import Store
 from pages._shared import language, settings, tr
 
@@ -32,7 +36,6 @@ def report_actions(db: Store, report: dict, user: User | None, key: str) -> None
     t = tr()
     lang = language()
     report_id = report["id"]
-    statuses = [s.value for s in Status]
 
     def save_status() -> None:
         change_status(
@@ -61,10 +64,34 @@ def report_actions(db: Store, report: dict, user: User | None, key: str) -> None
         st.session_state.pop(f"{key}_text", None)
         st.session_state[f"{key}_flash"] = t("actions.redacted")
 
+    _outcome(key)
+    if allowed(user, Right.SET_STATUS):
+        _status_widgets(report, key, save_status)
+    if settings().mail_enabled:
+        resident_mail(db, report_id, user, key)
+    if allowed(user, Right.SET_STATUS):
+        _more_widgets(report, user, key, save_duplicate, save_redaction)
+    st.markdown(f"**{t('actions.history')}**")
+    events = history(db, report_id, user)
+    if not events:
+        st.caption(t("actions.no_history"))
+    for event in events:
+        st.caption(describe_event(event, lang))
+
+
+def _outcome(key: str) -> None:
+    """What the last change said: done, or why not."""
     if flash := st.session_state.pop(f"{key}_flash", None):
         st.success(flash)
     if error := st.session_state.pop(f"{key}_error", None):
         st.error(error)
+
+
+def _status_widgets(report: dict, key: str, save_status: Callable[[], None]) -> None:
+    """Status and public comment (``set_status``)."""
+    t = tr()
+    lang = language()
+    statuses = [s.value for s in Status]
     left, right = st.columns([1, 2])
     left.selectbox(
         t("moderation.status"),
@@ -75,25 +102,29 @@ def report_actions(db: Store, report: dict, user: User | None, key: str) -> None
     )
     right.text_input(t("moderation.public_comment"), key=f"{key}_comment", max_chars=MAX_COMMENT_LENGTH)
     st.button(t("moderation.save_status"), key=f"{key}_save", on_click=save_status, type="primary")
-    if settings().mail_enabled:
-        resident_mail(db, report_id, user, key)
+
+
+def _more_widgets(
+    report: dict,
+    user: User | None,
+    key: str,
+    save_duplicate: Callable[[], None],
+    save_redaction: Callable[[], None],
+) -> None:
+    """Duplicate (``set_status``) and redaction (``moderate``)."""
+    t = tr()
     with st.expander(t("actions.more")):
         st.text_input(t("actions.duplicate_of"), key=f"{key}_duplicate", max_chars=16)
         st.button(t("actions.mark_duplicate"), key=f"{key}_mark_duplicate", on_click=save_duplicate)
-        st.text_area(
-            t("actions.redact_text"),
-            value=report["text"],
-            key=f"{key}_text",
-            max_chars=MAX_TEXT_LENGTH,
-            help=t("actions.redact_help"),
-        )
-        st.button(t("actions.redact"), key=f"{key}_redact", on_click=save_redaction)
-    st.markdown(f"**{t('actions.history')}**")
-    events = history(db, report_id, user)
-    if not events:
-        st.caption(t("actions.no_history"))
-    for event in events:
-        st.caption(describe_event(event, lang))
+        if allowed(user, Right.MODERATE):
+            st.text_area(
+                t("actions.redact_text"),
+                value=report["text"],
+                key=f"{key}_text",
+                max_chars=MAX_TEXT_LENGTH,
+                help=t("actions.redact_help"),
+            )
+            st.button(t("actions.redact"), key=f"{key}_redact", on_click=save_redaction)
 
 
 def send_reply(db: Store, report_id: str, user: User | None, key: str) -> None:

@@ -30,6 +30,7 @@ from geo.config import Settings, load_settings
 from geo.i18n import Translator, is_rtl, label, normalize_language, translator
 from geo.model import Role
 from geo.municipality import Municipality, current
+from geo.rights import Right, role_allows
 from geo.startup import app_store
 from geo.store import Store, StoreError, utcnow
 from geo.store.schema import UPGRADE_COMMAND
@@ -294,14 +295,25 @@ def viewer() -> Role:
     return session.user.role
 
 
-def staff_only(*, admin: bool = False) -> User | None:
-    """Refuse (in the viewer's language) and stop the page unless staff are logged
-    in (an admin when ``admin``); the logged-in user otherwise. `geo/` checks again."""
+def needs(*rights: Right) -> User | None:
+    """The logged-in user when they hold one of ``rights`` (`geo.rights`); otherwise a refusal
+    in the viewer's language (log in; or: your role may not use this page) and the page stops.
+    `geo/` checks again."""
     role = viewer()
-    if not (role is Role.ADMIN if admin else role.is_staff):
-        st.error(tr()("access.admin_only" if admin else "access.staff_only"))
+    if not any(role_allows(role, right) for right in rights):
+        st.error(tr()("access.staff_only" if role is Role.PUBLIC else "access.role_refused"))
         st.stop()
     return current_user()
+
+
+def staff_only(*, admin: bool = False) -> User | None:
+    """`needs` the staff views (``view_staff``), or accounts (``manage_accounts``) when ``admin``."""
+    return needs(Right.MANAGE_ACCOUNTS if admin else Right.VIEW_STAFF)
+
+
+def may(right: Right) -> bool:
+    """Whether whoever looks may do ``right`` (menus and buttons; `geo/` checks again)."""
+    return role_allows(viewer(), right)
 
 
 def current_user() -> User | None:

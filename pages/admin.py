@@ -1,17 +1,23 @@
-"""Administration: staff accounts and report categories. Admin only (checked in
-`geo.admin` as well: a police or team user who types this page's address is refused)."""
+"""Administration: staff accounts (the admin), report categories (the team and the admin) and
+the audit log (the admin), each tab shown to the roles that hold its right (`geo.rights`;
+checked in `geo.admin` and `geo.audit` as well: a role that types this page's address is
+refused)."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 import pandas as pd
 import streamlit as st
 
+from geo import audit
 from geo.admin import accounts, all_categories, create_account, reset_password, save_category, update_account
 from geo.auth import STAFF_ROLES, AuthError
 from geo.i18n import LANGUAGES, format_day, label
 from geo.model import Category, Feeling
+from geo.rights import Right, allowed
 from pages._mail_admin import mail_admin
-from pages._shared import language, staff_only, store, tr
+from pages._shared import language, needs, store, tr
 
 NEW = ""
 t = tr()
@@ -19,7 +25,7 @@ lang = language()
 db = store()
 
 st.title(t("admin.title"))
-user = staff_only(admin=True)
+user = needs(Right.MANAGE_ACCOUNTS, Right.MANAGE_CATEGORIES, Right.VIEW_AUDIT, Right.MANAGE_SETTINGS)
 roles = [r.value for r in STAFF_ROLES]
 
 
@@ -75,10 +81,7 @@ def load_user() -> None:
         st.session_state["admin_user_sso"] = found.sso_email
 
 
-users_tab, categories_tab, mail_tab = st.tabs([t("admin.users"), t("admin.categories"), t("admin.mail")])
-with mail_tab:
-    mail_admin(db, user)
-with users_tab:
+def users_section() -> None:
     show_result("admin_users")
     people = accounts(db, user)
     st.dataframe(
@@ -153,7 +156,7 @@ def store_category() -> None:
         st.session_state["admin_category_pending"] = st.session_state["admin_cat_code"].strip()
 
 
-with categories_tab:
+def categories_section() -> None:
     show_result("admin_categories")
     cats = all_categories(db, user)
     codes = [c.code for c in cats]
@@ -200,3 +203,61 @@ with categories_tab:
             t("admin.category_help", language=language_name), key=f"admin_cat_help_{code_lang}", max_chars=300
         )
     st.button(t("admin.save_category"), on_click=store_category, key="admin_save_category", type="primary")
+
+
+def audit_section() -> None:
+    """The audit log, newest first, filtered by what, who and which days; the CSV holds what is shown."""
+    groups = ["", *audit.ACTION_GROUPS]
+    what_col, who_col, from_col, to_col = st.columns(4)
+    what = what_col.selectbox(
+        t("audit.filter.action"),
+        groups,
+        format_func=lambda g: t(f"audit.group.{g}") if g else t("audit.filter.all"),
+        key="admin_audit_action",
+    )
+    who = who_col.selectbox(
+        t("audit.filter.actor"),
+        ["", *audit.actors(db, user)],
+        format_func=lambda name: name or t("audit.filter.all"),
+        key="admin_audit_actor",
+    )
+    first_day = from_col.date_input(
+        t("audit.filter.first_day"), value=None, key="admin_audit_first", format="YYYY-MM-DD"
+    )
+    last_day = to_col.date_input(t("audit.filter.last_day"), value=None, key="admin_audit_last", format="YYYY-MM-DD")
+    found = audit.entries(
+        db,
+        user,
+        action=f"{what}." if what else "",
+        actor=who,
+        first_day=first_day if isinstance(first_day, dt.date) else None,
+        last_day=last_day if isinstance(last_day, dt.date) else None,
+        limit=None,
+    )
+    if not found:
+        st.info(t("audit.empty"))
+        return
+    st.caption(t("audit.count", n=len(found)))
+    shown = found[: audit.DEFAULT_LIMIT]
+    st.dataframe(audit.table(shown, lang), hide_index=True, width="stretch")
+    if len(found) > len(shown):
+        st.caption(t("audit.truncated", n=len(shown)))
+    st.download_button(
+        t("audit.download"),
+        audit.to_csv(found),
+        file_name=f"audit-{dt.date.today().isoformat()}.csv",
+        mime="text/csv",
+        key="admin_audit_csv",
+    )
+
+
+SECTIONS = (
+    ("admin.users", Right.MANAGE_ACCOUNTS, users_section),
+    ("admin.categories", Right.MANAGE_CATEGORIES, categories_section),
+    ("admin.mail", Right.MANAGE_SETTINGS, lambda: mail_admin(db, user)),
+    ("audit.title", Right.VIEW_AUDIT, audit_section),
+)
+mine = [section for section in SECTIONS if allowed(user, section[1])]
+for tab, (_, _, draw) in zip(st.tabs([t(key) for key, _, _ in mine]), mine, strict=True):
+    with tab:
+        draw()

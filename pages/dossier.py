@@ -21,7 +21,7 @@ from geo.i18n import format_day, format_month, format_number, label
 from geo.reporting import Problem
 from geo.review import review_areas
 from geo.rights import Right, allowed
-from pages._shared import language, set_query_params, staff_only, store, tr
+from pages._shared import language, needs, set_query_params, store, tr
 
 ZONE_KEY = "dossier_zone"
 FLASH_KEY = "dossier_flash"
@@ -31,7 +31,7 @@ lang = language()
 db = store()
 
 st.title(t("dossier.title"))
-user = staff_only()
+user = needs(Right.VIEW_STAFF)
 can_edit = allowed(user, Right.MANAGE_ACTIONS)
 
 areas = review_areas(db, user)

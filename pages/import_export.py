@@ -1,4 +1,6 @@
-"""Import och export: staff export layers; only an admin imports (checked in geo/io.py too)."""
+"""Import och export: staff export layers (exactly, with ``export_exact``; viewers their public face);
+staff with ``import`` import them, the boundary only with ``manage_settings`` (`geo.rights`; checked in
+geo/io.py too)."""
 
 from __future__ import annotations
 
@@ -13,7 +15,9 @@ from geo.io import (
     ImportRefused,
     ImportResult,
     ImportSource,
+    check_import_allowed,
     check_size,
+    exact_export_allowed,
     export_layer,
     import_layer,
     preview,
@@ -21,15 +25,15 @@ from geo.io import (
     suggest_mapping,
 )
 from geo.model import MeetingPlaceKind, Role, ZoneKind
-from pages._shared import language, staff_only, store, tr, viewer
+from geo.rights import Right, allowed
+from pages._shared import language, needs, store, tr
 
 t = tr()
 lang = language()
 db = store()
-role = viewer()
 
 st.title(t("io.title"))
-staff_only()
+user = needs(Right.VIEW_STAFF)
 
 CRS_CHOICES = {"4326": "WGS 84 (EPSG:4326)", "3006": "SWEREF 99 TM (EPSG:3006)"}
 FILE_CRS_CHOICES = {
@@ -45,6 +49,14 @@ def layer_name(layer: str) -> str:
     return t(f"io.layer.{layer}")
 
 
+def _may_import(layer: str) -> bool:
+    try:
+        check_import_allowed(user, layer)
+    except PermissionError:
+        return False
+    return True
+
+
 # -- export ----------------------------------------------------------------------------------
 
 st.header(t("io.export.title"))
@@ -54,20 +66,22 @@ export_layer_choice = left.selectbox(
 )
 export_format = middle.selectbox(t("io.export.format"), FORMATS, format_func=str.upper, key="io_export_format")
 export_crs = right.selectbox(t("io.export.crs"), list(CRS_CHOICES), format_func=CRS_CHOICES.get, key="io_export_crs")
-exact = st.toggle(t("io.export.exact"), value=True, key="io_export_exact", help=t("io.export.exact_help"))
+exact = exact_export_allowed(user) and st.toggle(
+    t("io.export.exact"), value=True, key="io_export_exact", help=t("io.export.exact_help")
+)
 if st.button(t("io.export.make"), key="io_export_make"):
     st.session_state["io_export_file"] = export_layer(
-        db, role if exact else Role.PUBLIC, export_layer_choice, export_format, crs=export_crs
+        db, user if exact else Role.PUBLIC, export_layer_choice, export_format, crs=export_crs
     )
 made = st.session_state.get("io_export_file")
 if made is not None:
     st.caption(t("io.export.count", n=made.count, name=made.name))
     st.download_button(t("io.export.download"), made.data, file_name=made.name, mime=made.media_type)
 
-# -- import (admin only) -------------------------------------------------------------------
+# -- import (staff with the import right) ----------------------------------------------------
 
 st.header(t("io.import.title"))
-if role is not Role.ADMIN:
+if not allowed(user, Right.IMPORT):
     st.info(t("io.import.admin_only"))
     st.stop()
 
@@ -82,7 +96,8 @@ upload = st.file_uploader(
 # Streamlit's own size line ("200MB per file") is English and hidden (pages/_shell.css): the limit here.
 st.caption(t("io.import.size_limit", mb=max_mb))
 left, right = st.columns(2)
-layer = left.selectbox(t("io.import.layer"), registry.layer_names(), format_func=layer_name, key="io_import_layer")
+importable = [name for name in registry.layer_names() if _may_import(name)]
+layer = left.selectbox(t("io.import.layer"), importable, format_func=layer_name, key="io_import_layer")
 file_crs = right.selectbox(
     t("io.import.crs"),
     list(FILE_CRS_CHOICES),
@@ -164,7 +179,7 @@ def run_import(dry_run: bool) -> None:
     try:
         result = import_layer(
             db,
-            role,
+            user,
             source,
             layer,
             crs=file_crs or None,

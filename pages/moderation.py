@@ -1,4 +1,4 @@
-"""Granskning: the team's moderation queue. Staff only (checked in geo/ as well)."""
+"""Granskning: the team's moderation queue, for staff who may moderate (`geo.rights`; checked in geo/ as well)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from streamlit_folium import st_folium
 from geo.i18n import format_day, label
 from geo.model import Moderation, Rejection, category_labels
 from geo.moderation import moderate, pending_reports, queue_map, rejection_reason
+from geo.rights import Right
 from pages._report_actions import report_actions
-from pages._shared import current_user, language, map_home, settings, staff_only, store, tr, viewer
+from pages._shared import current_user, language, map_home, may, needs, settings, store, tr
 
 SELECTED_KEY = "moderation_selected"
 IDS_KEY = "moderation_ids"
@@ -27,7 +28,7 @@ def decide(decision: Moderation) -> None:
     """Publish or reject the chosen reports, before the page is drawn again: the choice,
     the reason and its note are then empty for the next report, and the chips of the reports
     that left the queue are gone (changing widget state mid-run left them on the page)."""
-    actor = current_user() if viewer().is_staff else None
+    actor = current_user() if may(Right.MODERATE) else None
     queue = st.session_state.get(IDS_KEY) or []
     chosen = [i for i in st.session_state.get(SELECTED_KEY) or [] if i in queue]
     if actor is None or not chosen:
@@ -46,7 +47,7 @@ def decide(decision: Moderation) -> None:
 
 
 st.title(t("moderation.title"))
-user = staff_only()
+user = needs(Right.MODERATE)
 labels = category_labels(db.categories(include_inactive=True), lang)
 
 pending = pending_reports(db, user)

@@ -20,9 +20,9 @@ from geo.i18n import label, language_names
 from geo.layers import boundary_layer
 from geo.model import Access
 from geo.place_editor import PlaceForm, form_of, hours_rule, save_place, set_active, with_rule
-from geo.rights import Right, allowed
+from geo.rights import Right
 from geo.store import StaleEdit
-from pages._shared import language, map_home, settings, staff_only, store, tr
+from pages._shared import language, map_home, needs, settings, store, tr
 
 CHOICE_KEY = "pe_choice"
 PENDING_KEY = "pe_pending"
@@ -40,10 +40,7 @@ lang = language()
 db = store()
 
 st.title(t("place_edit.title"))
-user = staff_only()
-if not allowed(user, Right.MANAGE_PLACES):
-    st.error(t("access.staff_only"))
-    st.stop()
+user = needs(Right.MANAGE_PLACES)
 
 found_boundary = db.boundary()
 boundary = found_boundary[1] if found_boundary else None

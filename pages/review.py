@@ -27,8 +27,9 @@ from geo.review import (
     review_area,
     review_areas,
 )
+from geo.rights import Right
 from pages._report_actions import report_actions
-from pages._shared import language, set_query_params, settings, staff_only, store, tr
+from pages._shared import language, needs, set_query_params, settings, store, tr
 
 AREA_KEY = "review_area"
 REPORT_KEY = "review_report"
@@ -42,7 +43,7 @@ lang = language()
 db = store()
 
 st.title(t("review.title"))
-user = staff_only()
+user = needs(Right.VIEW_STAFF)
 
 areas = review_areas(db, user)
 if areas.empty:

@@ -1,6 +1,6 @@
 """Områden: the team draws and edits platssamverkan zones and medborgarlöften areas.
 
-Staff only (checked in `geo.zones` as well). The map's draw tools (Leaflet.draw,
+For staff who may manage zones (`geo.rights`; checked in `geo.zones` as well). The map's draw tools (Leaflet.draw,
 served by the app) give the shape; `geo.zones` checks, repairs and stores it.
 """
 
@@ -19,8 +19,9 @@ from geo import mapview
 from geo.i18n import label
 from geo.layers import boundary_layer, zones_layer
 from geo.model import ZoneKind
+from geo.rights import Right
 from geo.zones import LIMITS, ZoneForm, delete_zone, save_zone, shape_from_drawing
-from pages._shared import language, map_home, settings, staff_only, store, tr
+from pages._shared import language, map_home, needs, settings, store, tr
 
 CHOICE_KEY = "zones_choice"
 PENDING_KEY = "zones_pending_choice"
@@ -32,7 +33,7 @@ lang = language()
 db = store()
 
 st.title(t("zones.title"))
-user = staff_only()
+user = needs(Right.MANAGE_ZONES)
 
 zones = zones_layer(db)
 zone_ids = list(zones["id"])

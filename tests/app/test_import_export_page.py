@@ -51,17 +51,28 @@ def test_the_public_is_refused(db: Store) -> None:
     assert not at.button and not at.file_uploader
 
 
-@pytest.mark.parametrize("role", [Role.TEAM, Role.POLICE])
+@pytest.mark.parametrize("role", [Role.VIEWER, Role.POLICE])
 def test_staff_export_but_do_not_import(db: Store, role: Role) -> None:
     at = page(role)
     assert not at.file_uploader
-    assert "Bara administratörer kan importera." in [i.value for i in at.info]
+    assert "Bara kommunens team och administratörer kan importera." in [i.value for i in at.info]
     at.selectbox(key="io_export_layer").set_value("zones").run()
     at.selectbox(key="io_export_format").set_value("geojson").run()
     at.button(key="io_export_make").click().run()
     assert not at.exception
     assert "6 objekt i zones.geojson" in [c.value for c in at.caption]
     assert len(at.get("download_button")) == 1
+    assert bool(at.toggle) is (role is Role.POLICE)  # exact exports for police; a viewer's are the public face
+
+
+def test_issue_17_the_team_imports_zones_but_not_the_boundary(db: Store) -> None:
+    at = page(Role.TEAM)
+    at.file_uploader(key="io_upload").set_value(("zoner.geojson", json.dumps(ZONES).encode(), "application/geo+json"))
+    at.run()
+    assert not at.exception
+    layers = at.selectbox(key="io_import_layer").options
+    assert "Platssamverkan och medborgarlöften" in layers
+    assert not any("gräns" in layer.lower() for layer in layers), layers  # the boundary is a setting: the admin's
 
 
 def test_admin_imports_zones_with_preview_and_progress(db: Store) -> None:

@@ -123,3 +123,12 @@ def test_issue_17_the_audit_table_is_not_map_data(store: Store) -> None:
     assert store.data_version() == before
     with store.engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM audit_log")).scalar() == 1
+
+
+def test_issue_17_the_admin_reads_details_in_their_language() -> None:
+    detail = {"role": "police", "active": "no", "sso": "linked", "name": "Torget"}
+    assert audit.detail_words(detail, "sv") == "aktivt: nej; namn: Torget; roll: Polisen; organisationskonto: kopplat"
+    assert "Torget" in audit.detail_words(detail, "ar") and "لا" in audit.detail_words(detail, "ar")
+    frame = audit.table([audit.AuditEntry(T0, "anna", "zone.delete", "z-1", {"name": "Torget"})], "en")
+    assert list(frame.columns) == ["When", "Who", "What", "Concerns", "Details"]
+    assert frame.iloc[0].tolist()[1:] == ["anna", "Area deleted", "z-1", "name: Torget"]

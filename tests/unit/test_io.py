@@ -314,10 +314,13 @@ def test_imported_report_text_is_scrubbed_and_pending(target: Store) -> None:
     assert row["created_at"] == pd.Timestamp("2026-10-01 19:30", tz="UTC")
 
 
-def test_only_an_admin_may_import(filled_store: Store) -> None:
-    for role in (Role.PUBLIC, Role.TEAM, Role.POLICE):
+def test_issue_17_only_the_team_and_the_admin_import_and_only_the_admin_the_boundary(filled_store: Store) -> None:
+    for role in (Role.PUBLIC, Role.VIEWER, Role.POLICE):
         with pytest.raises(PermissionError):
             import_layer(filled_store, role, geojson(GOOD), "zones")
+    with pytest.raises(PermissionError):
+        import_layer(filled_store, Role.TEAM, geojson(GOOD), "boundary")
+    assert import_layer(filled_store, Role.TEAM, geojson(GOOD), "zones").count == 1
 
 
 def test_boundary_import_replaces_the_boundary(filled_store: Store) -> None:

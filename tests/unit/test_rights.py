@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from geo.auth import User
@@ -45,3 +47,20 @@ def test_issue_17_police_set_status_but_do_not_moderate_or_manage() -> None:
     police = rights_of(Role.POLICE)
     assert {Right.SET_STATUS, Right.FOLLOW_UP_PROMISES, Right.VIEW_PENDING} <= police
     assert not police & {Right.MODERATE, Right.MANAGE_ZONES, Right.MANAGE_ACCOUNTS, Right.MANAGE_SETTINGS}
+
+
+def test_issue_17_the_readme_table_is_the_table_in_geo() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    block = readme.split("<!-- rights-table", 1)[1].split("<!-- /rights-table -->", 1)[0]
+    lines = [line for line in block.splitlines() if line.startswith("| `")]
+    header = next(line for line in block.splitlines() if line.startswith("| right"))
+    columns = [cell.strip() for cell in header.strip("|").split("|")][2:]
+    assert columns == [role.value for role in TABLE_ROLES]
+    found: dict[str, frozenset[Role]] = {}
+    for line in lines:
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        marks = cells[2:]
+        assert set(marks) <= {"✓", "–"}, line
+        holders = (role for role, mark in zip(TABLE_ROLES, marks, strict=True) if mark == "✓")
+        found[cells[0].strip("`")] = frozenset(holders)
+    assert found == {right.value: roles for right, roles in WHO.items()}

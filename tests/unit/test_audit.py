@@ -132,3 +132,9 @@ def test_issue_17_the_admin_reads_details_in_their_language() -> None:
     frame = audit.table([audit.AuditEntry(T0, "anna", "zone.delete", "z-1", {"name": "Torget"})], "en")
     assert list(frame.columns) == ["When", "Who", "What", "Concerns", "Details"]
     assert frame.iloc[0].tolist()[1:] == ["anna", "Area deleted", "z-1", "name: Torget"]
+
+
+def test_issue_17_ids_are_never_mistaken_for_phone_numbers(store: Store) -> None:
+    ident = "d20ccddd-0599-4195-8cb6-b564b588c04d"  # "0599-4195" alone reads as a phone number
+    audit.record(store, TEAM, "zone.delete", ident, {"id": ident})
+    assert [e.target for e in audit.entries(store, ADMIN)] == [ident]

@@ -102,8 +102,8 @@ def entries(settings: Settings) -> list[Entry]:
             "stays in `report_contacts` and is read when sending)",
             "`outbox`",
             "to tell the resident what happened to the report, and staff what waits for them",
-            "with the report (deleted with it, and when it is withdrawn); sent messages are not yet removed "
-            "earlier by retention",
+            f"with the report (deleted with it, and when it is withdrawn); a message that has gone (or was "
+            f"given up or stopped) is removed {policy.text_days} days after it was written",
             "no one in the app; the mail server sends them",
         ),
         Entry(

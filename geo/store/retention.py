@@ -19,8 +19,10 @@ from sqlalchemy.engine import Connection
 from geo.config import LOCAL_TIME_ZONE
 from geo.model import Moderation, Source, Status
 from geo.store.base import StoreBase
+from geo.store.outbox import DROPPED, FAILED, SENT
 from geo.store.tables import (
     jobs,
+    outbox,
     rate_events,
     report_archive,
     report_contacts,
@@ -30,6 +32,8 @@ from geo.store.tables import (
 )
 
 CLOSED = tuple(s.value for s in Status if not s.is_open)
+FINISHED = (SENT, FAILED, DROPPED)
+"""Outbox states of a message that will not be sent again (its text is kept no longer than a closed case's)."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,8 @@ class Removed:
     """staff sessions idle for longer than a session lasts"""
     rate_events: int = 0
     """rate-limit rows older than their window"""
+    messages: int = 0
+    """e-mails written before the text cut-off that have gone, were given up or stopped"""
 
 
 class RetentionStore(StoreBase):
@@ -71,8 +77,9 @@ class RetentionStore(StoreBase):
         first in ``report_archive`` when ``aggregate``; then, of every report that is closed
         and last changed before ``closed_before``, remove the free text, the contact e-mail and
         the moderator's note (the rejection's reason becomes its kind, ``reason_kind(reason)``,
-        so the resident's status page still says why); and the staff sessions
-        last seen before ``idle_before`` and rate-limit rows from before ``rate_before``;
+        so the resident's status page still says why); the e-mails written before
+        ``closed_before`` that are sent, given up or dropped; and the staff sessions last seen
+        before ``idle_before`` and rate-limit rows from before ``rate_before``;
         finally ``then(conn, removed)`` in the same transaction (the audit log's row). Moments
         are aware."""
         with self.transaction() as conn:
@@ -89,7 +96,10 @@ class RetentionStore(StoreBase):
                 if rate_before is None
                 else conn.execute(rate_events.delete().where(rate_events.c.at < rate_before)).rowcount
             )
-            done = Removed(texts, contacts + old_contacts, notes, removed, archived, sessions, rates)
+            messages = conn.execute(
+                outbox.delete().where(outbox.c.state.in_(FINISHED), outbox.c.created_at < closed_before)
+            ).rowcount
+            done = Removed(texts, contacts + old_contacts, notes, removed, archived, sessions, rates, messages)
             if then is not None:
                 then(conn, done)
         return done

@@ -276,3 +276,27 @@ def test_issue_17_the_record_of_processing_is_in_step_with_the_settings() -> Non
     )
     other = processing_record.render(load_settings({"TRYGG_RETENTION_TEXT_DAYS": "30"}))
     assert "until 30 days after the case is closed" in other
+
+
+def test_issue_17_retention_removes_old_messages_that_have_gone_and_keeps_those_waiting(
+    store: Store, kinds: dict[str, str]
+) -> None:
+    # an e-mail holds a staff member's reply and the public comment: text kept no longer than a closed case's
+    report = kinds["closed_recently"]
+    letter = {"kind": "reply", "report_id": report, "language": "sv", "subject": "Svar", "body_html": "<p>Hej</p>"}
+    old, recent = NOW - dt.timedelta(days=91), NOW - dt.timedelta(days=89)
+    ids = {}
+    for name, at in (("old_sent", old), ("old_waiting", old), ("recent_sent", recent)):
+        store.queue_messages([{**letter, "body_text": f"Svar till Anna ({name})"}], now=at)
+        ids[name] = store.messages_of(report)[-1]["id"]
+    for name in ("old_sent", "recent_sent"):
+        assert store.claim_messages("c", now=NOW, limit=10)
+        store.message_sent(ids[name], now=NOW)
+        store.release_messages([ids["old_waiting"]])
+
+    removed = retention.apply(store, POLICY, now=NOW)
+
+    assert removed.messages == 1
+    assert {m["id"] for m in store.messages_of(report)} == {ids["old_waiting"], ids["recent_sent"]}
+    (logged,) = audit.entries(store, ADMIN, action="retention")
+    assert logged.detail["messages"] == "1"

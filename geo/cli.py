@@ -20,7 +20,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from geo import municipality, outbox, processing_record, registry, retention
+from geo import audit, municipality, outbox, processing_record, registry, retention
 from geo.auth import STAFF_ROLES, AuthError, add_user
 from geo.config import DEFAULT_DEMO_REPORTS, LOCAL_TIME_ZONE, load_settings
 from geo.demo import demo_now, seed_demo
@@ -234,7 +234,9 @@ def _lagesbild(args: argparse.Namespace) -> int:
     date_from, date_to = args.date_from, args.date_to
     if date_from and date_to and date_from > date_to:
         date_from, date_to = date_to, date_from
-    doc = lagesbild.make(store, zone=zone, date_from=date_from, date_to=date_to, lang=args.lang, today=today)
+    doc = lagesbild.make(
+        store, actor=audit.SYSTEM, zone=zone, date_from=date_from, date_to=date_to, lang=args.lang, today=today
+    )
     html_wanted = args.output.lower().endswith((".html", ".htm"))
     data = lagesbild.html(store, doc).encode("utf-8") if html_wanted else lagesbild.pdf(store, doc)
     try:

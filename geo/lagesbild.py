@@ -22,12 +22,14 @@ import pandas as pd
 import shapely
 
 from geo import documents, municipality
+from geo.auth import User
 from geo.crs import to_sweref99tm
 from geo.hexagons import PUBLIC_MIN_COUNT, cell_parents, report_points
 from geo.i18n import format_day, translator
 from geo.layers import ReportFilter
 from geo.model import Role, Zone, ZoneKind
 from geo.privacy import PUBLIC_GRID_M
+from geo.rights import Right, require
 from geo.statistics import HOTSPOT_RESOLUTION, Period, Statistics, compute
 from geo.statsview import Section, StatsText, hotspot_name, key_figures, period_text, sections
 from geo.store import Store
@@ -67,6 +69,7 @@ def find_zone(store: Store, name: str) -> Zone:
 def make(
     store: Store,
     *,
+    actor: User | str,
     zone: Zone | None,
     date_from: dt.date | None,
     date_to: dt.date | None,
@@ -74,7 +77,11 @@ def make(
     today: dt.date,
 ) -> Lagesbild:
     """The lägesbild of ``zone`` (None: the whole municipality) from ``date_from`` to ``date_to``
-    (inclusive local days; None: as `geo.statistics.period_of` says)."""
+    (inclusive local days; None: as `geo.statistics.period_of` says), made by ``actor``: a
+    member of staff who may (`Right.MAKE_LAGESBILD`, else `PermissionError`), or a name such as
+    `geo.audit.SYSTEM` for the command line. It holds only what the public may see."""
+    if not isinstance(actor, str):
+        require(actor, Right.MAKE_LAGESBILD)
     flt = ReportFilter(zone_id=zone.id if zone else None, date_from=date_from, date_to=date_to)
     result = compute(store, flt, viewer=Role.PUBLIC, today=today)
     place = municipality.current(store)

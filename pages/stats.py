@@ -151,7 +151,9 @@ def draw_lagesbild(result: Statistics) -> None:
 
     def made() -> lagesbild.Lagesbild:
         period = result.period
-        return lagesbild.make(db, zone=zone, date_from=period.start, date_to=period.end, lang=doc_lang, today=today)
+        return lagesbild.make(
+            db, actor=current_user(), zone=zone, date_from=period.start, date_to=period.end, lang=doc_lang, today=today
+        )
 
     place = municipality.current(db)
     name = lagesbild.file_name(zone.name if zone else place.name if place else "", result.period, "pdf")

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import shapely
 
-from geo import lagesbild
+from geo import audit, lagesbild
 from geo.cli import main
 from geo.i18n import format_number, label
 from geo.model import Role
@@ -47,7 +47,9 @@ def promise_area(store: Store) -> lagesbild.Zone:
 @pytest.mark.parametrize("lang", ["sv", "ar"])
 def test_issue_18_pdf_holds_title_key_figures_and_promise(lb_store: Store, lang: str, tmp_path: Path) -> None:
     zone = promise_area(lb_store)
-    doc = lagesbild.make(lb_store, zone=zone, date_from=PERIOD.start, date_to=PERIOD.end, lang=lang, today=NOW.date())
+    doc = lagesbild.make(
+        lb_store, actor=audit.SYSTEM, zone=zone, date_from=PERIOD.start, date_to=PERIOD.end, lang=lang, today=NOW.date()
+    )
     text = pdf_text(lagesbild.pdf(lb_store, doc), tmp_path)
     expected = independent_values(
         rows(lb_store, Role.PUBLIC, PERIOD, shapely.from_wkt(SQUARE_WKT)),
@@ -75,7 +77,9 @@ def test_issue_18_pdf_holds_title_key_figures_and_promise(lb_store: Store, lang:
 
 
 def test_issue_18_html_tables_hold_the_independent_counts(lb_store: Store) -> None:
-    doc = lagesbild.make(lb_store, zone=None, date_from=PERIOD.start, date_to=PERIOD.end, lang="sv", today=NOW.date())
+    doc = lagesbild.make(
+        lb_store, actor=audit.SYSTEM, zone=None, date_from=PERIOD.start, date_to=PERIOD.end, lang="sv", today=NOW.date()
+    )
     page = lagesbild.html(lb_store, doc)
     expected = independent_values(
         rows(lb_store, Role.PUBLIC, PERIOD), ("dalig_belysning", "trafik", "bra_belysning"), tuple(PERIOD.months())
@@ -95,7 +99,13 @@ def test_issue_18_html_tables_hold_the_independent_counts(lb_store: Store) -> No
 def test_issue_18_an_empty_period_gives_a_document_that_says_so(lb_store: Store, tmp_path: Path) -> None:
     zone = promise_area(lb_store)
     doc = lagesbild.make(
-        lb_store, zone=zone, date_from=dt.date(2010, 1, 1), date_to=dt.date(2010, 3, 1), lang="sv", today=NOW.date()
+        lb_store,
+        actor=audit.SYSTEM,
+        zone=zone,
+        date_from=dt.date(2010, 1, 1),
+        date_to=dt.date(2010, 3, 1),
+        lang="sv",
+        today=NOW.date(),
     )
     text = pdf_text(lagesbild.pdf(lb_store, doc), tmp_path)
     assert "Inga rapporter under perioden i området." in text

@@ -12,7 +12,20 @@ from collections.abc import Callable
 import pytest
 import shapely
 
-from geo import actions, admin, audit, dossier, moderation, municipality, outbox, place_editor, promises, review, zones
+from geo import (
+    actions,
+    admin,
+    audit,
+    dossier,
+    lagesbild,
+    moderation,
+    municipality,
+    outbox,
+    place_editor,
+    promises,
+    review,
+    zones,
+)
 from geo.account import change_own_password
 from geo.auth import User, add_user
 from geo.io import ImportSource, export_layer, import_layer
@@ -172,11 +185,15 @@ ENTRY_POINTS: dict[Right, dict[str, Attempt]] = {
         "csv": lambda s, u: audit.to_csv(audit.entries(s, u)),
     },
     Right.CHANGE_OWN_PASSWORD: {"change": change_own_password_},
+    Right.MAKE_LAGESBILD: {
+        "document": lambda s, u: lagesbild.make(
+            s, actor=u, zone=None, date_from=None, date_to=None, lang="sv", today=dt.date(2026, 11, 30)
+        ),
+    },
 }
 
-NOT_YET_IN_GEO = {Right.MAKE_LAGESBILD}
-"""Rights whose entry points other work adds (meeting places editor, actions, follow-up,
-lägesbild): each gets its cells here when it lands."""
+NOT_YET_IN_GEO: set[Right] = set()
+"""Rights whose entry points other work adds: each gets its cells here when it lands."""
 
 CELLS = [
     pytest.param(role, right, name, id=f"{right.value}-{name}-{role.value}")

@@ -658,6 +658,10 @@ class _DetailPopups(MacroElement):
                 var box = document.createElement("div");
                 box.className = "trygg-popup";
                 box.dir = data.direction;
+                // a long popup scrolls: focusable, so a keyboard can scroll it (WCAG 2.1.1)
+                box.tabIndex = 0;
+                box.setAttribute("role", "region");
+                box.setAttribute("aria-label", p.t || "");
                 var title = document.createElement("p");
                 title.className = "title";
                 title.textContent = p.t || "";

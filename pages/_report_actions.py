@@ -30,9 +30,9 @@ from geo.store import Store
 from pages._shared import language, settings, tr
 
 
-def report_actions(db: Store, report: dict, user: User | None, key: str) -> None:
+def report_actions(db: Store, report: dict, user: User | None, key: str, *, narrow: bool = False) -> None:
     """Widgets to act on ``report`` (a row of the reports table); ``key`` keeps the
-    widgets of several panels on one page apart."""
+    widgets of several panels on one page apart; ``narrow`` stacks them (a side panel)."""
     t = tr()
     lang = language()
     report_id = report["id"]
@@ -66,7 +66,7 @@ def report_actions(db: Store, report: dict, user: User | None, key: str) -> None
 
     _outcome(key)
     if allowed(user, Right.SET_STATUS):
-        _status_widgets(report, key, save_status)
+        _status_widgets(report, key, save_status, narrow=narrow)
     if settings().mail_enabled:
         resident_mail(db, report_id, user, key)
     if allowed(user, Right.SET_STATUS):
@@ -87,12 +87,12 @@ def _outcome(key: str) -> None:
         st.error(error)
 
 
-def _status_widgets(report: dict, key: str, save_status: Callable[[], None]) -> None:
-    """Status and public comment (``set_status``)."""
+def _status_widgets(report: dict, key: str, save_status: Callable[[], None], *, narrow: bool = False) -> None:
+    """Status and public comment (``set_status``), side by side unless ``narrow``."""
     t = tr()
     lang = language()
     statuses = [s.value for s in Status]
-    left, right = st.columns([1, 2])
+    left, right = (st.container(), st.container()) if narrow else st.columns([1, 2])
     left.selectbox(
         t("moderation.status"),
         options=statuses,

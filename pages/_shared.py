@@ -122,6 +122,7 @@ _DOCUMENT_SCRIPT = """<div class="trygg-document" hidden></div><script>
 
 
 UPLOADER = '[data-testid="stFileUploader"]'
+INSTRUCTIONS = '[data-testid="InputInstructions"]'
 
 
 @cache
@@ -154,6 +155,11 @@ def page_shell(lang: str) -> None:
         "rewrites": [
             [UPLOADER, r"^File must be (.+) or smaller\.$", t("app.upload_too_large", size="$1")],
             [UPLOADER, r"^(.+) files are not allowed\.$", t("app.upload_wrong_type", type="$1")],
+            # a text field's hint under the cursor ("Press Enter to apply")
+            [INSTRUCTIONS, r"^Press Enter to apply$", t("app.input_enter")],
+            [INSTRUCTIONS, r"^Press (⌘|Ctrl)\+Enter to apply$", t("app.input_ctrl_enter", key="$1")],
+            [INSTRUCTIONS, r"^Press Enter to submit form$", t("app.input_enter_form")],
+            [INSTRUCTIONS, r"^Press (⌘|Ctrl)\+Enter to submit form$", t("app.input_ctrl_enter_form", key="$1")],
         ],
     }
     # json.dumps escapes nothing HTML-special in these catalogue strings; `</` is escaped anyway.

@@ -27,6 +27,7 @@ from geo.layers import ReportFilter
 from geo.mapview import details_list_html
 from geo.model import Category, Feeling, Role, Status, TimeOfDay, category_labels
 from geo.moderation import describe_event, history
+from geo.rights import Right, allowed
 from geo.startup import POINTS
 from geo.store import Store
 from geo.viewstate import (
@@ -41,6 +42,7 @@ from geo.viewstate import (
     step,
     view_to_params,
 )
+from pages._report_actions import report_actions
 from pages._shared import (
     MAP_SENT_KEY,
     current_user,
@@ -230,12 +232,21 @@ def draw_staff_details(shown: tuple[str, list[tuple[str, str]]] | None, selected
     for name, value in fields:
         st.caption(name)
         st.text(value)
-    if selected is not None and selected[0] == "report":
-        events = history(db, selected[1], current_user())
-        if events:
-            st.caption(t("actions.history"))
-            for event in events:
-                st.caption(describe_event(event, language()))
+    if selected is None or selected[0] != "report":
+        return
+    user = current_user()
+    found = report_by_id(db, selected[1], viewer()) if allowed(user, Right.SET_STATUS) else None
+    if found is not None and not found.empty:
+        # police and the team set status and the public comment here, for any report (geo.rights)
+        report_actions(
+            db, {"id": selected[1], **found.iloc[0].to_dict()}, user, key=f"karta_{selected[1]}", narrow=True
+        )
+        return
+    events = history(db, selected[1], user)
+    if events:
+        st.caption(t("actions.history"))
+        for event in events:
+            st.caption(describe_event(event, language()))
 
 
 def draw_table(table: Any, count: int) -> None:

@@ -22,7 +22,7 @@ from geo.municipality import (
     update_texts,
 )
 from geo.rights import Right, role_allows
-from pages._shared import SETUP_DONE_KEY, current_user, language, municipality, staff_only, store, tr, viewer
+from pages._shared import SETUP_DONE_KEY, current_user, language, municipality, needs, store, tr, viewer
 
 CRS_CHOICES = ("", "EPSG:3006", *(f"EPSG:{code}" for code in range(3007, 3019)), "EPSG:3021", "EPSG:4326")
 """What a boundary file without a CRS may be in: SWEREF 99 TM, its local zones, RT 90, WGS 84."""
@@ -38,7 +38,7 @@ if town is None and not role_allows(viewer(), Right.MANAGE_SETTINGS):
     st.caption(t("setup.not_ready_staff", login=t("auth.staff_login")))
     st.stop()
 if town is not None:
-    staff_only(admin=True)
+    needs(Right.MANAGE_SETTINGS)
 user = current_user()
 
 

@@ -317,3 +317,45 @@ def test_issue_19_a_meeting_places_hours_are_said_in_words_in_its_details(demo_d
     at = run_app(sel=f"meeting_place:{place.id}")
     shown = [e.value for kind in (at.markdown, at.text, at.caption, at.get("html")) for e in kind]
     assert any("Måndag–torsdag 15:00–17:00; stängt på helgdagar" in str(value) for value in shown)
+
+
+def test_issue_17_police_set_status_on_any_report_from_the_maps_panel(demo_db: str) -> None:
+    # The rights table lets the police set status and a public comment on any report, also one
+    # outside every medborgarlöfte area (Granskning is the team's): Karta's panel is where they do it.
+    import shapely
+
+    from geo.auth import StaffSession, User
+    from geo.model import Status, ZoneKind
+    from geo.store import ReportQuery, utcnow
+
+    store = Store.open(demo_db)
+    promised = [shapely.from_wkt(z.geometry_wkt) for z in store.zones(ZoneKind.MEDBORGARLOFTE)]
+    frame = store.reports_frame(ReportQuery(moderation=("published",), statuses=("ny",)))
+    outside = next(r.id for r in frame.itertuples() if not any(g.covers(shapely.Point(r.lon, r.lat)) for g in promised))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.session_state["staff_session"] = StaffSession(User("polis.lisa", Role.POLICE), utcnow())
+    at.query_params["sel"] = f"report:{outside}"
+    at.run()
+    at = map_reported(at)
+    key = f"karta_{outside}"
+    at.selectbox(key=f"{key}_status").set_value(Status.ACTION_PLANNED.value)
+    at.text_input(key=f"{key}_comment").set_value("Belysningen byts vecka 50")
+    at.button(key=f"{key}_save").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert "Statusen är sparad." in [s.value for s in at.success]
+    row = store.reports_frame(ReportQuery(ids=(outside,)), columns=["status", "public_comment"]).iloc[0]
+    assert (row["status"], row["public_comment"]) == (Status.ACTION_PLANNED.value, "Belysningen byts vecka 50")
+
+
+def test_issue_17_a_viewer_sees_the_history_but_no_status_form(demo_db: str) -> None:
+    from geo.auth import StaffSession, User
+    from geo.store import ReportQuery, utcnow
+
+    report = Store.open(demo_db).reports_frame(ReportQuery(moderation=("published",)))["id"].iloc[0]
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.session_state["staff_session"] = StaffSession(User("politiker.per", Role.VIEWER), utcnow())
+    at.query_params["sel"] = f"report:{report}"
+    at.run()
+    at = map_reported(at)
+    assert not at.exception, [e.message for e in at.exception]
+    assert not [b for b in at.button if b.key == f"karta_{report}_save"]

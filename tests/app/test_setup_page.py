@@ -124,4 +124,4 @@ def test_issue_17_the_admin_changes_the_texts_later(bare: Store) -> None:
     police = AppTest.from_file(str(ROOT / "pages" / "setup.py"), default_timeout=TIMEOUT)
     police.session_state["staff_session"] = StaffSession(User("polis", Role.POLICE), utcnow())
     police.run()
-    assert [e.value for e in police.error] == ["Den här sidan är bara för administratörer."]
+    assert [e.value for e in police.error] == ["Din roll får inte använda den här sidan."]

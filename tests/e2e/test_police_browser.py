@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import numpy as np
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Locator, Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from geo.auth import add_user
@@ -20,6 +20,7 @@ from tests.support.app import RunningApp, demo_app
 from tests.support.browser import (
     DESKTOP,
     PHONE,
+    axe_violations,
     log_in_as_staff,
     map_frame,
     open_context,
@@ -55,12 +56,13 @@ def app(tmp_path_factory: pytest.TempPathFactory, app_database_url: str) -> Iter
         yield running
 
 
-def choose(page: Page, label: str, option: str) -> None:
-    """Pick ``option`` in the Streamlit selectbox labelled ``label``.
+def choose(page: Page, label: str, option: str, within: Locator | None = None) -> None:
+    """Pick ``option`` in the Streamlit selectbox labelled ``label`` (inside ``within``, when
+    the sidebar holds a filter of the same name).
 
     Typing filters the list (whatever part of it is scrolled into view). A rerun that
     lands while the list is open closes it, so the pick is retried a few times."""
-    box = page.get_by_role("combobox", name=label, exact=True)
+    box = (within or page).get_by_role("combobox", name=label, exact=True)
     for _ in range(4):
         settle(page)
         box.click()
@@ -307,3 +309,58 @@ def test_issue_14_police_log_in_reload_stay_logged_in_review_an_area_and_change_
     assert browsing.external_requests == []
     store.close()
     browsing.context.close()
+
+
+@pytest.mark.parametrize(("viewport", "lang"), [("desktop", "sv"), ("phone", "ar")], ids=["desktop-sv", "phone-ar"])
+def test_issue_17_the_police_set_status_on_a_report_outside_their_areas_from_karta(
+    app: RunningApp, browser: Browser, viewport: str, lang: str
+) -> None:
+    # The rights table lets the police set status on any report; one outside every
+    # medborgarlöfte area is reached from Karta (a link to it, or a click on it) and its panel.
+    import shapely
+
+    from geo.model import ZoneKind
+    from geo.store import ReportQuery
+
+    store = Store.open(app.database_url)
+    promised = [shapely.from_wkt(z.geometry_wkt) for z in store.zones(ZoneKind.MEDBORGARLOFTE)]
+    frame_ = store.reports_frame(ReportQuery(moderation=("published",), statuses=("ny",)))
+    rows = [r for r in frame_.itertuples() if not any(g.covers(shapely.Point(r.lon, r.lat)) for g in promised)]
+    report = rows[0 if lang == "sv" else 1]
+    t = translator(lang)
+    browsing = open_context(browser, **(DESKTOP if viewport == "desktop" else PHONE))
+    page = browsing.page
+    page.goto(f"{app.url}/?lang={lang}")
+    map_frame(page)
+    open_sidebar(page)
+    log_in_as_staff(page, "polis.erik", PASSWORD, lang)
+    wait_for_session_cookie(page)
+    page.goto(f"{app.url}/?lang={lang}&sel=report:{report.id}&z=16&lat={report.lat:.5f}&lon={report.lon:.5f}")
+    map_frame(page)
+    save = page.get_by_role("button", name=t("moderation.save_status"))
+    save.wait_for(timeout=TIMEOUT_MS)
+    close_sidebar(page, viewport)
+    main = page.locator("[data-testid='stMainBlockContainer']")
+    choose(page, t("moderation.status"), label("status", "atgard_planerad", lang), within=main)
+    page.get_by_role("textbox", name=t("moderation.public_comment")).fill("Belysningen byts vecka 50")
+    # Streamlit's hint under a typed field is said in the reader's language ("Press Enter to apply" was English)
+    hint = main.get_by_test_id("InputInstructions").first
+    hint.wait_for(timeout=TIMEOUT_MS)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-testid=InputInstructions]')]"
+        ".every(e => !/Press/.test(e.innerText))",
+        timeout=TIMEOUT_MS,
+    )
+    assert t("app.input_enter") in hint.inner_text()
+    save.scroll_into_view_if_needed()
+    snap(page, f"karta-police-{viewport}-{lang}-status")
+    save.click()
+    page.get_by_text(t("actions.status_saved")).wait_for(timeout=TIMEOUT_MS)
+    snap(page, f"karta-police-{viewport}-{lang}-saved")
+    row = store.reports_frame(ReportQuery(ids=(report.id,)), columns=["status", "public_comment"]).iloc[0]
+    assert (row["status"], row["public_comment"]) == ("atgard_planerad", "Belysningen byts vecka 50")
+    assert page.evaluate("document.documentElement.dir") == ("rtl" if lang == "ar" else "ltr")
+    assert axe_violations(page) == []
+    assert browsing.external_requests == []
+    browsing.context.close()
+    store.close()

@@ -356,13 +356,15 @@ def lagesbild_seconds(path: Path) -> float:
     """Seconds to make the lägesbild PDF of the whole municipality (the last year) from the database at ``path``."""
     import datetime as dt
 
-    from geo import lagesbild
+    from geo import audit, lagesbild
     from geo.store import Store
 
     store = Store.open(f"sqlite:///{path}")
     try:
         started = time.perf_counter()
-        doc = lagesbild.make(store, zone=None, date_from=None, date_to=None, lang="sv", today=dt.date.today())
+        doc = lagesbild.make(
+            store, actor=audit.SYSTEM, zone=None, date_from=None, date_to=None, lang="sv", today=dt.date.today()
+        )
         pdf = lagesbild.pdf(store, doc)
         elapsed = time.perf_counter() - started
     finally:

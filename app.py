@@ -89,7 +89,9 @@ pages = [
         visibility="hidden",
     ),
 ]
-page = st.navigation(pages)
+# Always the whole menu: an admin's has 15 pages, and Streamlit folds a menu of more than 12
+# behind an English "View 3 more" button (the import page was then out of reach).
+page = st.navigation(pages, expanded=True)
 sso_session()
 
 

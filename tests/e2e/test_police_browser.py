@@ -51,6 +51,7 @@ REPORT_FEATURES = """() => {
 def app(tmp_path_factory: pytest.TempPathFactory, app_database_url: str) -> Iterator[RunningApp]:
     def add_police(store: Store) -> None:
         add_user(store, "polis.erik", PASSWORD, "police")
+        add_user(store, "kommun.karin", PASSWORD, "team")  # zones are the municipality's (geo.rights)
 
     with demo_app(tmp_path_factory.mktemp("police"), app_database_url, reports=400, prepare=add_police) as running:
         yield running
@@ -171,7 +172,8 @@ def test_draw_tools_for_areas_come_from_the_app(app: RunningApp, browser: Browse
     browsing = open_context(browser, viewport={"width": 1400, "height": 1000})
     page = browsing.page
     page.goto(app.url)
-    log_in(page)
+    map_frame(page)
+    log_in_as_staff(page, "kommun.karin", PASSWORD)
     open_page(page, "Områden", "Områden: platssamverkan och medborgarlöften")
     deadline_ms, found = 45_000, None
     while deadline_ms > 0 and found is None:

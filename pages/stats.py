@@ -149,10 +149,13 @@ def draw_lagesbild(result: Statistics) -> None:
         index=list(LANGUAGES).index(lang),
     )
 
+    # read now: the download's data is made later, outside this run, where the session is not at hand
+    user = current_user()
+
     def made() -> lagesbild.Lagesbild:
         period = result.period
         return lagesbild.make(
-            db, actor=current_user(), zone=zone, date_from=period.start, date_to=period.end, lang=doc_lang, today=today
+            db, actor=user, zone=zone, date_from=period.start, date_to=period.end, lang=doc_lang, today=today
         )
 
     place = municipality.current(db)

@@ -247,7 +247,10 @@ def read_source(source: ImportSource, *, crs: object = None) -> gpd.GeoDataFrame
     if frame.crs is None:
         raise ImportRefused("io.no_crs", name=source.name)
     if not frame.crs.equals(CRS.from_user_input(WGS84)):
-        frame = frame.to_crs(WGS84)
+        try:
+            frame = frame.to_crs(WGS84)
+        except (shapely.errors.GEOSException, ValueError) as error:  # e.g. an infinite coordinate
+            raise ImportRefused("io.unreadable", name=source.name, detail=_short(error)) from error
     return frame
 
 

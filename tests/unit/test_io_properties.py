@@ -384,3 +384,19 @@ def test_any_zipped_shapefile_imports_whole_or_is_refused_cleanly(
         for name in extra:
             archive.writestr(name, "" if name.endswith("/") else string.ascii_letters)
     import_whole_or_refuse(db, ImportSource("lager.zip", buffer.getvalue()), layer, crs=crs)
+
+
+def test_a_geopackage_with_an_infinite_coordinate_is_refused_cleanly(tmp_path: Path) -> None:
+    # found by the property above in a fresh-clone run: the move to EPSG:4326 raised GEOSException
+    import math
+
+    import geopandas as gpd
+    import shapely
+
+    from geo.io import ImportRefused, ImportSource, read_source
+
+    ring = [(0, -math.inf), (0.01, -math.inf), (0.01, 0), (0, 0)]
+    path = tmp_path / "grans.gpkg"
+    gpd.GeoDataFrame(geometry=[shapely.Polygon(ring)], crs=3006).to_file(path)
+    with pytest.raises(ImportRefused):
+        read_source(ImportSource("grans.gpkg", path.read_bytes()))

@@ -320,12 +320,12 @@ problem_here("text")
 # 3. Optional follow-up by e-mail, with explicit consent; only when the app can send e-mail
 # (TRYGG_SMTP_URL): otherwise no address is asked for, and the page says why.
 st.subheader(t("report.step_contact"))
+# who answers questions about personal data: the municipality's settings (geo.municipality)
+if privacy_contact := (town.text("privacy_contact", lang) if (town := municipality()) else None):
+    st.caption(t("report.privacy_contact", contact=privacy_contact))
 if replies:
     st.text_input(t("report.email"), key="report_email", help=t("report.email_help"))
     st.checkbox(t("report.consent"), key="report_consent")
-    # who answers questions about personal data: the municipality's settings (geo.municipality), beside the e-mail
-    if privacy_contact := (town.text("privacy_contact", lang) if (town := municipality()) else None):
-        st.caption(t("report.privacy_contact", contact=privacy_contact))
     problem_here("email")
 else:
     st.info(t("report.replies_unavailable"))

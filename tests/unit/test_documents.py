@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from geo import documents
-
-pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (install_system.sh test)")
 
 PLAIN = "plain.html.j2"
 """The plain document: a title, paragraphs and an optional picture."""

@@ -318,8 +318,9 @@ if typed > MAX_TEXT_LENGTH and not any(p.field == "text" for p in st.session_sta
 problem_here("text")
 
 # 3. Optional follow-up by e-mail, with explicit consent; only when the app can send e-mail
-# (TRYGG_SMTP_URL): otherwise no address is asked for, and the page says why.
-st.subheader(t("report.step_contact"))
+# (TRYGG_SMTP_URL): otherwise no address is asked for, the page says why and how to follow the
+# report instead, and the heading says so (it asked "would you like a reply?" with no reply on offer).
+st.subheader(t("report.step_contact" if replies else "report.step_follow"))
 # who answers questions about personal data: the municipality's settings (geo.municipality)
 if privacy_contact := (town.text("privacy_contact", lang) if (town := municipality()) else None):
     st.caption(t("report.privacy_contact", contact=privacy_contact))

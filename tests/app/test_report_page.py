@@ -8,6 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from geo.auth import User
+from geo.i18n import translate
 from geo.model import Moderation, Rejection, Role
 from geo.moderation import moderate, rejection_reason
 from geo.store import Store
@@ -264,3 +265,22 @@ def test_app_navigates_to_the_report_page(db: Store) -> None:
     at.switch_page("pages/report.py").run()
     assert not at.exception
     assert at.title[0].value == "Rapportera en plats"
+
+
+@pytest.mark.parametrize("lang", ["sv", "en", "ar"])
+def test_step_3_without_replies_is_headed_by_what_it_holds(
+    db: Store, monkeypatch: pytest.MonkeyPatch, lang: str
+) -> None:
+    # Without SMTP no address is asked for: step 3 says how to follow the report (and who answers
+    # about personal data), so its heading no longer asks "would you like a reply?".
+    monkeypatch.delenv("TRYGG_SMTP_URL", raising=False)
+    at = report_page(lang)
+    headings = [h.value for h in at.subheader]
+    assert translate("report.step_follow", lang) in headings
+    assert translate("report.step_contact", lang) not in headings
+    assert translate("report.replies_unavailable", lang) in [i.value for i in at.info]
+    monkeypatch.setenv("TRYGG_SMTP_URL", NO_SMTP_SERVER)
+    at = report_page(lang)
+    headings = [h.value for h in at.subheader]
+    assert translate("report.step_contact", lang) in headings
+    assert translate("report.step_follow", lang) not in headings

@@ -46,6 +46,8 @@ MAP_CSS = (
     ".trygg-popup dd{margin:0;white-space:pre-wrap;overflow-wrap:anywhere}"
     ".trygg-place-number{width:26px;height:26px;border-radius:50%;border:2px solid #fff;color:#fff;"
     "font:bold 13px/22px sans-serif;text-align:center;box-sizing:border-box;box-shadow:0 1px 3px rgba(0,0,0,.4)}"
+    # Leaflet's scale draws metres, then feet and miles: feet are for no one here
+    ".leaflet-control-scale-line+.leaflet-control-scale-line{display:none}"
 )
 """The map frame's own style: a clear focus ring (WCAG 2.4.7), a close button big enough for a finger,
 and the details popup."""

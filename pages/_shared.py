@@ -95,6 +95,17 @@ _DOCUMENT_SCRIPT = """<div class="trygg-document" hidden></div><script>
   name();
   if (window.tryggShellInstalled) return;
   window.tryggShellInstalled = true;
+  // On a phone a page opens with the menu folded: Streamlit keeps the menu's state across loads
+  // (its localStorage), so after logging in from the menu a reload or a typed address showed
+  // the page under the open menu, which took the taps meant for the form. Not once the person
+  // has touched this page (they may have opened the menu themselves before this script ran):
+  // the browser's record of the first input in this document.
+  const touched = performance.getEntriesByType("first-input").length > 0;
+  if (window.innerWidth < shell.phoneWidth && !touched) {
+    const sidebar = document.querySelector('[data-testid="stSidebar"]');
+    const button = document.querySelector('[data-testid="stSidebarCollapseButton"] button');
+    if (sidebar && button && sidebar.getAttribute("data-collapsed") === "false") button.click();
+  }
   let pending = false;
   new MutationObserver(() => {
     if (pending) return;

@@ -236,11 +236,7 @@ def choice_name(place_id: str) -> str:
 st.selectbox(
     t("place_edit.choose"), options=[NEW, *places], format_func=choice_name, key=CHOICE_KEY, on_change=load_choice
 )
-if flash := st.session_state.pop(FLASH_KEY, None):
-    (st.success if flash[0] == "success" else st.error)(flash[1])
 chosen = places.get(st.session_state[CHOICE_KEY])
-if chosen is not None and not chosen.active:
-    st.warning(t("place_edit.is_retired"))
 
 st.text_input(t("place_edit.name"), key="pe_name")
 problem_here("name")
@@ -293,6 +289,9 @@ st.text_area(t("place_edit.staff_note"), key="pe_staff_note")
 problem_here("staff_note")
 
 st.button(t("place_edit.save"), type="primary", on_click=save)
+# what saving or retiring did, beside the buttons: on a phone the top of the form is far away
+if flash := st.session_state.pop(FLASH_KEY, None):
+    (st.success if flash[0] == "success" else st.error)(flash[1])
 if chosen is not None:
     if chosen.active:
         st.checkbox(t("place_edit.retire_confirm"), key="pe_retire_confirm")
@@ -303,4 +302,7 @@ if chosen is not None:
             disabled=not st.session_state.get("pe_retire_confirm"),
         )
     else:
+        # beside its button, not above the form: a notice added above moved the form down, and on a
+        # phone the answer to "retire" went out of sight (the choice list marks it retired too)
+        st.warning(t("place_edit.is_retired"))
         st.button(t("place_edit.restore"), on_click=change_use, args=(True,))

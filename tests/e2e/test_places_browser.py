@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from geo.auth import add_user
@@ -213,5 +213,160 @@ def test_issue_19_the_team_edits_hours_with_a_live_check(app: RunningApp, browse
         save.click()
         page.get_by_text(t("place_edit.saved", "sv", name=EDITED)).wait_for(timeout=TIMEOUT_MS)
         assert languages.input_value() == "sv, en, ar"  # the rest of the place is kept as it was
+    finally:
+        browsing.context.close()
+
+
+NEW_PLACE = "مقهى اللغة في المكتبة"
+CARET_UNDER_FAILED_CHARACTER = """() => {
+    const code = document.querySelector("[data-testid='stCode'] code");
+    const text = code.textContent, line = text.split("\\n")[0], caret = text.indexOf("^");
+    const walker = document.createTreeWalker(code, NodeFilter.SHOW_TEXT);
+    const at = (index) => { let n, seen = 0;
+        while ((n = walker.nextNode())) { if (seen + n.length > index) break; seen += n.length; }
+        const range = document.createRange(); range.setStart(n, index - seen); range.setEnd(n, index - seen + 1);
+        walker.currentNode = code; return range.getBoundingClientRect(); };
+    const failed = at(caret - line.length - 1), mark = at(caret);
+    return Math.abs(failed.left - mark.left);
+}"""
+"""How far (CSS pixels) the caret under the hours stands from the character it points at."""
+
+
+def tap_map_offset(page: Page, dx: float, dy: float) -> None:
+    """Tap the editor's map ``dx``, ``dy`` CSS pixels from its middle."""
+    frame = map_frame(page)
+    frame.frame_element().scroll_into_view_if_needed()
+    settle(page)
+    box = frame.frame_element().bounding_box()
+    assert box is not None
+    page.touchscreen.tap(box["x"] + box["width"] / 2 + dx, box["y"] + box["height"] / 2 + dy)
+
+
+def saved_place(app: RunningApp, name: str) -> MeetingPlace:
+    store = Store.open(app.database_url)
+    try:
+        return next(p for p in store.meeting_places(include_retired=True) if p.name == name)
+    finally:
+        store.close()
+
+
+def test_issue_19_the_team_creates_edits_moves_and_retires_a_place_on_a_phone_in_arabic(
+    app: RunningApp, browser: Browser
+) -> None:
+    """The team's own walk on a phone in Arabic: the menu opened to log in does not cover the form
+    when the editor's address is typed; hours that do not parse are pointed at (the caret under the
+    character, left to right), corrected hours are said back in Arabic; what saving did is said
+    beside the save button, where the thumb is; a move on the map and retiring are kept."""
+    lang = "ar"
+    browsing = open_context(browser, **PHONE)
+    page = browsing.page
+    step = "place-editor-phone-ar"
+    try:
+        page.goto(f"{app.url}/motesplatser-redigera?lang={lang}")
+        log_in_as_staff(page, "kommun.anna", PASSWORD, lang)
+        wait_for_session_cookie(page)
+        page.goto(f"{app.url}/motesplatser-redigera?lang={lang}")  # typed, with the menu left open
+        page.get_by_role("heading", name=t("place_edit.title", lang), level=1).wait_for(timeout=TIMEOUT_MS)
+        page.locator("section[data-testid='stSidebar'][data-collapsed='true']").wait_for(
+            state="attached", timeout=TIMEOUT_MS
+        )
+        settle(page)
+        snap(page, f"{step}-start")
+
+        # create: name, kind, address, a tap on the map
+        name = page.get_by_role("textbox", name=t("place_edit.name", lang), exact=True)
+        name.tap()  # not under the menu
+        name.fill(NEW_PLACE)
+        name.press("Enter")
+        settle(page)
+        kind = page.get_by_role("combobox", name=t("place_edit.kind", lang), exact=True)
+        kind.tap()
+        page.get_by_role("option", name=t("meeting_place_kind.sprakcafe", lang)).first.tap()
+        settle(page)
+        address = page.get_by_role("textbox", name=t("place_edit.address", lang), exact=True)
+        address.fill("Storgatan 1, Markaryd")
+        address.press("Enter")
+        settle(page)
+        tap_map_offset(page, 0, 0)
+        placed = page.get_by_text(t("place_edit.position_at", lang, lat="", lon="").split(":")[0])
+        placed.wait_for(timeout=TIMEOUT_MS)
+        settle(page)
+        assert map_frame(page).locator(".leaflet-control-scale-line:visible").count() == 1  # metres, no feet
+        snap(page, f"{step}-placed")
+
+        # the hours: an error first, pointed at; then hours understood, in Arabic
+        hours = page.get_by_role("textbox", name=t("place_edit.hours", lang), exact=True)
+        hours.scroll_into_view_if_needed()
+        hours.fill("Mo-Thx 15:00-17:00")
+        hours.press("Enter")
+        refused = t("place_edit.problem.hours", lang, part="x", position=6)
+        page.get_by_text(refused).wait_for(timeout=TIMEOUT_MS)
+        settle(page)
+        page.locator("[data-testid='stCode']").first.scroll_into_view_if_needed()
+        assert page.evaluate(CARET_UNDER_FAILED_CHARACTER) < 2, "the caret stands under another character"
+        snap(page, f"{step}-bad-hours")
+        valid = "Mo-Th 15:00-17:00; PH off"
+        hours.fill(valid)
+        hours.press("Enter")
+        understood = page.get_by_text(t("place_edit.hours_understood", lang, words=render_hours(valid, lang)))
+        understood.wait_for(timeout=TIMEOUT_MS)
+        settle(page)
+        snap(page, f"{step}-hours-understood")
+        assert axe_violations(page) == []
+
+        save = page.get_by_role("button", name=t("place_edit.save", lang), exact=True)
+        save.scroll_into_view_if_needed()
+        save.tap()
+        done = page.get_by_text(t("place_edit.saved", lang, name=NEW_PLACE))
+        done.wait_for(timeout=TIMEOUT_MS)
+        settle(page)
+        expect(done).to_be_in_viewport()  # said where the user tapped, not at the top of the form
+        snap(page, f"{step}-created")
+        created = saved_place(app, NEW_PLACE)
+        assert created.opening_hours == valid and created.kind == MeetingPlaceKind.LANGUAGE_CAFE and created.active
+
+        # edit the address
+        address.fill("Storgatan 3, Markaryd")
+        address.press("Enter")
+        settle(page)
+        save.scroll_into_view_if_needed()
+        save.tap()
+        done.wait_for(timeout=TIMEOUT_MS)
+        settle(page)
+        assert saved_place(app, NEW_PLACE).address == "Storgatan 3, Markaryd"
+
+        # move it on the map (the map now opens on the place's street)
+        tap_map_offset(page, 60, 40)
+        page.wait_for_function(
+            "(before) => ![...document.querySelectorAll('[data-testid=stCaptionContainer]')]"
+            ".some(e => e.innerText.includes(before))",
+            arg=f"{created.lat:.5f}",
+            timeout=TIMEOUT_MS,
+        )
+        settle(page)
+        snap(page, f"{step}-moved")
+        save.scroll_into_view_if_needed()
+        save.tap()
+        done.wait_for(timeout=TIMEOUT_MS)
+        settle(page)
+        moved = saved_place(app, NEW_PLACE)
+        assert (moved.lon, moved.lat) != (created.lon, created.lat)
+        assert moved.lon > created.lon and moved.lat < created.lat  # right of and below the middle
+
+        # retire it
+        confirm = page.get_by_text(t("place_edit.retire_confirm", lang))
+        confirm.scroll_into_view_if_needed()
+        confirm.tap()
+        retire = page.get_by_role("button", name=t("place_edit.retire", lang), exact=True)
+        expect(retire).to_be_enabled(timeout=TIMEOUT_MS)
+        retire.tap()
+        retired = page.get_by_text(t("place_edit.retired", lang, name=NEW_PLACE))
+        retired.wait_for(timeout=TIMEOUT_MS)
+        settle(page)
+        snap(page, f"{step}-retired")
+        expect(retired).to_be_in_viewport()
+        assert not saved_place(app, NEW_PLACE).active
+        assert axe_violations(page) == []
+        assert browsing.external_requests == []
     finally:
         browsing.context.close()

@@ -11,7 +11,6 @@ from collections.abc import Iterator
 import pytest
 import shapely
 from playwright.sync_api import Browser, Page
-from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from geo import promises
 from geo.actions import today_local
@@ -23,6 +22,7 @@ from tests.support.browser import (
     DESKTOP,
     PHONE,
     axe_violations,
+    choose,
     log_in_as_staff,
     map_frame,
     open_context,
@@ -70,20 +70,6 @@ def expand(page: Page, title: str) -> None:
     header.wait_for(timeout=TIMEOUT_MS)
     if header.locator("xpath=..").get_attribute("open") is None:
         header.click()
-
-
-def choose(page: Page, label: str, option: str) -> None:
-    """Pick ``option`` in the Streamlit selectbox labelled ``label`` (retried if a rerun closes the list)."""
-    box = page.get_by_role("combobox", name=label, exact=True).first
-    for _ in range(4):
-        settle(page)
-        box.click()
-        try:
-            page.get_by_role("option", name=option, exact=True).first.click(timeout=8_000)
-            return
-        except PlaywrightTimeoutError:
-            page.keyboard.press("Escape")
-    raise AssertionError(f"could not choose {option!r} in {label!r}")
 
 
 def team_records_meeting_and_action(page: Page, url: str) -> None:

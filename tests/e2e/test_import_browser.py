@@ -17,7 +17,7 @@ from geo.auth import add_user
 from geo.i18n import translate
 from geo.store import Store
 from tests.support.app import RunningApp, demo_app
-from tests.support.browser import DESKTOP, PHONE, log_in_as_staff, map_frame, open_context, settle, snap
+from tests.support.browser import DESKTOP, PHONE, choose, log_in_as_staff, map_frame, open_context, settle, snap
 
 pytestmark = pytest.mark.e2e
 TIMEOUT_MS = 45_000
@@ -84,25 +84,6 @@ def open_import_page(page: Page, lang: str) -> None:
         except PlaywrightTimeoutError:
             continue
     raise AssertionError(f"the import page did not open ({lang})")
-
-
-def choose(page: Page, label: str, option: str) -> None:
-    box = page.get_by_role("combobox", name=label, exact=True)
-    for _ in range(4):
-        settle(page)
-        box.click()
-        try:
-            page.get_by_role("option", name=option, exact=True).first.click(timeout=8_000)
-            page.wait_for_function(
-                "([label, option]) => [...document.querySelectorAll('input[role=combobox]')]"
-                ".some(e => e.getAttribute('aria-label') === label && e.value === option)",
-                arg=[label, option],
-                timeout=8_000,
-            )
-            return
-        except PlaywrightTimeoutError:
-            page.keyboard.press("Escape")
-    raise AssertionError(f"could not choose {option!r} in {label!r}")
 
 
 def upload(page: Page, path: Path) -> None:

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import numpy as np
 import pytest
-from playwright.sync_api import Browser, Locator, Page
+from playwright.sync_api import Browser, Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from geo.auth import add_user
@@ -21,6 +21,7 @@ from tests.support.browser import (
     DESKTOP,
     PHONE,
     axe_violations,
+    choose,
     log_in_as_staff,
     map_frame,
     open_context,
@@ -55,32 +56,6 @@ def app(tmp_path_factory: pytest.TempPathFactory, app_database_url: str) -> Iter
 
     with demo_app(tmp_path_factory.mktemp("police"), app_database_url, reports=400, prepare=add_police) as running:
         yield running
-
-
-def choose(page: Page, label: str, option: str, within: Locator | None = None) -> None:
-    """Pick ``option`` in the Streamlit selectbox labelled ``label`` (inside ``within``, when
-    the sidebar holds a filter of the same name).
-
-    Typing filters the list (whatever part of it is scrolled into view). A rerun that
-    lands while the list is open closes it, so the pick is retried a few times."""
-    box = (within or page).get_by_role("combobox", name=label, exact=True)
-    for _ in range(4):
-        settle(page)
-        box.click()
-        box.fill(option)
-        try:
-            page.get_by_role("option", name=option).first.click(timeout=8_000)
-            page.wait_for_function(
-                "([label, option]) => [...document.querySelectorAll('input[role=combobox]')]"
-                ".some(e => e.getAttribute('aria-label') === label && e.value === option)",
-                arg=[label, option],
-                timeout=8_000,
-            )
-            return
-        except PlaywrightTimeoutError:
-            page.keyboard.press("Escape")
-            page.wait_for_timeout(500)
-    raise AssertionError(f"could not choose {option!r} in {label!r}")
 
 
 def open_page(page: Page, menu_entry: str, heading: str) -> None:

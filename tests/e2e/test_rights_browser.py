@@ -24,6 +24,7 @@ from tests.support.browser import (
     DESKTOP,
     PHONE,
     axe_violations,
+    choose,
     log_in_as_staff,
     open_context,
     open_menu,
@@ -127,20 +128,6 @@ def authenticate_ok(app: RunningApp, name: str, password: str) -> bool:
         return authenticate(store, name, password) is not None
     finally:
         store.close()
-
-
-def choose(page: Page, label: str, option: str) -> None:
-    """Pick ``option`` in the selectbox ``label`` (retried: a rerun can close the open list)."""
-    box = page.get_by_role("combobox", name=label, exact=True)
-    for _ in range(4):
-        settle(page)
-        box.click()
-        try:
-            page.get_by_role("option", name=option, exact=True).first.click(timeout=8_000)
-            return
-        except PlaywrightTimeoutError:
-            page.keyboard.press("Escape")
-    raise AssertionError(f"could not choose {option!r} in {label!r}")
 
 
 @JOURNEYS

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
-from playwright.sync_api import Browser, BrowserContext, Frame, Page
+from playwright.sync_api import Browser, BrowserContext, Frame, Locator, Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from geo.auth import SESSION_COOKIE
@@ -106,6 +106,32 @@ def settle(page: Page, timeout_s: float = 20.0) -> None:
             return
         page.wait_for_timeout(200)
     raise AssertionError(f"Streamlit was still running after {timeout_s:g} s")
+
+
+def choose(page: Page, label: str, option: str, within: Locator | None = None) -> None:
+    """Pick ``option`` in the Streamlit selectbox labelled ``label`` (the first one, or the one
+    inside ``within`` when the sidebar holds a filter of the same name).
+
+    Typing filters the list (whatever part of it is scrolled into view). A rerun that lands
+    while the list is open closes it, so the pick is retried until the box shows ``option``."""
+    box = (within or page).get_by_role("combobox", name=label, exact=True).first
+    for _ in range(4):
+        settle(page)
+        box.click()
+        box.fill(option)
+        try:
+            page.get_by_role("option", name=option, exact=True).first.click(timeout=8_000)
+            page.wait_for_function(
+                "([label, option]) => [...document.querySelectorAll('input[role=combobox]')]"
+                ".some(e => e.getAttribute('aria-label') === label && e.value === option)",
+                arg=[label, option],
+                timeout=8_000,
+            )
+            return
+        except PlaywrightTimeoutError:
+            page.keyboard.press("Escape")
+            page.wait_for_timeout(500)
+    raise AssertionError(f"could not choose {option!r} in {label!r}")
 
 
 def open_menu(page: Page) -> None:
@@ -214,7 +240,11 @@ def component_frames(page: Page) -> list[Frame]:
 
 def axe_violations(page: Page) -> list[str]:
     """axe-core's WCAG 2.1 A and AA violations in the page's main document and in every map
-    frame, as one line each (rule, impact, how many elements, the first few of them)."""
+    frame, as one line each (rule, impact, how many elements, the first few of them).
+
+    Waits for Streamlit to rest first: during a rerun it fades the previous run's elements,
+    which axe would rightly count as too little contrast (a download button reruns the page)."""
+    settle(page)
     if not AXE_JS.exists():
         raise AssertionError(f"{AXE_JS} is missing: run scripts/install_vendor.py (npm ci), as make test does")
     found: list[str] = []

@@ -7,6 +7,7 @@ by name), the places nearest first with today's hours, each one's card. Logic: `
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 import streamlit as st
@@ -41,9 +42,10 @@ lang = language()
 db = store()
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def cached_places(_db: Store, db_key: str, version: int) -> list[MeetingPlace]:
-    return _db.meeting_places()
+@st.cache_resource(show_spinner=False, max_entries=16)
+def cached_places(_db: Store, db_key: str, version: int) -> tuple[MeetingPlace, ...]:
+    """Shared, not copied per run (the places are frozen): a rerun does not unpickle 1,000 places."""
+    return tuple(_db.meeting_places())
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -96,7 +98,7 @@ def show_more() -> None:
     st.session_state[SHOWN_KEY] = st.session_state.get(SHOWN_KEY, PAGE_SIZE) + PAGE_SIZE
 
 
-def language_options(places: list[MeetingPlace]) -> list[str]:
+def language_options(places: Sequence[MeetingPlace]) -> list[str]:
     codes = {code for p in places for code in p.languages}
     return sorted(codes, key=lambda c: mp.language_name(c, lang).casefold())
 
@@ -113,7 +115,7 @@ def read_filter() -> PlaceFilter:
     )
 
 
-def filters(places: list[MeetingPlace]) -> None:
+def filters(places: Sequence[MeetingPlace]) -> None:
     st.radio(
         t("places.when"),
         options=[w.value for w in When],
@@ -147,7 +149,7 @@ def filters(places: list[MeetingPlace]) -> None:
         st.checkbox(t("places.wheelchair"), key="places_wheelchair")
 
 
-def near_me() -> None:
+def near_me(version: int) -> None:
     st.subheader(t("places.near_title"))
     locate_button(label=t("places.locate"), busy=t("places.locating"), key=LOCATE_KEY, on_position=located)
     if note := st.session_state.pop(NOTE_KEY, None):
@@ -166,7 +168,7 @@ def near_me() -> None:
     st.caption(t("places.tap_help"))
 
 
-def small_map(found: list[Found], origin: tuple[float, float] | None) -> None:
+def small_map(found: list[Found], origin: tuple[float, float] | None, version: int) -> None:
     view = st.session_state.get(VIEW_KEY) or {}
     home_centre, home_zoom = map_home()  # the municipality's (geo.municipality)
     base = mapview.base_map(settings().tiles, center=home_centre, zoom=home_zoom)
@@ -239,30 +241,40 @@ def wheelchair_words(place: MeetingPlace) -> str:
 
 st.title(t("places.title"))
 st.caption(t("places.intro"))
-version = db.data_version()
-places = cached_places(db, db.database_key, version)
 
-click = (st.session_state.get(MAP_KEY) or {}).get("last_clicked")
-if isinstance(click, dict) and click != st.session_state.get(LAST_CLICK_KEY):
-    st.session_state[LAST_CLICK_KEY] = click
-    set_origin(float(click["lng"]), float(click["lat"]), "map")
 
-filters(places)
-near_me()
-origin_state = st.session_state.get(ORIGIN_KEY)
-origin = (origin_state[0], origin_state[1]) if origin_state else None
-if origin_state:
-    st.info(t(f"places.origin.{origin_state[2]}"))
-    st.button(t("places.clear_origin"), on_click=clear_origin)
+@st.fragment
+def finder() -> None:
+    """Everything a filter, the search, a tap or "near me" changes: such a change reruns this part
+    only, not the app's menu and shell (issue #19: "open now near me" within 1.2× a plain rerun)."""
+    version = db.data_version()
+    places = cached_places(db, db.database_key, version)
 
-now = dt.datetime.now(dt.UTC)
-found = mp.find(places, read_filter(), now, origin)
-shown = found[: st.session_state.get(SHOWN_KEY, PAGE_SIZE)]
-small_map(shown, origin)
-st.subheader(t("places.found", n=len(found)))
-if not found:
-    st.info(t("places.none"))
-for number, item in enumerate(shown, start=1):
-    card(number, item, now)
-if len(found) > len(shown):
-    st.button(t("places.more", n=len(found) - len(shown)), on_click=show_more)
+    click = (st.session_state.get(MAP_KEY) or {}).get("last_clicked")
+    if isinstance(click, dict) and click != st.session_state.get(LAST_CLICK_KEY):
+        st.session_state[LAST_CLICK_KEY] = click
+        set_origin(float(click["lng"]), float(click["lat"]), "map")
+
+    filters(places)
+    near_me(version)
+    origin_state = st.session_state.get(ORIGIN_KEY)
+    origin = (origin_state[0], origin_state[1]) if origin_state else None
+    if origin_state:
+        st.info(t(f"places.origin.{origin_state[2]}"))
+        st.button(t("places.clear_origin"), on_click=clear_origin)
+
+    now = dt.datetime.now(dt.UTC)
+    found = mp.find(places, read_filter(), now, origin)
+    shown = found[: st.session_state.get(SHOWN_KEY, PAGE_SIZE)]
+    # The count comes first: it titles the map and the list, and shows before the map is built.
+    st.subheader(t("places.found", n=len(found)))
+    small_map(shown, origin, version)
+    if not found:
+        st.info(t("places.none"))
+    for number, item in enumerate(shown, start=1):
+        card(number, item, now)
+    if len(found) > len(shown):
+        st.button(t("places.more", n=len(found) - len(shown)), on_click=show_more)
+
+
+finder()

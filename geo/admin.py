@@ -97,7 +97,8 @@ def update_account(
 
 
 def reset_password(store: Store, actor: User | None, username: str, password: str) -> None:
-    """Give an account a new password and lift any lock-out."""
+    """Give an account a new password, lift any lock-out, and end the account's sessions
+    (whoever was logged in with the old password logs in again)."""
     user = require(actor, Right.MANAGE_ACCOUNTS)
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AuthError("auth.error.password_short", f"password must have at least {MIN_PASSWORD_LENGTH} characters")
@@ -105,6 +106,7 @@ def reset_password(store: Store, actor: User | None, username: str, password: st
         store.set_password(username, hash_password(password))
     except UserChangeRefused as refused:
         raise AuthError(f"admin.error.{refused.reason}", str(refused)) from refused
+    store.delete_sessions_of(username, keep=None)
     audit.record(store, user, "account.password_reset", username)
 
 

@@ -288,6 +288,12 @@ def _session_store() -> Store | None:
         return None
 
 
+def current_session_id() -> str | None:
+    """The id of this browser's staff session in the database (None when not logged in)."""
+    session: StaffSession | None = st.session_state.get(SESSION_KEY)
+    return session.session_id if session else None
+
+
 def viewer() -> Role:
     """The role of whoever looks: staff while their session lasts, else the public.
 

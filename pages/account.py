@@ -12,7 +12,7 @@ from geo.auth import AuthError
 from geo.i18n import label
 from geo.outbox import save_staff_settings, staff_settings
 from geo.rights import Right, rights_of
-from pages._shared import language, needs, settings, store, tr
+from pages._shared import current_session_id, language, needs, settings, store, tr
 
 FIELDS = ("account_old", "account_new", "account_repeat")
 
@@ -49,7 +49,7 @@ with st.form("account_password", enter_to_submit=False):
     submitted = st.form_submit_button(t("account.change_password"), type="primary")
 if submitted:
     try:
-        change_own_password(db, user, old, new, repeated)
+        change_own_password(db, user, old, new, repeated, session_id=current_session_id())
     except AuthError as error:
         st.error(t(error.key))
     else:

@@ -71,6 +71,14 @@ class SessionStore(StoreBase):
         with self.engine.begin() as conn:
             conn.execute(staff_sessions.delete().where(staff_sessions.c.token_hash == token_hash))
 
+    def delete_sessions_of(self, username: str, *, keep: str | None = None) -> int:
+        """Remove every session of ``username`` but the one with id ``keep``; how many were removed."""
+        query = staff_sessions.delete().where(staff_sessions.c.username == username)
+        if keep is not None:
+            query = query.where(staff_sessions.c.id != keep)
+        with self.engine.begin() as conn:
+            return conn.execute(query).rowcount
+
     def delete_sessions_seen_before(self, moment: dt.datetime) -> int:
         """Remove every session idle since before ``moment``; how many were removed."""
         with self.engine.begin() as conn:

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from geo.account import change_own_password
 from geo.admin import accounts, all_categories, create_account, reset_password, save_category, update_account
-from geo.auth import AuthError, User, add_user, authenticate, user_for_sso
+from geo.auth import AuthError, User, add_user, authenticate, keep_session, start_session, user_for_sso
 from geo.cli import main
 from geo.model import Category, Feeling, Role
 from geo.store import Store, StoreError
@@ -120,3 +121,30 @@ def test_a_users_table_from_before_single_sign_on_gains_the_column_by_db_upgrade
     assert authenticate(store, "admin", PASSWORD) == ADMIN
     assert user_for_sso(store, "admin@kommun.se") is None
     store.close()
+
+
+def test_changing_ones_own_password_ends_ones_other_sessions_and_keeps_this_one(with_admin: Store) -> None:
+    create_account(with_admin, ADMIN, "kommun.anna", "annas lösenord", Role.TEAM)
+    anna = User("kommun.anna", Role.TEAM)
+    here, phone, other = (start_session(with_admin, anna).session for _ in range(3))
+    erik = create_account(with_admin, ADMIN, "polis.erik", "eriks lösenord", Role.POLICE)
+    eriks = start_session(with_admin, erik).session
+    ended = change_own_password(
+        with_admin,
+        anna,
+        "annas lösenord",
+        "ett nytt långt lösenord",
+        "ett nytt långt lösenord",
+        session_id=here.session_id,
+    )
+    assert ended == 2
+    assert keep_session(with_admin, here) is not None  # the browser the change was made in stays in
+    assert keep_session(with_admin, phone) is None and keep_session(with_admin, other) is None
+    assert keep_session(with_admin, eriks) is not None  # someone else's session is untouched
+
+
+def test_an_admins_password_reset_ends_every_session_of_that_account(with_admin: Store) -> None:
+    anna = create_account(with_admin, ADMIN, "kommun.anna", "annas lösenord", Role.TEAM)
+    sessions = [start_session(with_admin, anna).session for _ in range(2)]
+    reset_password(with_admin, ADMIN, "kommun.anna", "ett nytt lösenord")
+    assert all(keep_session(with_admin, s) is None for s in sessions)

@@ -43,7 +43,7 @@ def test_issue_17_account_changes_are_logged_without_passwords_or_addresses(stor
 def test_issue_17_own_password_change_is_logged(store: Store) -> None:
     add_user(store, "anna", PASSWORD, Role.TEAM)
     change_own_password(store, TEAM, PASSWORD, "ett annat långt lösenord", "ett annat långt lösenord")
-    assert logged(store) == [("anna", "account.password_change", "anna", {})]
+    assert logged(store) == [("anna", "account.password_change", "anna", {"sessions_ended": "0"})]
 
 
 def test_issue_17_categories_and_zones_are_logged(filled_store: Store) -> None:

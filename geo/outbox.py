@@ -361,16 +361,22 @@ def run_once(store: Store, settings: Settings | None = None, *, now: dt.datetime
 # -- stopping ---------------------------------------------------------------------------
 
 
-def stop(store: Store, ref_code: str, sig: str, settings: Settings | None = None) -> tuple[bool, str]:
-    """Follow a stop link: ``(True, language)`` when its signature is right for ``ref_code``
-    (the resident's address for that report is then deleted and its waiting messages dropped),
-    ``(False, "sv")`` otherwise. Checked in constant time."""
+def check_stop(store: Store, ref_code: str, sig: str, settings: Settings | None = None) -> tuple[str, str] | None:
+    """``(report id, language)`` when the stop link's signature is right for ``ref_code`` (checked
+    in constant time), else None. Changes nothing: opening the link only asks (`stop` acts)."""
     settings = settings or load_settings()
     ref_code = ref_code.strip().upper()[:16]
     secret = settings.mail_secret or store.stored_mail_secret()
     if not ref_code or not hmac.compare_digest(signature(secret, ref_code), sig.strip().lower()[:128]):
-        return False, "sv"
-    found = store.report_for_stop(ref_code)
+        return None
+    return store.report_for_stop(ref_code)
+
+
+def stop(store: Store, ref_code: str, sig: str, settings: Settings | None = None) -> tuple[bool, str]:
+    """Follow a stop link: ``(True, language)`` when its signature is right for ``ref_code``
+    (the resident's address for that report is then deleted and its waiting messages dropped),
+    ``(False, "sv")`` otherwise."""
+    found = check_stop(store, ref_code, sig, settings)
     if found is None:
         return False, "sv"
     report_id, lang = found

@@ -24,6 +24,7 @@ import shapely
 
 from geo import mapview, meeting_places, registry
 from geo.config import TileSource
+from geo.heatmap import HeatView, may_see_heat
 from geo.hexagons import PUBLIC_MIN_COUNT, ReportPoints, ReportsView
 from geo.i18n import format_day, is_rtl, label, language_names, translator
 from geo.layers import (
@@ -118,6 +119,7 @@ def build_map(
     viewer: Role = Role.TEAM,
     ringed: tuple[str, str] | None = None,
     zone_counts: Mapping[str, int] | None = None,
+    heat: HeatView | None = None,
 ) -> tuple[folium.Map, list[folium.FeatureGroup]]:
     """The base map and the groups to add to it (all EPSG:4326).
 
@@ -128,8 +130,12 @@ def build_map(
     points in view, `geo.hexagons`); without it, the reports of ``layers``. Every selectable
     feature carries its details for a popup drawn by the browser (``zone_counts``: the reports
     of the view's filter inside each zone). ``highlight`` (EPSG:4326) rings ``ringed``, the
-    selection from a link or the table; by default it is looked up in ``layers``.
+    selection from a link or the table; by default it is looked up in ``layers``. ``heat``
+    (`geo.heatmap.heat_view`) draws the reports as a heat map instead, for staff only (`PermissionError`
+    for anyone else); its group loads leaflet-heat into a map made without it (`geo.mapview.HeatLayer`).
     """
+    if heat is not None and not may_see_heat(viewer):
+        raise PermissionError(f"the heat map is for staff; not for {viewer!r}")
     t = translator(lang)
     labels = category_labels(categories, lang)
     center, zoom = origin or (view.center, view.zoom)
@@ -151,6 +157,8 @@ def build_map(
                     (lambda row: promise_link(row, lang)) if layer is registry.ZONES else None,
                 )
             groups.append(mapview.layer_group(group, layers.frame(group.layer), popups))
+        elif heat is not None:
+            groups.append(mapview.heat_group(heat.points))
         elif hexagons:
             groups.append(mapview.hexagons_group(reports_view.cells, lambda n: hex_label(n, lang)))  # type: ignore[union-attr]
         else:
@@ -168,7 +176,7 @@ def build_map(
         lang=lang,
         direction=direction,
     )
-    entries = legend_entries(view, lang, hexagons=hexagons, viewer=viewer)
+    entries = legend_entries(view, lang, hexagons=hexagons, viewer=viewer, heat=heat is not None)
     groups.append(mapview.controls_group(entries, texts, ring=highlight, selected=ringed))
     mapview.localized(m, *groups)
     return m, groups
@@ -189,16 +197,22 @@ def hex_label(count: int | None, lang: str) -> str:
 
 
 def legend_entries(
-    view: ExploreView, lang: str, *, hexagons: bool = False, viewer: Role = Role.TEAM
+    view: ExploreView, lang: str, *, hexagons: bool = False, viewer: Role = Role.TEAM, heat: bool = False
 ) -> list[mapview.LegendEntry]:
     """The legend of the map groups shown in ``view`` (`geo.registry`), in ``lang``; the reports
-    as hexagons when ``hexagons``. Pending reports only for staff: the public never sees them."""
+    as hexagons when ``hexagons``, as a heat map when ``heat``. Pending reports only for staff: the
+    public never sees them."""
     t = translator(lang)
     entries = []
     for group in registry.map_groups():
         if group.name not in view.layers:
             continue
-        if group.symbol == "reports" and hexagons:
+        if group.symbol == "reports" and heat:
+            entries += [
+                mapview.LegendEntry(mapview.HEAT_GRADIENT["1"], t("heat.legend_many")),
+                mapview.LegendEntry(mapview.HEAT_GRADIENT["0.25"], t("heat.legend_few")),
+            ]
+        elif group.symbol == "reports" and hexagons:
             entries += [
                 mapview.LegendEntry(mapview.HEX_RAMP[-1], t("hex.legend_many"), "area"),
                 mapview.LegendEntry(mapview.HEX_RAMP[0], t("hex.legend_some"), "area"),

@@ -123,8 +123,6 @@ def counts_view(store: Store, flt: ReportFilter, window: Window, *, viewer: Role
         return None
     keep, bits = parent_bits(window.resolution)
     found = store.cell_counts(report_query(flt, viewer), keep, bits, public=not viewer.is_staff)
-    if found is None:
-        return None
     centres = np.array([h3.cell_to_latlng(int(c)) for c in found.cells], dtype=float).reshape(-1, 2)
     counts = pd.DataFrame({"cell": found.cells, "count": found.counts, "lat": centres[:, 0], "lon": centres[:, 1]})
     if not _deep_inside(counts, window):

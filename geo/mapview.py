@@ -20,11 +20,13 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import folium
+import folium.plugins
 import geopandas as gpd
 import h3.api.basic_int as h3
 import pandas as pd
 import shapely
 from branca.element import MacroElement
+from folium.template import Template as FoliumTemplate
 from jinja2 import Template
 
 from geo import assets, registry
@@ -343,6 +345,63 @@ def hexagons_group(cells: pd.DataFrame, label_of: Callable[[int | None], str]) -
         tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
         zoom_on_click=True,
     ).add_to(group)
+    return group
+
+
+HEAT_GRADIENT = {"0.25": "#2c7bb6", "0.5": "#00a6ca", "0.7": "#f9d057", "0.85": "#f29e2e", "1": "#d7191c"}
+"""The heat map's colours, few reports to many (blue to red; leaflet-heat's gradient stops)."""
+
+
+class HeatLayer(folium.plugins.HeatMap):
+    """folium's `folium.plugins.HeatMap` that loads its own script (leaflet-heat, served by the app) when the
+    map in the browser was made without it.
+
+    `st_folium` loads a map's scripts only when it creates the map; a heat map switched on later (or
+    after logging in on the same map) comes as a new group into the map the user has, where
+    ``L.heatLayer`` is not defined yet. The layer is a ``L.layerGroup`` that gets the heat layer as
+    soon as leaflet-heat is there (loaded once per frame, from the URL `geo.assets.localize` gave).
+    """
+
+    _template = FoliumTemplate(
+        """
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = L.layerGroup();
+            (function (group) {
+                window.__tryggHeat = window.__tryggHeat || new Promise(function (loaded, failed) {
+                    if (L.heatLayer) { loaded(); return; }
+                    var script = document.createElement("script");
+                    script.src = {{ this.script_url|tojson }};
+                    script.onload = loaded;
+                    script.onerror = failed;
+                    document.head.appendChild(script);
+                });
+                window.__tryggHeat.then(function () {
+                    L.heatLayer({{ this.data|tojson }}, {{ this.options|tojavascript }}).addTo(group);
+                });
+            })({{ this.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    @property
+    def script_url(self) -> str:
+        """Where leaflet-heat is (after `geo.assets.localize`: the app's own copy)."""
+        return str(self.default_js[0][1])
+
+
+def heat_group(points: Sequence[Sequence[float]]) -> folium.FeatureGroup:
+    """A heat map of weighted points, rows of (lat, lon, weight) in EPSG:4326: `folium.plugins.HeatMap`
+    on its own canvas (class ``leaflet-heatmap-layer``), the largest weight in view the hottest."""
+    group = folium.FeatureGroup(name="heat")
+    if len(points):
+        HeatLayer(
+            [list(row) for row in points],
+            radius=16,
+            blur=12,
+            min_opacity=0.35,
+            max_zoom=MAX_ZOOM,
+            gradient=HEAT_GRADIENT,
+        ).add_to(group)
     return group
 
 

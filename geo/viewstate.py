@@ -15,6 +15,7 @@ Parameters (all optional)::
     cat=dalig_belysning,trafik   feeling=otrygg   tod=kvall,natt   status=ny
     zone=<zone id>   from=2025-01-01   to=2025-12-31
     lat=56.46   lon=13.60   z=13   sel=<kind>:<id>
+    heat=1   (staff: the reports as a heat map, `geo.heatmap`; the page ignores it for anyone else)
 """
 
 from __future__ import annotations
@@ -53,6 +54,8 @@ class ExploreView:
     zoom: int = SWEDEN[1]
     selected: tuple[str, str] | None = None
     """(kind, id) of the feature whose details are shown, kind in SELECTABLE_KINDS."""
+    heat: bool = False
+    """The reports as a heat map (staff only: the page asks `geo.heatmap.may_see_heat`)."""
 
 
 def parse_view(
@@ -87,6 +90,7 @@ def parse_view(
         center=center,
         zoom=home[1] if zoom is None else zoom,
         selected=_selection(params),
+        heat=_raw(params, "heat") == "1",
     )
 
 
@@ -118,6 +122,8 @@ def view_to_params(view: ExploreView, *, home: Place = SWEDEN) -> dict[str, str]
         params["z"] = str(view.zoom)
     if view.selected:
         params["sel"] = f"{view.selected[0]}:{view.selected[1]}"
+    if view.heat:
+        params["heat"] = "1"
     return params
 
 
@@ -208,11 +214,13 @@ def _selection(params: Mapping[str, str | list[str]]) -> tuple[str, str] | None:
 @dataclass(frozen=True)
 class Widgets:
     """What the explore page's widgets hold in this run: the layer toggles, the filters (as the
-    widgets hold them: the dates may still be reversed), and the report id of the table's selected row."""
+    widgets hold them: the dates may still be reversed), the report id of the table's selected row
+    and whether the reports are shown as a heat map."""
 
     layers: tuple[str, ...] = LAYERS
     filter: ReportFilter = field(default_factory=ReportFilter)
     table_pick: str | None = None
+    heat: bool = False
 
 
 @dataclass(frozen=True)
@@ -293,7 +301,9 @@ def step(
                 focus, focused_now = (center, zoom), True
     bounds = (None if focused_now else map_bounds(returned)) or view_bounds(center, zoom)
     window = next_window(memory.window, bounds, zoom)
-    new_view = ExploreView(layers=widgets.layers, filter=flt, center=center, zoom=zoom, selected=selected)
+    new_view = ExploreView(
+        layers=widgets.layers, filter=flt, center=center, zoom=zoom, selected=selected, heat=widgets.heat
+    )
     new_memory = Memory(mount, window, focus, ringed, last_click, last_pick)
     return Step(new_view, window, bounds, focus, mount, ringed, new_memory, reversed_dates)
 

@@ -21,6 +21,7 @@ from geo.explore import (
     report_table,
     zone_report_counts,
 )
+from geo.heatmap import HeatView, heat_view, may_see_heat
 from geo.hexagons import ReportsView, Window, counts_view, reports_view
 from geo.i18n import is_rtl, label
 from geo.layers import ReportFilter
@@ -29,6 +30,8 @@ from geo.model import Category, Feeling, Role, Status, TimeOfDay, category_label
 from geo.moderation import describe_event, history
 from geo.rights import Right, allowed
 from geo.startup import POINTS
+from geo.statistics import Hotspot, hotspots
+from geo.statsview import hotspot_name
 from geo.store import Store
 from geo.viewstate import (
     LAYERS,
@@ -69,6 +72,8 @@ TABLE_CHOICE_KEY = "explore_table_choice"
 MAP_WAITED_KEY = "explore_map_waited"
 MAP_SILENT_AFTER_S = 6.0  # how long the first view waits for the map's own rerun before asking for one
 LIST_LIMIT = 50  # reports listed in the map's text alternative
+HEAT_KEY = "explore_heat"
+HEAT_HOTSPOTS = 3  # hot spots named beside the heat map (Statistik lists them all)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -88,6 +93,16 @@ def cached_view(_db: Store, db_url: str, version: int, flt: ReportFilter, role: 
     if points is None:
         points = POINTS.get(_db, flt, viewer=Role(role), version=version)
     return reports_view(_db, points, flt, window)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def cached_heat(_db: Store, db_url: str, version: int, flt: ReportFilter, role: str, window: Window) -> HeatView:
+    return heat_view(_db, flt, window, viewer=Role(role))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def cached_hotspots(_db: Store, db_url: str, version: int, flt: ReportFilter, role: str) -> list[Hotspot]:
+    return hotspots(_db, flt, viewer=Role(role), limit=HEAT_HOTSPOTS, points=POINTS)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -125,12 +140,14 @@ def widget_defaults(view: ExploreView) -> dict[str, Any]:
         "explore_zone": flt.zone_id or "",
         "explore_from": flt.date_from,
         "explore_to": flt.date_to,
+        HEAT_KEY: view.heat,
     }
     return values
 
 
-def read_widgets(zone_ids: set[str]) -> Widgets:
-    """The widgets' values (kept in the session state, so they are read before they are drawn)."""
+def read_widgets(zone_ids: set[str], role: Role) -> Widgets:
+    """The widgets' values (kept in the session state, so they are read before they are drawn);
+    the heat map only for staff (`geo.heatmap.may_see_heat`), whatever a link asked for."""
     state = st.session_state
     zone = state["explore_zone"]
     table_state = state.get(TABLE_KEY)
@@ -148,6 +165,7 @@ def read_widgets(zone_ids: set[str]) -> Widgets:
             date_to=state["explore_to"],
         ),
         table_pick=ids[rows[0]] if rows and rows[0] < len(ids) else None,
+        heat=bool(state.get(HEAT_KEY)) and may_see_heat(role),
     )
 
 
@@ -178,11 +196,15 @@ def reset_filters() -> None:
         st.session_state[key] = value
 
 
-def draw_filters(categories: list[Category], zone_names: dict[str, str], lang: str, dates_reversed: bool) -> None:
+def draw_filters(
+    categories: list[Category], zone_names: dict[str, str], lang: str, dates_reversed: bool, *, heat: bool = False
+) -> None:
     t = tr()
     st.subheader(t("explore.layers"))
     for name in LAYERS:
         st.toggle(t(f"layer.{name}"), key=f"explore_layer_{name}")
+    if heat:  # staff: the reports as a heat map
+        st.toggle(t("heat.toggle"), key=HEAT_KEY, help=t("heat.toggle_help"))
     st.subheader(t("explore.filters"))
     cat_labels = category_labels(categories, lang)
     st.multiselect(
@@ -265,6 +287,23 @@ def draw_table(table: Any, count: int) -> None:
     st.dataframe(table, key=TABLE_KEY, on_select="rerun", selection_mode="single-row", hide_index=True, width="stretch")
 
 
+def draw_heat_summary(heat: HeatView, flt: ReportFilter) -> None:
+    """The heat map in words, beside it: how many reports it shows, where the most otrygg ones are
+    (Statistik's hot spots, same filter) and a link to Statistik's whole list."""
+    t = tr()
+    st.caption(t("heat.summary", n=heat.in_window))
+    spots = cached_hotspots(db, db_url, version, flt, role.value)
+    if spots:
+        st.markdown(
+            t("heat.hotspots_intro")
+            + "\n"
+            + "\n".join(f"{n}. {hotspot_name(s, t)}: {s.count}" for n, s in enumerate(spots, start=1))
+        )
+    st.page_link(
+        "pages/stats.py", label=t("heat.hotspots_link"), icon="📊", query_params=view_to_params(ExploreView(filter=flt))
+    )
+
+
 def locate(report_id: str) -> tuple[float, float] | None:
     """(lat, lon), EPSG:4326, of a report as this viewer may see it."""
     found = report_by_id(db, report_id, role)
@@ -298,7 +337,7 @@ for key, value in widget_defaults(st.session_state[VIEW_KEY]).items():
 
 now: Step = step(
     st.session_state[VIEW_KEY],
-    read_widgets(set(zone_names)),
+    read_widgets(set(zone_names), role),
     st.session_state.get(MAP_KEY),
     st.session_state.get(MEMORY_KEY) or Memory(),
     new_map=map_new,
@@ -324,7 +363,11 @@ else:
 places_link("places.explore_link")  # for everyone, so nothing above the map comes and goes
 
 layers = cached_layers(db, db_url, version, flt, role.value)
-shown_reports = cached_view(db, db_url, version, flt, role.value, now.window) if "reports" in view.layers else None
+heat_on = view.heat and "reports" in view.layers and may_see_heat(role)
+shown_heat = cached_heat(db, db_url, version, flt, role.value, now.window) if heat_on else None
+shown_reports = (
+    cached_view(db, db_url, version, flt, role.value, now.window) if "reports" in view.layers and not heat_on else None
+)
 zone_counts = zone_counts_now(static_layers.zones, db_url, version, flt, role.value, first_view=map_new)
 folium_map, groups = build_map(
     layers,
@@ -337,6 +380,7 @@ folium_map, groups = build_map(
     viewer=role,
     ringed=now.ringed,
     zone_counts=zone_counts,
+    heat=shown_heat,
 )
 map_column, details_column = st.columns([3, 1], gap="medium")
 with map_column:
@@ -353,6 +397,8 @@ with map_column:
     )
     if shown_reports is not None and shown_reports.mode == "hexagons":
         st.caption(t("hex.zoom_hint"))
+    if shown_heat is not None:
+        draw_heat_summary(shown_heat, flt)
 if map_new:
     # A new map is sent alone: the browser draws it without building the filters, details and
     # table at the same time (their code competes with the map's on the browser's one thread).
@@ -380,7 +426,7 @@ with details_column:
 # The filters come after the map in the script, so the map is sent (and starts loading in the
 # browser) first; their values were read from the session state above.
 with st.sidebar:
-    draw_filters(categories, zone_names, lang, now.dates_reversed)
+    draw_filters(categories, zone_names, lang, now.dates_reversed, heat=may_see_heat(role))
 
 show_table = table_shown(role)
 draw_table(report_table(layers.reports, categories, lang) if show_table else None, layers.report_count)

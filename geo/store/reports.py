@@ -214,18 +214,22 @@ class ReportStore(StoreBase):
             lon, lat, cells = lon[inside], lat[inside], cells[inside]
         return lon, lat, cells
 
-    def cell_counts(self, query: ReportQuery, keep: int, bits: int, *, public: bool) -> CellCounts | None:
+    def cell_counts(self, query: ReportQuery, keep: int, bits: int, *, public: bool) -> CellCounts:
         """Reports matching ``query`` per parent cell, counted in SQL (``GROUP BY``) from the cells
         stored with them (``public_cell`` when ``public``, else ``cell``; a parent is
         ``(cell & keep) | bits``, `geo.cells.parent_bits`); the public's published reports are
-        counted along the index on (``public_cell``, ``moderation``) alone. None when ``query`` has
-        a zone, which SQL alone cannot test on SQLite."""
+        counted along the index on (``public_cell``, ``moderation``) alone. A zone is tested in SQL on
+        PostGIS; on SQLite, as `count_reports` does, the cells of the candidates in the zone's
+        bounding box are read, tested in shapely and grouped here."""
         plan = self._plan(query)
         if plan is None:
             return CellCounts(np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int64))
         conditions, zone = plan
         if zone is not None:
-            return None
+            *_, cells = self.report_positions(query, public=public)
+            parents = (cells & np.uint64(keep)) | np.uint64(bits)
+            found, counts = np.unique(parents, return_counts=True)
+            return CellCounts(found, counts.astype(np.int64))
         cell = reports.c.public_cell if public else reports.c.cell
         # the numbers inline (ints made by geo.cells, never input): PostgreSQL must see the same
         # expression in the SELECT and the GROUP BY, which two sets of bound parameters are not

@@ -36,6 +36,7 @@ FOLIUM_NAMES = {
     "markerclusterdefaultcss",
     "leaflet_draw_js",
     "leaflet_draw_css",
+    "leaflet-heat.js",
 }
 LINK_TAG = re.compile(r"<(?:script|link)\b[^>]*?\b(?:src|href)=\"([^\"]*)\"", re.IGNORECASE)
 CSS_RELATIVE_URL = re.compile(r"url\(\s*['\"]?([^'\")]+?)['\"]?\s*\)")

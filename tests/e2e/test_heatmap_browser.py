@@ -64,7 +64,9 @@ def close_menu(page: Page) -> None:
     collapse = page.locator("[data-testid='stSidebarCollapseButton'] button")
     if page.viewport_size and page.viewport_size["width"] < 500 and collapse.count():
         collapse.first.click()
-        page.locator("section[data-testid='stSidebar'][data-collapsed='true']").wait_for(state="attached", timeout=10_000)
+        page.locator("section[data-testid='stSidebar'][data-collapsed='true']").wait_for(
+            state="attached", timeout=10_000
+        )
 
 
 @pytest.mark.parametrize(("viewport", "lang"), [("desktop", "sv"), ("phone", "ar")])

@@ -359,3 +359,22 @@ def test_issue_17_a_viewer_sees_the_history_but_no_status_form(demo_db: str) -> 
     at = map_reported(at)
     assert not at.exception, [e.message for e in at.exception]
     assert not [b for b in at.button if b.key == f"karta_{report}_save"]
+
+
+@pytest.mark.parametrize("lang", ["sv", "en", "ar"])
+def test_issue_17_the_status_filter_and_the_status_form_have_different_names(demo_db: str, lang: str) -> None:
+    # A screen reader lists form fields by name: staff on Karta met two boxes called "Status" (the
+    # filter in the menu and the selected report's new status in the panel).
+    from geo.auth import StaffSession, User
+    from geo.store import ReportQuery, utcnow
+
+    report = Store.open(demo_db).reports_frame(ReportQuery(moderation=("published",)))["id"].iloc[0]
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.session_state["staff_session"] = StaffSession(User("kommun.anna", Role.TEAM), utcnow())
+    at.query_params["sel"] = f"report:{report}"
+    at.query_params["lang"] = lang
+    at.run()
+    at = map_reported(at)
+    names = [w.label for kind in (at.selectbox, at.multiselect) for w in kind]
+    assert translate("filter.status", lang) in names and translate("moderation.status", lang) in names
+    assert len(names) == len(set(names)), sorted(names)

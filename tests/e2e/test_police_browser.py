@@ -108,7 +108,7 @@ def test_police_change_a_status_in_their_area_and_the_public_sees_only_coarse_pu
     ref_code = chosen.split(" · ")[0]
     before = reports.loc[ref_code, "status"]
     target, target_label = ("stangd", "Stängd") if before != "stangd" else ("bekraftad", "Bekräftad")
-    choose(page, "Status", target_label)
+    choose(page, "Ny status", target_label)
     page.get_by_role("textbox", name="Offentlig kommentar").fill("Kontrollerat på plats i kväll.")
     page.get_by_role("button", name="Spara status").click()
     page.get_by_text("Statusen är sparad.").wait_for(timeout=TIMEOUT_MS)

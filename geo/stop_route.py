@@ -76,7 +76,7 @@ async def _stop(request: Request) -> HTMLResponse:
     t = translator(lang)
     if not done:
         return HTMLResponse(page(lang, t("mail.stopped.invalid_title"), t("mail.stopped.invalid")), status_code=400)
-    code = ref.strip().upper()
+    code = f"\u2068{ref.strip().upper()}\u2069"  # isolated: a Latin code inside Arabic keeps its place
     if not act:
         form = confirm_form(ref, sig, t("mail.stop_confirm.button"))
         return HTMLResponse(page(lang, t("mail.stop_confirm.title"), t("mail.stop_confirm.body", code=code), form))

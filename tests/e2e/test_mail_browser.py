@@ -28,7 +28,7 @@ from tests.e2e.test_report_browser import (
     tap_map_at,
 )
 from tests.support.app import RunningApp, demo_app
-from tests.support.browser import DESKTOP, PHONE, Browsing, log_in_as_staff, open_context, settle, snap
+from tests.support.browser import DESKTOP, PHONE, Browsing, axe_violations, log_in_as_staff, open_context, settle, snap
 from tests.support.smtp import SmtpServer
 
 pytestmark = pytest.mark.e2e
@@ -189,3 +189,32 @@ def test_issue_20_a_moderator_replies_from_the_panel_without_seeing_the_address(
     assert "Tack! Vi byter lampan på måndag." in reply.text
     assert desk.external_requests == []
     desk.context.close()
+
+
+def test_issue_20_an_arabic_resident_stops_the_messages_from_the_link_after_a_question(
+    with_smtp: RunningApp, smtp_server: SmtpServer, phone: Browsing, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TRYGG_SMTP_URL", smtp_server.url)  # this process writes the report, as the app would
+    monkeypatch.setenv("TRYGG_PUBLIC_URL", "https://trygghet.example.se")
+    store = Store.open(with_smtp.database_url)
+    address = "stopp@example.se"
+    draft = ReportDraft(13.5971, 56.4612, "otrygg", "dalig_belysning", "natt", "", address, True, "ar")
+    report_id = submit(store, draft).id
+    deadline = time.monotonic() + 60  # the app's sender runs every 15 s
+    while not smtp_server.to(address) and time.monotonic() < deadline:
+        phone.page.wait_for_timeout(500)
+    text = smtp_server.to(address)[0].text
+    assert "اضغط على الزر" in text  # the message says what the link does
+    link = re.search(r"https://trygghet\.example\.se(/stop-messages\?\S+)", text).group(1)
+    page = phone.page
+    page.goto(f"{with_smtp.url}{link}")  # as a mail scanner would, too: opening the link only asks
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    page.get_by_role("heading", name="هل تريد إيقاف الرسائل؟").wait_for(timeout=TIMEOUT_MS)
+    assert store.report_contact(report_id) == address
+    snap(page, "mail-phone-ar-stop-question")
+    assert axe_violations(page) == []
+    page.get_by_role("button", name="نعم، أوقف إرسال الرسائل").tap()
+    page.get_by_role("heading", name="لا مزيد من الرسائل").wait_for(timeout=TIMEOUT_MS)
+    snap(page, "mail-phone-ar-stopped")
+    assert store.report_contact(report_id) is None
+    store.close()

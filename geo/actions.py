@@ -70,7 +70,7 @@ class ActorKind(enum.StrEnum):
     OTHER = "annan"
 
 
-GEOMETRY_TYPES = ("Point", "LineString", "MultiLineString", "Polygon", "MultiPolygon")
+GEOMETRY_TYPES = ("Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon")
 """What an action may cover (EPSG:4326); none at all means its zone as a whole."""
 MAX_TITLE = column_length("actions", "title")
 MAX_DESCRIPTION = column_length("actions", "description")
@@ -343,15 +343,19 @@ LAYER_COLUMNS = ("id", "name", "description", "organisation", "status", "overdue
 
 
 def actions_layer(store: Store, *, today: dt.date | None = None) -> gpd.GeoDataFrame:
-    """Every action as the map draws it (the layer "Det här görs", EPSG:4326): one point each, on
-    its drawn geometry or its zone (an action with neither is left out); ``overdue`` is
-    ``"yes"`` for an active action past its due date, else None."""
+    """Every action as the map draws it (the layer "Det här görs", EPSG:4326): its drawn place (a
+    point, a line or an area) as drawn, an action of a whole zone at a point of its zone (an
+    action with neither is left out); ``overdue`` is ``"yes"`` for an active action past its due
+    date, else None."""
     today = today or today_local()
     zones = {zone.id: zone.geometry_wkt for zone in store.zones()}
-    rows, points = [], []
+    rows, places = [], []
     for action in (_action(row) for row in store.action_rows()):
-        wkt = action.geometry_wkt or zones.get(action.zone_id or "")
-        if wkt is None:
+        if action.geometry_wkt is not None:
+            place = shapely.from_wkt(action.geometry_wkt)
+        elif (zone_wkt := zones.get(action.zone_id or "")) is not None:
+            place = shapely.from_wkt(zone_wkt).representative_point()
+        else:
             continue
         rows.append(
             {
@@ -366,9 +370,9 @@ def actions_layer(store: Store, *, today: dt.date | None = None) -> gpd.GeoDataF
                 "public": action.public,
             }
         )
-        points.append(shapely.from_wkt(wkt).representative_point())
+        places.append(place)
     frame = pd.DataFrame(rows, columns=list(LAYER_COLUMNS))
-    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(points, crs=WGS84), crs=WGS84)
+    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(places, crs=WGS84), crs=WGS84)
 
 
 def public_actions_frame(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -63,13 +63,13 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from geo import registry
+from geo import promises, registry
 from geo.config import LOCAL_TIME_ZONE, Settings, load_settings
 from geo.feed import PUBLIC_COLUMNS, Box, Cursor, Page, public_reports_page, public_rows
 from geo.i18n import normalize_language, translate
 from geo.io import layer_frame, time_of_day_at
 from geo.layers import ReportFilter, report_query
-from geo.model import Category, Feeling, Role, Source, Status, TimeOfDay
+from geo.model import Category, Feeling, Role, Source, Status, TimeOfDay, ZoneKind
 from geo.municipality import current as current_municipality
 from geo.reporting import ReportDraft, normalize_ref_code, submit, take_submission_slot, validate
 from geo.startup import app_store
@@ -216,10 +216,15 @@ async def discovery(request: Request) -> Response:
     base = str(request.base_url).rstrip("/") + OPEN311 + "/"
     municipality = await run_in_threadpool(lambda: current_municipality(_db()))
     contact = municipality.text("open311_contact", lang) if municipality is not None else None
+    # the municipality's contact (its settings, geo.municipality), else the catalogue's general words;
+    # then where the medborgarlöften are followed up in public, when there are any
+    contact = contact or translate("api.contact", lang)
+    if await run_in_threadpool(lambda: bool(promises.promises(_db()))):
+        site = str(request.base_url).rstrip("/")
+        contact += " " + translate("api.promises", lang, url=f"{site}{promises.PAGE_PATH}")
     data = {
         "changeset": "2026-11-23T00:00:00+01:00",
-        # the municipality's contact (its settings, geo.municipality), else the catalogue's general words
-        "contact": contact or translate("api.contact", lang),
+        "contact": contact,
         "key_service": translate("api.key_service", _language(request)),
         "endpoints": [
             {
@@ -526,15 +531,27 @@ def _bbox(value: str | None) -> Box | None:
     return minx, miny, maxx, maxy
 
 
-def layer_geojson(store: Store, name: str, bbox: Box | None = None) -> dict[str, Any]:
+def layer_geojson(store: Store, name: str, bbox: Box | None = None, *, site: str = "") -> dict[str, Any]:
     """The public face of layer ``name`` as a GeoJSON FeatureCollection (EPSG:4326), only
     the features that meet ``bbox`` (min lon, min lat, max lon, max lat; edges included).
     For the small layers (meeting places, zones, boundary); reports come a page at a time
-    (`geo.feed.public_reports_page`)."""
-    frame: gpd.GeoDataFrame = layer_frame(store, Role.PUBLIC, name)
+    (`geo.feed.public_reports_page`). Zones carry ``promise_page``: the address of a
+    medborgarlöfte's public page after ``site`` (the app's address), null for other zones."""
+    added = {"promise_page": lambda zones: _promise_pages(zones, site)} if name == registry.ZONES.name else {}
+    frame: gpd.GeoDataFrame = layer_frame(store, Role.PUBLIC, name, added=added)
     if bbox is not None and not frame.empty:
         frame = frame[frame.geometry.intersects(shapely.box(*bbox))]
     return json.loads(frame.to_json(drop_id=True, na="null"))
+
+
+def _promise_pages(zones: gpd.GeoDataFrame, site: str) -> pd.Series:
+    """Each zone's ``promise_page``: its public page (`geo.promises.page_url`, after ``site``)
+    when it is a medborgarlöfte, for other services to link to; None for other zones."""
+    pages = [
+        promises.page_url(str(zone_id), site=site) if kind == ZoneKind.MEDBORGARLOFTE.value else None
+        for zone_id, kind in zip(zones["id"], zones["kind"], strict=True)
+    ]
+    return pd.Series(pages, index=zones.index, dtype=object)
 
 
 def _report_feature(row: Mapping[str, Any]) -> dict[str, Any]:
@@ -690,7 +707,8 @@ def _check_known(store: Store, flt: ReportFilter, lang: str) -> None:
 def _layer_data(request: Request, name: str, wanted: LayerQuery, lang: str) -> dict[str, Any]:
     store = _db()
     if name != "reports":
-        return _collection(request, layer_geojson(store, name, wanted.bbox)["features"], None)
+        features = layer_geojson(store, name, wanted.bbox, site=str(request.base_url).rstrip("/"))["features"]
+        return _collection(request, features, None)
     _check_known(store, wanted.flt, lang)
     page = public_reports_page(store, wanted.flt, bbox=wanted.bbox, limit=wanted.limit, after=wanted.after)
     return _collection(request, [_report_feature(row) for row in page.rows.to_dict("records")], page)

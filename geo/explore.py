@@ -15,14 +15,13 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
-from urllib.parse import urlencode
 
 import folium
 import geopandas as gpd
 import pandas as pd
 import shapely
 
-from geo import mapview, meeting_places, registry
+from geo import mapview, meeting_places, promises, registry
 from geo.config import TileSource
 from geo.heatmap import HeatView, may_see_heat
 from geo.hexagons import PUBLIC_MIN_COUNT, ReportPoints, ReportsView
@@ -186,8 +185,7 @@ def promise_link(row: Mapping[str, Any], lang: str) -> tuple[str, str] | None:
     """A medborgarlöfte's link to its public follow-up page (``/lofte?omrade=<id>``), in ``lang``."""
     if row.get("kind") != ZoneKind.MEDBORGARLOFTE.value:
         return None
-    query = {"omrade": str(row["id"])} | ({} if lang == "sv" else {"lang": lang})
-    return f"/lofte?{urlencode(query)}", translator(lang)("promise.open")
+    return promises.page_url(str(row["id"]), lang=lang), translator(lang)("promise.open")
 
 
 def hex_label(count: int | None, lang: str) -> str:
@@ -327,7 +325,7 @@ def layer_details(
     fields = [(t(f.detail), _detail_value(row.get(f.name), f, lang)) for f in layer.fields if f.detail]
     if len(layer.date_columns) == 2:
         fields.append((t("details.period"), _period(*(row[c] for c in layer.date_columns), lang)))
-    if not layer.points:
+    if not layer.points and getattr(row.get("geometry"), "geom_type", "") in registry.POLYGONAL:
         area_km2 = gpd.GeoSeries([row["geometry"]], crs=WGS84).to_crs(SWEREF99TM).area.iloc[0] / 1e6
         fields.append((t("details.area"), t("details.area_value", km2=f"{area_km2:.2f}")))
     if count is not None:

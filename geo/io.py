@@ -1138,7 +1138,9 @@ _REPORT_STAFF = ("id", "ref_code", "category", "feeling", "time_of_day", "status
                  "created_at", "text", "supporters", "public_comment")  # fmt: skip
 
 
-def layer_frame(store: Store, viewer: Viewer, layer: str) -> gpd.GeoDataFrame:
+def layer_frame(
+    store: Store, viewer: Viewer, layer: str, *, added: Mapping[str, Callable[[gpd.GeoDataFrame], pd.Series]] = {}
+) -> gpd.GeoDataFrame:
     """``layer`` as ``viewer`` may see it, in EPSG:4326, every value text, number or null
     (dates and times as ISO 8601 text; times in UTC with ``+00:00``; an empty value is null).
 
@@ -1146,7 +1148,8 @@ def layer_frame(store: Store, viewer: Viewer, layer: str) -> gpd.GeoDataFrame:
     `geo.public.public_reports`: published only, each snapped to the centre of its 50 m cell
     in SWEREF 99 TM, free text scrubbed), without internal ids; a layer without a public face
     raises `PermissionError`. Staff with ``export_exact``: every report not rejected, exact;
-    other staff (viewers) get the public face. Never a contact e-mail.
+    other staff (viewers) get the public face. Never a contact e-mail. ``added``: columns made
+    from the frame (with its ids) before the ids are dropped, by name (a promise's page address).
     """
     spec = registry.get(layer)
     exact = exact_export_allowed(viewer)
@@ -1154,6 +1157,7 @@ def layer_frame(store: Store, viewer: Viewer, layer: str) -> gpd.GeoDataFrame:
         frame = _staff_reports(store) if spec is registry.REPORTS else spec.features(store)
     else:
         frame = registry.public_frame(store, layer)
+    frame = frame.assign(**{name: make(frame) for name, make in added.items()}) if added else frame
     drop = () if exact else spec.export_drop  # staff exports keep ids: an update by id finds them again
     frame = frame.drop(columns=[c for c in drop if c in frame.columns])
     if "created_at" in frame.columns:

@@ -26,6 +26,7 @@ import h3.api.basic_int as h3
 import pandas as pd
 import shapely
 from branca.element import MacroElement
+from folium.plugins import Draw
 from folium.template import Template as FoliumTemplate
 from jinja2 import Template
 
@@ -115,6 +116,67 @@ def localized(*elements: Any) -> None:
     """Point every JS/CSS link of ``elements`` at the app's own copies."""
     for element in elements:
         assets.localize(element, drop=assets.LIGHT_MAP_DROP)
+
+
+DRAW_TOOLS = ("polygon", "rectangle", "polyline", "marker", "circle", "circlemarker")
+"""Leaflet.draw's drawing tools (`folium.plugins.Draw`)."""
+
+
+def drawing_map(
+    tiles: TileSource,
+    *,
+    center: tuple[float, float],
+    zoom: int,
+    around: shapely.Geometry | None,
+    context: Sequence[folium.FeatureGroup],
+    current: shapely.Geometry | None = None,
+    tools: Sequence[str] = ("polygon", "rectangle"),
+) -> folium.Map:
+    """A map to draw a shape on with Leaflet.draw (served by the app): fitted to ``around``
+    (EPSG:4326; the municipality or the place edited), ``context`` groups drawn beneath, the
+    polygons of ``current`` (EPSG:4326) ready to edit, and only the drawing ``tools`` offered.
+    What is drawn comes back from ``st_folium`` as ``all_drawings`` (`drawn_shape`)."""
+    m = base_map(tiles, center=center, zoom=zoom)
+    if around is not None and not around.is_empty:
+        west, south, east, north = around.bounds
+        m.fit_bounds([[south, west], [north, east]])
+    for group in context:
+        group.add_to(m)
+    editable = folium.FeatureGroup(name="editable")
+    polygons = [p for p in shapely.get_parts(current) if p.geom_type == "Polygon"] if current is not None else []
+    for part in polygons:
+        rings = [part.exterior, *part.interiors]
+        folium.Polygon([[(y, x) for x, y in ring.coords] for ring in rings], color=COLORS["pin"], weight=3).add_to(
+            editable
+        )
+    editable.add_to(m)
+    Draw(
+        feature_group=editable,
+        draw_options={tool: tool in tools for tool in DRAW_TOOLS},
+        edit_options={"edit": True, "remove": True},
+    ).add_to(m)
+    localized(m, *context, editable)
+    return m
+
+
+def drawn_shape(drawings: Sequence[dict[str, Any]] | None) -> shapely.Geometry | None:
+    """What was drawn (GeoJSON features from Leaflet.draw, EPSG:4326) as one geometry, the union
+    of every shape; None for nothing drawn or nothing readable."""
+    shapes = [s for s in (shape_from_drawing(d) for d in drawings or ()) if s is not None]
+    return shapely.union_all(shapes) if shapes else None
+
+
+def shape_from_drawing(drawing: dict[str, Any] | None) -> shapely.Geometry | None:
+    """The geometry of a GeoJSON Feature (or bare geometry) from Leaflet.draw, EPSG:4326; None
+    for none or one that cannot be read."""
+    if not drawing:
+        return None
+    geometry = drawing.get("geometry", drawing) if drawing.get("type") == "Feature" else drawing
+    try:
+        shape = shapely.from_geojson(json.dumps(geometry))
+    except (shapely.errors.GEOSException, ValueError, TypeError):
+        return None
+    return None if shape is None or shape.is_empty else shape
 
 
 Details = tuple[str, list[tuple[str, str]]]
@@ -251,25 +313,29 @@ def meeting_places_group(places: gpd.GeoDataFrame) -> folium.FeatureGroup:
 def _marker_group(
     frame: gpd.GeoDataFrame, spec: registry.MapGroup, selectable: str | None, popups: Popups | None = None
 ) -> folium.FeatureGroup:
-    """Points as round markers in the group's colour, the name as tooltip."""
+    """Points as round markers in the group's colour, the name as tooltip; lines (and areas, as an
+    outline over a light fill) in the group's colour too."""
     group = folium.FeatureGroup(name=spec.name)
     if not frame.empty:
         color = spec.color
         layer = folium.GeoJson(
             _feature_collection(frame, _properties(selectable, popups)),
             marker=folium.CircleMarker(radius=8, fill=True),
-            style_function=lambda _f: {
-                "color": "#ffffff",
-                "weight": 2,
-                "fill": True,
-                "fillColor": color,
-                "fillOpacity": 0.95,
-            },
+            style_function=lambda feature: _marker_style(feature, color),
             tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
         ).add_to(group)
         if popups is not None:
             popups.bind(layer)
     return group
+
+
+def _marker_style(feature: dict[str, Any], color: str) -> dict[str, Any]:
+    kind = (feature.get("geometry") or {}).get("type", "Point")
+    if kind in ("Point", "MultiPoint"):
+        return {"color": "#ffffff", "weight": 2, "fill": True, "fillColor": color, "fillOpacity": 0.95}
+    if kind in ("LineString", "MultiLineString"):
+        return {"color": color, "weight": 5, "opacity": 0.95, "fill": False}
+    return {"color": color, "weight": 3, "fill": True, "fillColor": color, "fillOpacity": 0.2}
 
 
 def reports_group(

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 import pandas as pd
 import shapely
@@ -76,6 +77,18 @@ class PromisePage:
 def promises(store: Store) -> list[tuple[str, str]]:
     """Every medborgarlöfte as (id, name), by name: public."""
     return [(zone.id, zone.name) for zone in store.zones(ZoneKind.MEDBORGARLOFTE)]
+
+
+PAGE_PATH = "/lofte"
+"""Where the app serves the public page of a promise (``pages/promise.py``)."""
+
+
+def page_url(zone_id: str, *, site: str = "", lang: str = "sv") -> str:
+    """The public page of the medborgarlöfte ``zone_id``: ``/lofte?omrade=<id>`` (after ``site``,
+    the app's address without a trailing slash, for a link from another service), in ``lang``
+    (Swedish unless said)."""
+    query = {"omrade": zone_id} | ({} if lang == "sv" else {"lang": lang})
+    return f"{site}{PAGE_PATH}?{urlencode(query)}"
 
 
 def promise_page(store: Store, zone_id: str, *, today: dt.date | None = None) -> PromisePage | None:

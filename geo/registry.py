@@ -519,7 +519,7 @@ Rapportera's place search offers (`geo.places`). Imported by an admin; not drawn
 ACTIONS = Layer(
     name="actions",
     table="actions",
-    geometry=POINT,
+    geometry=("Point", "MultiPoint", "LineString", "MultiLineString", *POLYGONAL),
     fields=(
         Field("name", True),
         Field("description", False, detail="details.description"),
@@ -548,9 +548,9 @@ ACTIONS = Layer(
     date_columns=("start_date", "due_date"),
     exchange=False,
 )
-"""Det här görs: the actions (`geo.actions`), each at a point of its place (a drawn point, a
-point on its line or area, or of its zone). The public sees public actions only; staff also see
-which are overdue. Entered on the Platssamverkan page, not imported."""
+"""Det här görs: the actions (`geo.actions`), each at its drawn place (a point, a line or an
+area, drawn as it is) or, for an action of a whole zone, at a point of its zone. The public
+sees public actions only; staff also see which are overdue. Entered on the Platssamverkan page, not imported."""
 
 _REGISTRY: dict[str, Layer] = {
     layer.name: layer for layer in (REPORTS, MEETING_PLACES, ZONES, BOUNDARY, PLACE_NAMES, ACTIONS)

@@ -11,9 +11,7 @@ shape that leaves nothing polygonal, or is too small to be a place, is refused.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass, replace
-from typing import Any
 
 import numpy as np
 import shapely
@@ -89,17 +87,6 @@ def _polygonal_part(geometry: shapely.Geometry) -> shapely.Geometry | None:
     if not parts:
         return None
     return shapely.union_all(parts)
-
-
-def shape_from_drawing(drawing: dict[str, Any] | None) -> shapely.Geometry | None:
-    """The geometry of a GeoJSON Feature (or bare geometry) from Leaflet.draw, EPSG:4326."""
-    if not drawing:
-        return None
-    geometry = drawing.get("geometry", drawing) if drawing.get("type") == "Feature" else drawing
-    try:
-        return shapely.from_geojson(json.dumps(geometry))
-    except (shapely.errors.GEOSException, ValueError, TypeError):
-        return None
 
 
 @dataclass(frozen=True)

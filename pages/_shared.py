@@ -12,8 +12,10 @@ from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 
+import folium
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
+from streamlit_folium import st_folium
 
 from geo.auth import (
     SESSION_COOKIE,
@@ -252,6 +254,14 @@ def map_home() -> Place:
     """Where maps open: the municipality's centre and zoom (all of Sweden before the set-up)."""
     found = municipality()
     return found.home if found is not None else SWEDEN
+
+
+def drawing_value(m: folium.Map, key: str, *, height: int = 480) -> list[dict[str, object]] | None:
+    """Show a map to draw on (`geo.mapview.drawing_map`) under ``key`` and give what is drawn
+    on it (GeoJSON features, EPSG:4326; `geo.mapview.drawn_shape` reads them): None until
+    something is drawn or edited."""
+    st_folium(m, key=key, height=height, use_container_width=True, returned_objects=["all_drawings"])
+    return (st.session_state.get(key) or {}).get("all_drawings")
 
 
 def store_opens() -> bool:

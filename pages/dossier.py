@@ -10,18 +10,22 @@ from __future__ import annotations
 import datetime as dt
 
 import altair as alt
+import geopandas as gpd
 import pandas as pd
+import shapely
 import streamlit as st
 
 from geo import actions as action_model
-from geo import documents, dossier
+from geo import documents, dossier, mapview
 from geo import plan as municipal_plan
 from geo.actions import Action, ActionDraft, ActionStatus, ActorKind, Refused, today_local
 from geo.i18n import format_day, format_month, format_number, label
+from geo.layers import boundary_layer, zones_layer
+from geo.model import ZoneKind
 from geo.reporting import Problem
 from geo.review import review_areas
 from geo.rights import Right, allowed
-from pages._shared import language, needs, set_query_params, store, tr
+from pages._shared import drawing_value, language, map_home, needs, set_query_params, settings, store, tr
 
 ZONE_KEY = "dossier_zone"
 FLASH_KEY = "dossier_flash"
@@ -97,6 +101,7 @@ def submit_action(prefix: str, zone_id: str, decision_id: str | None, base: str)
         report_refs=state.get(f"{prefix}_report_refs", ""),
         public=bool(state.get(f"{prefix}_public", False)),
         zone_id=zone_id,
+        geometry_wkt=drawn_wkt(f"{prefix}_map"),
         decision_id=decision_id,
     )
     try:
@@ -109,10 +114,45 @@ def submit_action(prefix: str, zone_id: str, decision_id: str | None, base: str)
     flash("dossier.action_saved", title=saved.title, n=len(saved.report_refs))
 
 
-def action_form(base: str, zone_id: str, *, title: str = "", decision_id: str | None = None) -> None:
-    """A new action of the zone (as a whole); from a decision, its text is the title."""
+def drawn_wkt(map_key: str) -> str | None:
+    """What is drawn on the action's map (WKT, EPSG:4326); None: nothing, the whole zone."""
+    shape = mapview.drawn_shape((st.session_state.get(map_key) or {}).get("all_drawings"))
+    return None if shape is None else shape.wkt
+
+
+def where_map(prefix: str, zone_id: str) -> None:
+    """The map to draw the action's own place on (a point, a line or an area); nothing drawn
+    means the zone as a whole. A refused drawing is said under it."""
+    st.caption(t("dossier.action_where_help"))
+    home_centre, home_zoom = map_home()
+    zone_shape = db.zone_geometry(zone_id)  # EPSG:4326
+    boundary = boundary_layer(db)
+    m = mapview.drawing_map(
+        settings().tiles,
+        center=home_centre,
+        zoom=home_zoom,
+        around=zone_shape or shapely.union_all(list(boundary.geometry)),
+        context=[mapview.boundary_group(boundary), *[mapview.zones_group(zone_frame(zone_id), k) for k in ZoneKind]],
+        tools=("marker", "polyline", "polygon", "rectangle"),
+    )
+    drawing_value(m, f"{prefix}_map", height=380)
+    say_problems(prefix, "geometry")
+
+
+def zone_frame(zone_id: str) -> gpd.GeoDataFrame:
+    zones = zones_layer(db)
+    return zones[zones["id"] == zone_id]
+
+
+def action_form(
+    base: str, zone_id: str, *, title: str = "", decision_id: str | None = None, drawn: bool = False
+) -> None:
+    """A new action of the zone: of a place drawn on a map above the form when ``drawn``, else
+    of the zone as a whole; from a decision, its text is the title."""
     prefix = fresh(base)
     state = st.session_state
+    if drawn:
+        where_map(prefix, zone_id)
     state.setdefault(f"{prefix}_title", title)
     state.setdefault(f"{prefix}_start_date", today_local())
     state.setdefault(f"{prefix}_due_date", today_local() + dt.timedelta(days=30))
@@ -120,7 +160,7 @@ def action_form(base: str, zone_id: str, *, title: str = "", decision_id: str | 
         st.text_input(t("dossier.action_title"), key=f"{prefix}_title")
         say_problems(prefix, "title")
         st.text_area(t("dossier.action_description"), key=f"{prefix}_description", help=t("dossier.public_help"))
-        say_problems(prefix, "description", "zone", "geometry")
+        say_problems(prefix, "description", "zone", *(() if drawn else ("geometry",)))
         st.text_input(t("dossier.action_organisation"), key=f"{prefix}_organisation")
         say_problems(prefix, "organisation")
         start, due = st.columns(2)
@@ -395,7 +435,14 @@ def show_plan() -> None:
     st.divider()
     if not st.toggle(t("plan.heading"), key="dossier_plan_shown"):
         return
-    found = municipal_plan.action_plan(db, user, other_area=t("plan.other_area"))
+    by = st.radio(
+        t("plan.group_by"),
+        options=list(municipal_plan.GROUPINGS),
+        format_func=lambda v: t(f"plan.by.{v}"),
+        key="dossier_plan_by",
+        horizontal=True,
+    )
+    found = municipal_plan.action_plan(db, user, other_area=t("plan.other_area"), by=by, lang=lang)
     cols = st.columns(4)
     for col, (key, value) in zip(
         cols, (("plan.done", found.done), ("plan.late", found.late), ("plan.dropped", found.dropped),
@@ -467,7 +514,7 @@ for action in plan.values():
     show_action(action, today)
 if can_edit:
     with st.expander(t("dossier.new_action")):
-        action_form("dossier_new", zone)
+        action_form("dossier_new", zone, drawn=True)
 else:
     st.caption(t("dossier.read_only"))
 show_meetings(zone, plan)

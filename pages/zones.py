@@ -9,19 +9,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import folium
 import shapely
 import streamlit as st
-from folium.plugins import Draw
-from streamlit_folium import st_folium
 
 from geo import mapview
 from geo.i18n import label
 from geo.layers import boundary_layer, zones_layer
 from geo.model import ZoneKind
 from geo.rights import Right
-from geo.zones import LIMITS, ZoneForm, delete_zone, save_zone, shape_from_drawing
-from pages._shared import language, map_home, needs, settings, store, tr
+from geo.zones import LIMITS, ZoneForm, delete_zone, save_zone
+from pages._shared import drawing_value, language, map_home, needs, settings, store, tr
 
 CHOICE_KEY = "zones_choice"
 PENDING_KEY = "zones_pending_choice"
@@ -84,34 +81,20 @@ map_column, form_column = st.columns([3, 2])
 with map_column:
     st.caption(t("zones.draw_help"))
     home_centre, home_zoom = map_home()
-    m = mapview.base_map(settings().tiles, center=home_centre, zoom=home_zoom)
-    around = current or shapely.union_all(list(boundary_layer(db).geometry))  # EPSG:4326
-    if around is not None and not around.is_empty:
-        bounds = around.bounds
-        m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
     others = zones[zones["id"] != choice]
-    context = [mapview.zones_group(others, kind) for kind in ZoneKind]
-    for group in context:
-        group.add_to(m)
-    editable = folium.FeatureGroup(name="editable")
-    for part in shapely.get_parts(current) if current is not None else []:
-        rings = [part.exterior, *part.interiors]
-        folium.Polygon([[(y, x) for x, y in ring.coords] for ring in rings], color="#d35400", weight=3).add_to(editable)
-    editable.add_to(m)
-    Draw(
-        feature_group=editable,
-        draw_options={"polyline": False, "circle": False, "marker": False, "circlemarker": False},
-        edit_options={"edit": True, "remove": True},
-    ).add_to(m)
-    mapview.localized(m, *context, editable)
-    st_folium(m, key=map_key, height=480, use_container_width=True, returned_objects=["all_drawings"])
+    m = mapview.drawing_map(
+        settings().tiles,
+        center=home_centre,
+        zoom=home_zoom,
+        around=current or shapely.union_all(list(boundary_layer(db).geometry)),  # EPSG:4326
+        context=[mapview.zones_group(others, kind) for kind in ZoneKind],
+        current=current,
+        tools=("polygon", "rectangle"),
+    )
+    drawings = drawing_value(m, map_key)
 
-drawings = (st.session_state.get(map_key) or {}).get("all_drawings")
-if drawings is None:  # nothing drawn or edited yet: the stored shape stands
-    drawn = current
-else:
-    shapes = [s for s in (shape_from_drawing(d) for d in drawings) if s is not None]
-    drawn = shapely.union_all(shapes) if shapes else None
+# nothing drawn or edited yet: the stored shape stands
+drawn = current if drawings is None else mapview.drawn_shape(drawings)
 
 with form_column:
     # No max_chars: Streamlit would drop a longer paste without a word (TESTING.md); save_zone says what is too long.

@@ -296,6 +296,76 @@ def test_a_public_action_is_on_the_public_map_and_api_and_a_non_public_one_is_no
     assert 13.59 <= lon <= 13.61 and 56.45 <= lat <= 56.47
 
 
+def test_issue_21_a_drawn_line_and_area_are_on_the_public_layer_as_drawn(
+    filled_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    import shapely
+
+    from geo import api
+    from geo.explore import load_layers
+    from geo.viewstate import ExploreView
+    from tests.support.asgi import call
+
+    line = "LINESTRING (13.6 56.46, 13.605 56.462)"
+    area = "POLYGON ((13.6 56.46, 13.602 56.46, 13.602 56.461, 13.6 56.46))"
+    for title, wkt in (("Ny gångväg", line), ("Röjd slänt", area)):
+        actions.create_action(filled_store, draft(filled_store, title=title, geometry_wkt=wkt), TEAM, now=NOW)
+    public = load_layers(filled_store, ExploreView(), viewer=Role.PUBLIC).frame("actions").set_index("name")
+    assert public.geometry["Ny gångväg"].equals(shapely.from_wkt(line))
+    assert public.geometry["Röjd slänt"].equals(shapely.from_wkt(area))
+    monkeypatch.setattr(api, "_db", lambda: filled_store)
+    reply = call(api.geojson_layer, "/api/layers/actions.geojson", {"name": "actions"})
+    kinds = {f["properties"]["name"]: f["geometry"]["type"] for f in json.loads(reply.body)["features"]}
+    assert kinds == {"Ny gångväg": "LineString", "Röjd slänt": "Polygon"}
+
+
+def test_issue_21_what_is_drawn_on_the_map_becomes_the_actions_place() -> None:
+    from geo.mapview import drawn_shape
+
+    def marker(lon: float, lat: float) -> dict[str, object]:
+        return {"type": "Feature", "properties": {}, "geometry": {"type": "Point", "coordinates": [lon, lat]}}
+
+    boundary = filled_boundary()
+    two = drawn_shape([marker(13.6, 56.46), marker(13.61, 56.47)])
+    assert two is not None and two.geom_type == "MultiPoint"
+    assert validate(ActionDraft(**{**base_draft().__dict__, "geometry_wkt": two.wkt}), boundary=boundary) == []
+    outside = drawn_shape([marker(12.5, 56.0)])
+    assert outside is not None
+    problems = validate(ActionDraft(**{**base_draft().__dict__, "geometry_wkt": outside.wkt}), boundary=boundary)
+    assert [(p.field, p.key) for p in problems] == [("geometry", "action.error.outside")]
+    assert drawn_shape([]) is None and drawn_shape(None) is None
+    assert drawn_shape([{"type": "Feature", "geometry": {"type": "Point", "coordinates": "x"}}]) is None
+
+
+def test_issue_21_the_action_map_offers_point_line_and_area_tools_served_by_the_app() -> None:
+    from geo import mapview
+    from geo.config import TileSource
+
+    m = mapview.drawing_map(
+        TileSource(url=None, attribution=""),
+        center=(56.46, 13.6),
+        zoom=12,
+        around=filled_boundary(),
+        context=[],
+        tools=("marker", "polyline", "polygon", "rectangle"),
+    )
+    page = m.get_root().render()
+    assert '"marker": true' in page and '"polyline": true' in page and '"circle": false' in page
+    assert "leaflet.draw" in page and "cdnjs" not in page and "jsdelivr" not in page
+
+
+def filled_boundary():  # type: ignore[no-untyped-def]
+    import shapely
+
+    return shapely.box(13.3, 56.3, 14.0, 56.8)  # EPSG:4326, around Markaryd
+
+
+def base_draft() -> ActionDraft:
+    return ActionDraft(title="Ny lampa", organisation="Kommunen", start_date=START, due_date=DUE, zone_id=None)
+
+
 def test_the_action_layer_is_not_offered_for_import_or_export() -> None:
     from geo import registry
 
@@ -342,3 +412,59 @@ def test_the_action_plan_groups_by_area_follows_up_and_prints(filled_store: Stor
     assert "البلدية" in text
     with pytest.raises(PermissionError):
         plan.action_plan(filled_store, None)
+
+
+def test_issue_21_the_plan_is_grouped_by_category_or_hot_spot_as_counted_independently(filled_store: Store) -> None:
+    from collections import Counter
+
+    import geopandas as gpd
+    import h3
+    import shapely
+
+    from geo import plan
+    from geo.model import SWEREF99TM, WGS84
+    from geo.places import known_places
+    from geo.statistics import HOTSPOT_RESOLUTION
+
+    frame = filled_store.reports_frame()
+    frame = frame[frame["moderation"] == "published"]
+    by_category = frame.groupby("category")["ref_code"].apply(sorted)
+    first, second = sorted(by_category.index, key=lambda c: -len(by_category[c]))[:2]
+    made = [
+        draft(filled_store, title="A", report_refs=by_category[first][0]),
+        draft(filled_store, title="B", zone_id=None, geometry_wkt="POINT (13.6 56.46)",
+              report_refs=f"{by_category[first][-1]}, {by_category[second][0]}"),
+        draft(filled_store, title="C", zone_id=None, geometry_wkt="POINT (13.62 56.47)"),
+    ]  # fmt: skip
+    for one in made:
+        actions.create_action(filled_store, one, TEAM, now=NOW)
+
+    # by category: every category of the reports an action answers, counted here from the reports
+    names = {c.code: c.label("sv") for c in filled_store.categories(include_inactive=True)}
+    category_of = dict(zip(frame["ref_code"], frame["category"], strict=True))
+    expected: Counter[str] = Counter()
+    for one in made:
+        codes = {category_of[ref] for ref in parse_ref_codes(one.report_refs)[0]}
+        expected.update([names[c] for c in codes] or ["Utan kopplade rapporter"])
+    found = plan.action_plan(filled_store, TEAM, by="category", lang="sv")
+    assert {g.area: len(g.actions) for g in found.groups} == dict(expected)
+    assert found.done + found.active == 3, "the figures count every action once"
+    assert "Kategori" in plan.plan_html(found, "sv")
+
+    # by hot spot: the H3 cell of a point of the action's place, named by the nearest known place
+    zone = shapely.from_wkt(next(z.geometry_wkt for z in filled_store.zones() if z.name == "Centrum"))
+    points = [zone.representative_point(), shapely.Point(13.6, 56.46), shapely.Point(13.62, 56.47)]
+    places = known_places(filled_store)
+    place_points = gpd.GeoSeries(gpd.points_from_xy([p.lon for p in places], [p.lat for p in places]), crs=WGS84)
+    expected = Counter()
+    for point in points:
+        lat, lon = h3.cell_to_latlng(h3.latlng_to_cell(point.y, point.x, HOTSPOT_RESOLUTION))
+        centre = gpd.GeoSeries([shapely.Point(lon, lat)], crs=WGS84).to_crs(SWEREF99TM).iloc[0]
+        distances = place_points.to_crs(SWEREF99TM).distance(centre)
+        nearest = int(distances.idxmin())
+        expected[f"Nära {places[nearest].name} ({int(round(distances[nearest], -1))} m)"] += 1
+    found = plan.action_plan(filled_store, TEAM, by="hotspot", lang="sv")
+    assert {g.area: len(g.actions) for g in found.groups} == dict(expected)
+    assert len(expected) == 2, "A and B lie in one cell, C in another"
+    with pytest.raises(ValueError):
+        plan.action_plan(filled_store, TEAM, by="color")

@@ -97,3 +97,31 @@ def test_issue_21_a_promise_area_on_karta_links_to_its_public_page(filled_store:
         "t": "x",
         "d": [],
     }, "a link leaves the app never"
+
+
+def test_issue_21_other_services_find_each_promise_page_in_the_zones_geojson_and_discovery(
+    filled_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+    from urllib.parse import parse_qs, urlsplit
+
+    from geo import api
+    from tests.support.asgi import call
+
+    monkeypatch.setattr(api, "_db", lambda: filled_store)
+    reply = call(api.geojson_layer, "/api/layers/zones.geojson", {"name": "zones"})
+    assert reply.status_code == 200
+    features = json.loads(reply.body)["features"]
+    assert "id" not in features[0]["properties"], "no internal id beside the page's address"
+    pages = {f["properties"]["name"]: f["properties"]["promise_page"] for f in features}
+    wanted = {z.name: z.id for z in filled_store.zones(ZoneKind.MEDBORGARLOFTE)}
+    assert wanted and {name for name, page in pages.items() if page is not None} == set(wanted)
+    for name, zone_id in wanted.items():
+        link = urlsplit(pages[name])
+        assert (link.scheme, link.netloc, link.path) == ("http", "testserver", "/lofte")
+        (omrade,) = parse_qs(link.query)["omrade"]
+        page = promises.promise_page(filled_store, omrade)  # what /lofte shows for it
+        assert page is not None and page.zone_id == zone_id
+    for fmt in ("json", "xml"):
+        found = call(api.discovery, f"/open311/v2/discovery.{fmt}", {"fmt": fmt})
+        assert b"http://testserver/lofte" in found.body, fmt

@@ -8,9 +8,10 @@ import pytest
 import shapely
 
 from geo.auth import User
+from geo.mapview import shape_from_drawing
 from geo.model import Role, ZoneKind
 from geo.store import Store, TooLong, max_length
-from geo.zones import LIMITS, ZoneForm, ZoneProblem, check_shape, delete_zone, save_zone, shape_from_drawing
+from geo.zones import LIMITS, ZoneForm, ZoneProblem, check_shape, delete_zone, save_zone
 
 TEAM = User("kommun.anna", Role.TEAM)
 # A bow tie: the outline crosses itself at (13.60, 56.46).

@@ -6,11 +6,18 @@ read with Babel (no compile step). Message ids are stable keys such as
 enums are looked up as ``<kind>.<code>`` (``status.ny``, ``feeling.otrygg``).
 
 Placeholders use `str.format` names: ``t("explore.count", n=12)``.
+
+Counted phrases are gettext plural entries (``msgid_plural``, ``msgstr[0]`` …): given ``n``, the
+form is chosen by the catalogue's ``Plural-Forms`` (two in Swedish and English, six in Arabic:
+zero, one, two, few, many, other, as CLDR names them), so "1 åtgärd" and "3 åtgärder" come from
+one key.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import gettext
+import numbers
 import re
 from collections.abc import Callable, Iterable, Mapping
 from functools import cache
@@ -55,9 +62,28 @@ def catalog(lang: str) -> Catalog:
 
 
 @cache
+def plural_messages(lang: str) -> Mapping[str, tuple[str, ...]]:
+    """``{key: (form 0, form 1, …)}``: the counted phrases of one language (entries with
+    ``msgid_plural``), only those with every form written and not fuzzy."""
+    result: dict[str, tuple[str, ...]] = {}
+    for message in catalog(lang):
+        if message.pluralizable and not message.fuzzy and all(message.string):
+            result[message.id[0]] = tuple(message.string)
+    return result
+
+
+@cache
+def plural_index(lang: str) -> Callable[[int], int]:
+    """Which form of a counted phrase the number ``n`` takes in ``lang`` (the catalogue's
+    ``Plural-Forms`` expression, evaluated as gettext does)."""
+    return gettext.c2py(catalog(lang).plural_expr)
+
+
+@cache
 def messages(lang: str) -> Mapping[str, str]:
-    """``{key: text}`` of one language, without empty or fuzzy entries."""
-    result: dict[str, str] = {}
+    """``{key: text}`` of one language, without empty or fuzzy entries (a counted phrase by its
+    last form, the one for most numbers)."""
+    result: dict[str, str] = {key: forms[-1] for key, forms in plural_messages(lang).items()}
     for message in catalog(lang):
         usable = isinstance(message.id, str) and isinstance(message.string, str) and not message.fuzzy
         if usable and message.id and message.string:
@@ -65,10 +91,22 @@ def messages(lang: str) -> Mapping[str, str]:
     return result
 
 
+def _counted(key: str, lang: str, n: object) -> str | None:
+    """The form of the counted phrase ``key`` for ``n`` (in ``lang``, else Swedish), or None."""
+    if not isinstance(n, numbers.Integral) or isinstance(n, bool):  # numpy's integers count too
+        return None
+    for language in (lang, DEFAULT_LANGUAGE):
+        if forms := plural_messages(language).get(key):
+            return forms[min(plural_index(language)(abs(int(n))), len(forms) - 1)]
+    return None
+
+
 def translate(key: str, lang: str = DEFAULT_LANGUAGE, /, **values: object) -> str:
-    """The text of ``key`` in ``lang``, falling back to Swedish, then to the key."""
+    """The text of ``key`` in ``lang``, falling back to Swedish, then to the key; a counted
+    phrase in the form its ``n`` takes."""
     lang = normalize_language(lang)
-    text = messages(lang).get(key) or messages(DEFAULT_LANGUAGE).get(key) or key
+    counted = _counted(key, lang, values.get("n"))
+    text = counted or messages(lang).get(key) or messages(DEFAULT_LANGUAGE).get(key) or key
     if values:
         try:
             return text.format(**values)

@@ -148,7 +148,7 @@ def test_police_log_a_promise_activity_and_the_public_reads_it_without_contacts(
     assert "Det är loggat." in [s.value for s in at.success]
     public = promise_page(None)
     texts = " ".join(t.value for t in public.text) + " ".join(c.value for c in public.caption)
-    assert "Ökad närvaro vid torget fredag kväll" in texts and "Genomfört 1 gånger" in texts
+    assert "Ökad närvaro vid torget fredag kväll" in texts and "Genomfört 1 gång" in texts
     assert "Senast uppföljt 30 okt. 2026" in texts and "Två poliser på torget" in texts
     assert "Bertil" not in texts and "765" not in texts
     assert not [b for b in public.button if b.label == "Logga"], "the public cannot log"

@@ -5,10 +5,21 @@ import re
 from pathlib import Path
 
 import pytest
+from babel import Locale
 from hypothesis import given
 from hypothesis import strategies as st
 
-from geo.i18n import LANGUAGES, is_rtl, language_names, messages, normalize_language, translate
+from geo.i18n import (
+    LANGUAGES,
+    catalog,
+    is_rtl,
+    language_names,
+    messages,
+    normalize_language,
+    plural_index,
+    plural_messages,
+    translate,
+)
 from geo.model import Feeling, MeetingPlaceKind, Moderation, PlaceKind, Rejection, Status, TimeOfDay, ZoneKind
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -107,3 +118,67 @@ def test_language_names_take_any_text_and_keep_what_they_do_not_know(codes: str,
     assert isinstance(named, str)
     parts = [p.strip() for p in re.split(r"[,;]", codes) if p.strip()]
     assert (named == "") == (not parts)
+
+
+CLDR_ORDER = ("zero", "one", "two", "few", "many", "other")
+"""The order gettext catalogues give their plural forms in, by CLDR's names."""
+
+
+@pytest.mark.parametrize("lang", list(LANGUAGES))
+@given(n=st.integers(min_value=0, max_value=10**7))
+def test_the_catalogues_plural_forms_agree_with_cldr(lang: str, n: int) -> None:
+    # The form a number takes comes from the catalogue's Plural-Forms header (as gettext reads it);
+    # Babel's CLDR rules say which category the number is in. Babel's own header for Arabic put
+    # 11-99 among "other" and 100-102 among "many" (the header is now CLDR's).
+    locale = Locale.parse(lang)
+    categories = [c for c in CLDR_ORDER if c in locale.plural_form.tags or c == "other"]
+    assert catalog(lang).num_plurals == len(categories)
+    assert categories[plural_index(lang)(n)] == locale.plural_form(n)
+
+
+@pytest.mark.parametrize("lang", list(LANGUAGES))
+def test_every_counted_phrase_has_every_form_in_every_language(lang: str) -> None:
+    def names(text: str) -> set[str]:
+        return set(re.findall(r"\{(\w+)\}", text)) - {"n"}
+
+    swedish = plural_messages("sv")
+    assert swedish, "no counted phrase in the Swedish catalogue"
+    for key, sv_forms in swedish.items():
+        forms = plural_messages(lang).get(key)
+        assert forms is not None and len(forms) == catalog(lang).num_plurals, f"{lang}:{key}"
+        assert all(names(form) == names(sv_forms[-1]) for form in forms), f"{lang}:{key}"
+        assert "{n}" in forms[-1], f"{lang}:{key} does not say the number"
+
+
+@pytest.mark.parametrize(
+    ("lang", "counts", "expected"),
+    [
+        ("sv", (1, 2, 21), ("1 åtgärd är försenad:", "2 åtgärder är försenade:", "21 åtgärder är försenade:")),
+        ("en", (1, 2, 21), ("1 action is overdue:", "2 actions are overdue:", "21 actions are overdue:")),
+        (
+            "ar",
+            (1, 2, 3, 11, 100),
+            ("إجراء واحد متأخر:", "إجراءان متأخران:", "3 إجراءات متأخرة:", "11 إجراءً متأخرًا:", "100 إجراء متأخر:"),
+        ),
+    ],
+)
+def test_a_counted_phrase_takes_the_form_of_its_number(lang: str, counts: tuple[int, ...], expected: tuple) -> None:
+    assert tuple(translate("mail.digest.overdue", lang, n=n) for n in counts) == expected
+
+
+@pytest.mark.parametrize(
+    ("key", "values", "expected"),
+    [
+        ("promise.times", {}, ("Genomfört 1 gång", "Carried out once", "نُفّذ مرة واحدة")),
+        ("moderation.done_published", {}, ("1 rapport publicerad.", "1 report published.", "تم نشر بلاغ واحد.")),
+        ("hex.count", {}, ("1 rapport i området", "1 report in this area", "بلاغ واحد في هذه المنطقة")),
+        ("io.import.rows", {}, ("1 objekt i filen", "1 feature in the file", "عنصر واحد في الملف")),
+        ("dossier.linked", {}, ("1 rapport kopplades.", "1 report was linked.", "تم ربط بلاغ واحد.")),
+    ],
+)
+def test_one_of_a_thing_is_said_in_the_singular(key: str, values: dict, expected: tuple[str, str, str]) -> None:
+    # "1 åtgärder", "1 reports": counted phrases were plural whatever the count (numpy's integers too)
+    import numpy as np
+
+    assert tuple(translate(key, lang, n=1, **values) for lang in ("sv", "en", "ar")) == expected
+    assert translate(key, "sv", n=np.int64(1), **values) == expected[0]

@@ -301,5 +301,5 @@ def test_issue_20_the_digest_names_actions_past_their_due_date(filled_store: Sto
     assert outbox.queue_digest(filled_store, load_settings(), now=morning) == 1
     send(filled_store, now=morning)
     (anna,) = smtp.to("anna@kommun.example.se")
-    assert "1 åtgärder är försenade" in anna.text and "Klipp buskarna" in anna.text
+    assert "1 åtgärd är försenad:" in anna.text and "Klipp buskarna" in anna.text
     assert f"{PUBLIC_URL}/platssamverkan" in anna.text and "/granskning" not in anna.text

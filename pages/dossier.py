@@ -319,7 +319,12 @@ def meeting_form(zone_id: str, members: list[str]) -> None:
         st.session_state.setdefault(f"{prefix}_held_on", today_local())
         st.date_input(t("dossier.meeting_day"), key=f"{prefix}_held_on", format="YYYY-MM-DD")
         say_problems(prefix, "held_on")
-        st.multiselect(t("dossier.present"), options=members, key=f"{prefix}_present", placeholder="")
+        st.multiselect(
+            t("dossier.present"),
+            options=members,
+            key=f"{prefix}_present",
+            placeholder=t("dossier.present_placeholder"),  # "" shows Streamlit's English "Choose options"
+        )
         st.text_area(t("dossier.notes"), key=f"{prefix}_notes")
         say_problems(prefix, "notes")
         st.text_area(t("dossier.decisions"), key=f"{prefix}_decisions", help=t("dossier.decisions_help"))

@@ -136,6 +136,8 @@ _DOCUMENT_SCRIPT = """<div class="trygg-document" hidden></div><script>
 
 UPLOADER = '[data-testid="stFileUploader"]'
 INSTRUCTIONS = '[data-testid="InputInstructions"]'
+SELECTS = '[data-testid="stSelectbox"], [data-testid="stMultiSelect"]'
+POPOVERS = "body > div:not(#root)"
 
 
 @cache
@@ -173,6 +175,11 @@ def page_shell(lang: str) -> None:
             [INSTRUCTIONS, r"^Press (⌘|Ctrl)\+Enter to apply$", t("app.input_ctrl_enter", key="$1")],
             [INSTRUCTIONS, r"^Press Enter to submit form$", t("app.input_enter_form")],
             [INSTRUCTIONS, r"^Press (⌘|Ctrl)\+Enter to submit form$", t("app.input_ctrl_enter_form", key="$1")],
+            # an empty box's words, when a page gave none (every page should: tests/app/test_placeholders.py)
+            [SELECTS, r"^(Choose an option|Choose options)$", t("app.choose_option")],
+            [SELECTS, r"^No options to select\.?$", t("app.no_options")],
+            # the list under a box when what is typed matches nothing (drawn outside the app's root)
+            [POPOVERS, r"^No results$", t("app.no_results")],
         ],
     }
     # json.dumps escapes nothing HTML-special in these catalogue strings; `</` is escaped anyway.

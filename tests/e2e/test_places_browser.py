@@ -124,6 +124,16 @@ def test_issue_19_a_language_cafe_open_now_near_a_tapped_point(
         )
         settle(page)
         snap(page, f"places-{viewport}-{lang}-start")
+        # a search that matches nothing says so in the reader's language (Streamlit's own: "No results")
+        search = page.get_by_role("combobox", name=t("places.search", lang), exact=True)
+        search.tap() if touch else search.click()
+        search.fill("zzzz")
+        page.get_by_text(t("app.no_results", lang), exact=True).wait_for(timeout=TIMEOUT_MS)
+        snap(page, f"places-{viewport}-{lang}-no-match")
+        english = ("No results", "Choose an option", "Choose options", "No options to select")
+        assert not [word for word in english if page.get_by_text(word, exact=True).count()]
+        page.keyboard.press("Escape")
+        settle(page)
 
         # open now
         now_button = page.locator("[data-testid='stRadioOption']", has_text=t("places.when.now", lang)).first

@@ -13,9 +13,10 @@ action's public text as the public comment: the resident sees it at ``/status``.
 Input from people (forms) is checked by `validate` and the parsers (`parse_cost`,
 `parse_ref_codes`, `parse_geometry`): every problem is a `geo.reporting.Problem` naming the
 field and its catalogue message; nothing is saved while one remains (`Refused`).
-Staff with `geo.rights.Right.MANAGE_ACTIONS` change actions, every change in the audit log
-(`geo.audit`); all staff read them; the public sees public actions only
-(`public_actions`).
+Staff with `geo.rights.Right.MANAGE_ACTIONS` change actions, in every place (the team, the
+admin) or in the zones where an organisation of their kind takes part (the police:
+`geo.rights.WHERE_LISTED`, `require_dossier`), every change in the audit log (`geo.audit`);
+all staff read them; the public sees public actions only (`public_actions`).
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from geo.model import WGS84, Moderation, Status
 from geo.moderation import apply_status
 from geo.privacy import scrub_text
 from geo.reporting import Problem, normalize_ref_code
-from geo.rights import Right, require
+from geo.rights import Right, allowed, require, require_where
 from geo.store import Store, column_length, utcnow
 from geo.store.actions import ActionChanges
 
@@ -390,6 +391,40 @@ def today_local() -> dt.date:
     return dt.datetime.now(LOCAL_TIME_ZONE).date()
 
 
+# -- who edits which place's dossier ---------------------------------------------------------
+
+
+def listed_kinds(store: Store, zone_id: str | None) -> frozenset[str]:
+    """The kinds (`ActorKind` values) of the organisations still taking part in the zone's
+    platssamverkan (none for no zone)."""
+    if zone_id is None:
+        return frozenset()
+    return frozenset(row["kind"] for row in store.zone_actor_rows(zone_id) if row["left_on"] is None)
+
+
+def may_edit_dossier(store: Store, zone_id: str | None, actor: User | None) -> bool:
+    """Whether ``actor`` may change the dossier (actions, meetings, organisations) of the zone
+    ``zone_id`` (None: an action of no zone): `require_dossier` lets it."""
+    try:
+        require_dossier(store, zone_id, actor)
+    except PermissionError:
+        return False
+    return True
+
+
+def require_dossier(store: Store, zone_id: str | None, actor: User | None) -> User:
+    """``actor`` when it may change the zone's dossier (`may_edit_dossier`), else `PermissionError`."""
+    if allowed(actor, Right.MANAGE_ACTIONS):
+        assert actor is not None
+        return actor
+    return require_where(actor, Right.MANAGE_ACTIONS, listed_kinds(store, zone_id))
+
+
+def _zone_of(store: Store, action_id: str) -> str | None:
+    rows = store.action_rows(action_ids=[action_id])
+    return rows[0]["zone_id"] if rows else None
+
+
 # -- changes ----------------------------------------------------------------------------------
 
 
@@ -404,7 +439,7 @@ def create_action(
     planerad" ("åtgärdad" when the action is done already) with its public text as their public
     comment, all in one transaction. `Refused` (nothing saved) for any problem: those of
     `validate`, and reports that do not exist or were rejected."""
-    user = require(actor, Right.MANAGE_ACTIONS)
+    user = require_dossier(store, draft.zone_id, actor)
     boundary = store.boundary()
     zone_ids = [zone.id for zone in store.zones()]
     problems = validate(draft, boundary=None if boundary is None else boundary[1], zone_ids=zone_ids)
@@ -446,7 +481,7 @@ def link_reports(
     """Link more reports (codes as typed) to an action, moving them as `create_action` does;
     returns how many were new. `Refused` for a malformed, unknown or rejected code; KeyError
     for an unknown action."""
-    user = require(actor, Right.MANAGE_ACTIONS)
+    user = require_dossier(store, _zone_of(store, action_id), actor)
     codes, bad = parse_ref_codes(ref_codes)
     if bad:
         raise Refused([Problem("report_refs", "action.error.ref_format")])
@@ -479,7 +514,7 @@ def change_status(
     status = ActionStatus(status)
     if status is ActionStatus.DONE:
         return mark_done(store, action_id, actor, comment=comment, now=now)
-    user = require(actor, Right.MANAGE_ACTIONS)
+    user = require_dossier(store, _zone_of(store, action_id), actor)
     _check_comment(comment)
     at = now or utcnow()
     with store.action_changes() as changes:
@@ -499,7 +534,7 @@ def mark_done(
     transaction, each resident who left an address told so by e-mail ("action_done", `geo.outbox`,
     written in this transaction). Returns the ids of the reports that changed. The one "action
     done" transition: whatever should follow it belongs here."""
-    user = require(actor, Right.MANAGE_ACTIONS)
+    user = require_dossier(store, _zone_of(store, action_id), actor)
     _check_comment(comment)
     at = now or utcnow()
     with store.action_changes() as changes:

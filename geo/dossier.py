@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from geo import audit, documents
-from geo.actions import Action, ActionStatus, ActorKind, Refused, actions, today_local
+from geo.actions import Action, ActionStatus, ActorKind, Refused, actions, require_dossier, today_local
 from geo.analysis import BeforeAfter
 from geo.auth import User
 from geo.i18n import format_day, format_number, label, translator
@@ -135,7 +135,7 @@ def add_actor(
     joined_on: dt.date | None = None,
 ) -> Actor:
     """Add an organisation to the zone's platssamverkan; `Refused` (nothing saved) for bad input."""
-    user = require(actor, Right.MANAGE_ACTIONS)
+    user = require_dossier(store, zone_id, actor)
     problems = validate_actor(organisation, kind, contact_name, contact_phone)
     if problems:
         raise Refused(problems)
@@ -157,7 +157,7 @@ def add_actor(
 def actor_leaves(store: Store, actor_id: str, actor: User | None, *, on: dt.date | None = None) -> None:
     """The organisation leaves the platssamverkan: its contact person's name and phone are
     deleted (personal data kept no longer than needed); KeyError for an unknown one."""
-    user = require(actor, Right.MANAGE_ACTIONS)
+    user = require_dossier(store, store.actor_zone(actor_id), actor)
     with store.action_changes() as changes:
         if not changes.actor_leaves(actor_id, on or today_local()):
             raise KeyError(f"no such actor: {actor_id!r}")
@@ -193,7 +193,7 @@ def record_meeting(
 ) -> Meeting:
     """Record a meeting of the zone's platssamverkan; `Refused` (nothing saved) for a missing
     day, notes or a decision too long."""
-    user = require(actor, Right.MANAGE_ACTIONS)
+    user = require_dossier(store, zone_id, actor)
     items = split_decisions(decisions)
     problems = []
     if held_on is None:

@@ -22,13 +22,18 @@ Decisions:
 - **Viewers** (politicians, partners in platssamverkan) only look: the staff views of
   published reports at their exact places and the areas' reviews, no report waiting for
   moderation (its text is not checked yet), no change, no exact export.
+- **Dossiers** (a zone's actions, meetings and organisations, `geo.actions.require_dossier`):
+  the team and the admin edit every place's dossier; the police edit the dossier of a zone
+  where the police take part, that is where an organisation of the kind *polis* is listed
+  among its organisations and has not left (`WHERE_LISTED`): a platssamverkan is run by those
+  who take part in it, and the team decides who does by listing them; viewers edit none.
 - Every staff member may change their own password.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 from geo.auth import User
 from geo.model import Role
@@ -89,6 +94,11 @@ WHO: Mapping[Right, frozenset[Role]] = {
 }
 """The rights table: each right and the roles that hold it. The public holds none."""
 
+WHERE_LISTED: Mapping[Right, Mapping[Role, str]] = {Right.MANAGE_ACTIONS: {Role.POLICE: "polis"}}
+"""Rights a role holds besides the table, only in the places where an organisation of its kind
+(`geo.actions.ActorKind` value) is listed and has not left: the police edit the dossiers of
+the zones they take part in."""
+
 TABLE_ROLES: tuple[Role, ...] = (Role.VIEWER, Role.POLICE, Role.TEAM, Role.ADMIN)
 """The roles of the table's columns, from least to most."""
 
@@ -107,6 +117,24 @@ def require(user: User | None, right: Right) -> User:
     """``user`` when it may do ``right``; otherwise `PermissionError` naming the right and the user."""
     if not allowed(user, right):
         raise PermissionError(f"{Right(right).value!r} is not allowed to {user!r}")
+    assert user is not None
+    return user
+
+
+def allowed_where(user: User | None, right: Right, listed: Collection[str]) -> bool:
+    """Whether ``user`` may do ``right`` in a place whose listed organisations (still taking
+    part) are of the kinds ``listed``: by the table (`WHO`), or by `WHERE_LISTED`."""
+    if allowed(user, right):
+        return True
+    kind = WHERE_LISTED.get(Right(right), {}).get(user.role) if user is not None else None
+    return kind is not None and kind in listed
+
+
+def require_where(user: User | None, right: Right, listed: Collection[str]) -> User:
+    """``user`` when it may do ``right`` in a place with ``listed`` (`allowed_where`); otherwise
+    `PermissionError`."""
+    if not allowed_where(user, right, listed):
+        raise PermissionError(f"{Right(right).value!r} is not allowed to {user!r} here")
     assert user is not None
     return user
 

@@ -24,7 +24,7 @@ from geo.layers import boundary_layer, zones_layer
 from geo.model import ZoneKind
 from geo.reporting import Problem
 from geo.review import review_areas
-from geo.rights import Right, allowed
+from geo.rights import Right
 from pages._shared import drawing_value, language, map_home, needs, set_query_params, settings, store, tr
 
 ZONE_KEY = "dossier_zone"
@@ -36,7 +36,6 @@ db = store()
 
 st.title(t("dossier.title"))
 user = needs(Right.VIEW_STAFF)
-can_edit = allowed(user, Right.MANAGE_ACTIONS)
 
 areas = review_areas(db, user)
 if areas.empty:
@@ -504,6 +503,8 @@ st.selectbox(
 )
 zone = st.session_state[ZONE_KEY]
 set_query_params({"zone": zone})
+# the team edits every dossier, the police those of the zones they take part in (geo.rights)
+can_edit = action_model.may_edit_dossier(db, zone, user)
 # the message of the last change, in a container that is always there: the elements below keep
 # their places from one run to the next, so an open expander stays open
 with st.container():

@@ -192,6 +192,12 @@ class ActionStore(StoreBase):
         with self.reading() as conn:
             return [dict(r) for r in conn.execute(query).mappings()]
 
+    def actor_zone(self, actor_id: str) -> str | None:
+        """The zone of an organisation of a platssamverkan (None: no such organisation)."""
+        query = sa.select(zone_actors.c.zone_id).where(zone_actors.c.id == actor_id)
+        with self.reading() as conn:
+            return conn.execute(query).scalar()
+
     def meeting_rows(self, zone_id: str) -> list[dict[str, Any]]:
         """A zone's meetings, newest first, each with ``decisions`` (``id``, ``text``,
         ``action_id``: the action made of it, or None)."""

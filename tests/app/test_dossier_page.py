@@ -26,9 +26,9 @@ def app_db(filled_store: Store, monkeypatch: pytest.MonkeyPatch) -> Store:
     return filled_store
 
 
-def dossier_page(zone: str) -> AppTest:
+def dossier_page(zone: str, user: User = TEAM) -> AppTest:
     at = AppTest.from_file(str(ROOT / "pages" / "dossier.py"), default_timeout=TIMEOUT)
-    at.session_state["staff_session"] = StaffSession(TEAM, utcnow())
+    at.session_state["staff_session"] = StaffSession(user, utcnow())
     at.query_params["zone"] = zone
     at.run()
     assert not at.exception, [e.message for e in at.exception]
@@ -185,3 +185,17 @@ def test_issue_21_the_printed_dossier_holds_the_plan_and_meetings_but_no_contact
     assert documents.html_to_pdf(page).startswith(b"%PDF")
     at = dossier_page(zone)
     assert {b.label for b in at.get("download_button")} >= {"Dossiern för utskrift (HTML)", "Dossiern som PDF"}
+
+
+def test_issue_21_the_police_edit_the_dossier_of_a_zone_they_take_part_in_and_read_the_others(app_db: Store) -> None:
+    from geo import dossier
+
+    police = User("polis.erik", Role.POLICE)
+    centrum, stationen = (next(z.id for z in app_db.zones() if z.name == n) for n in ("Centrum", "Stationen"))
+    dossier.add_actor(app_db, centrum, TEAM, organisation="Polisen i Markaryd", kind="polis")
+    at = dossier_page(centrum, police)
+    assert "Ny åtgärd" in [e.label for e in at.expander] and "Spara mötet" in [b.label for b in at.button]
+    assert not any("Du kan läsa" in c.value for c in at.caption)
+    at = dossier_page(stationen, police)
+    assert "Ny åtgärd" not in [e.label for e in at.expander] and "Spara mötet" not in [b.label for b in at.button]
+    assert any("och av polisen där polisen ingår i samverkan" in c.value for c in at.caption)

@@ -228,3 +228,60 @@ def test_issue_17_nobody_logged_in_is_refused_everywhere(filled_store: Store) ->
             with pytest.raises(PermissionError):
                 attempt(filled_store, None)  # type: ignore[arg-type]
             assert name
+
+
+# -- which place's dossier: the team every one, the police where they take part (#21) ----------
+
+DOSSIER_ENTRIES: dict[str, Callable[[Store, User, str], object]] = {
+    "create_action": lambda s, u, z: actions.create_action(
+        s, actions.ActionDraft(title="Lampa", organisation="Kommunen", start_date=dt.date(2026, 11, 1),
+                               due_date=dt.date(2026, 12, 1), zone_id=z), u),
+    "change_status": lambda s, u, z: actions.change_status(s, _team_action(s, z), actions.ActionStatus.ONGOING, u),
+    "mark_done": lambda s, u, z: actions.mark_done(s, _team_action(s, z), u),
+    "link_reports": lambda s, u, z: actions.link_reports(s, _team_action(s, z), "", u),
+    "record_meeting": lambda s, u, z: dossier.record_meeting(s, z, u, held_on=dt.date(2026, 11, 2), present=[]),
+    "add_partner": lambda s, u, z: dossier.add_actor(s, z, u, organisation="Fastighet AB", kind="fastighetsagare"),
+    "partner_leaves": lambda s, u, z: dossier.actor_leaves(
+        s, dossier.add_actor(s, z, TEAM_USER, organisation="Butiken", kind="naringsidkare").id, u),
+}  # fmt: skip
+TEAM_USER = User("kommun.anna", Role.TEAM)
+
+
+def _team_action(store: Store, zone_id: str) -> str:
+    draft = actions.ActionDraft(
+        title="Röja sly", organisation="Kommunen", start_date=dt.date(2026, 11, 1), due_date=dt.date(2026, 12, 1),
+        zone_id=zone_id,
+    )  # fmt: skip
+    return actions.create_action(store, draft, TEAM_USER).id
+
+
+@pytest.mark.parametrize("listed", [True, False], ids=["police-listed", "police-not-listed"])
+@pytest.mark.parametrize("entry", list(DOSSIER_ENTRIES))
+@pytest.mark.parametrize("role", [Role.PUBLIC, *TABLE_ROLES], ids=lambda r: r.value)
+def test_issue_21_the_rights_table_decides_who_edits_which_places_dossier(
+    filled_store: Store, role: Role, entry: str, listed: bool
+) -> None:
+    zone = _zone_id(filled_store, "Stationen")
+    if listed:
+        dossier.add_actor(filled_store, zone, TEAM_USER, organisation="Polisen i Markaryd", kind="polis")
+    user = User(f"someone.{role.value}", role)
+    may = role in (Role.TEAM, Role.ADMIN) or (role is Role.POLICE and listed)
+    assert actions.may_edit_dossier(filled_store, zone, user) is may
+    if may:
+        DOSSIER_ENTRIES[entry](filled_store, user, zone)
+    else:
+        with pytest.raises(PermissionError):
+            DOSSIER_ENTRIES[entry](filled_store, user, zone)
+
+
+def test_issue_21_the_police_edit_a_dossier_only_while_they_take_part(filled_store: Store) -> None:
+    police = User("polis.erik", Role.POLICE)
+    stationen, centrum = _zone_id(filled_store, "Stationen"), _zone_id(filled_store, "Centrum")
+    taking_part = dossier.add_actor(filled_store, stationen, TEAM_USER, organisation="Polisen", kind="polis")
+    dossier.record_meeting(filled_store, stationen, police, held_on=dt.date(2026, 11, 2), present=["Polisen"])
+    assert not actions.may_edit_dossier(filled_store, centrum, police), "only where they are listed"
+    assert not actions.may_edit_dossier(filled_store, None, police), "an action of no zone is the municipality's"
+    dossier.actor_leaves(filled_store, taking_part.id, TEAM_USER)
+    with pytest.raises(PermissionError):
+        dossier.record_meeting(filled_store, stationen, police, held_on=dt.date(2026, 11, 3), present=[])
+    assert actions.may_edit_dossier(filled_store, stationen, TEAM_USER)

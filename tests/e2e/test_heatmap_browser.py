@@ -11,7 +11,10 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Frame, Page, expect
 
-from geo.i18n import translator
+from geo.i18n import Translator, translator
+from geo.layers import ReportFilter, count_reports
+from geo.model import Role
+from geo.store import Store
 from tests.e2e.conftest import (
     DESKTOP,
     PHONE,
@@ -23,7 +26,7 @@ from tests.e2e.conftest import (
     settle,
     snap,
 )
-from tests.support.browser import log_in_as_staff, open_menu
+from tests.support.browser import choose, log_in_as_staff, open_menu
 
 pytestmark = pytest.mark.e2e
 
@@ -57,6 +60,13 @@ def heat_frame(page: Page) -> Frame:
             pass
         page.wait_for_timeout(250)
     raise AssertionError("no heat map was drawn in the map frame")
+
+
+def shown_count(page: Page, t: Translator) -> int:
+    """The number of reports the heat map's summary says it shows."""
+    before, after = t("heat.summary", n="§").split("§")
+    text = page.get_by_text(re.compile(re.escape(before) + r"\d+" + re.escape(after))).inner_text()
+    return int(text[len(before) : len(text) - len(after)])
 
 
 def close_menu(page: Page) -> None:
@@ -112,6 +122,32 @@ def test_issue_18_staff_switch_karta_to_a_heat_map_by_keyboard(
     snap(page, f"{name}-drawn")
     link.scroll_into_view_if_needed()
     snap(page, f"{name}-words")
+    everything = shown_count(page, t)
+
+    # a filter changes what is drawn: an area's reports only (counted as the store counts them)
+    store = Store.open(app.database_url)
+    zone = store.zones()[0]
+    inside = count_reports(store, ReportFilter(zone_id=zone.id), viewer=Role.TEAM)
+    open_menu(page)
+    choose(page, t("filter.zone"), zone.name, within=page.locator("[data-testid='stSidebar']"))
+    settle(page)
+    close_menu(page)
+    page.wait_for_function(
+        "(n) => document.body.innerText.includes(n)", arg=t("heat.summary", n=inside), timeout=20_000
+    )
+    assert inside < everything
+    frame = heat_frame(page)
+
+    # zooming in keeps the map and the heat map (the legend does not change with the zoom)
+    frame.evaluate("() => { window.__tryggSameMap = true; }")
+    zoom = frame.evaluate("() => window.map.getZoom()")
+    frame.locator(".leaflet-control-zoom-in").click()
+    frame.wait_for_function(f"() => window.map.getZoom() === {zoom + 1}", timeout=10_000)
+    settle(page)
+    frame = heat_frame(page)
+    assert frame.evaluate("() => window.__tryggSameMap === true"), "the map was re-created"
+    assert frame.evaluate("() => window.map.getZoom()") == zoom + 1, "the map bounced back"
+    snap(page, f"{name}-zone")
 
     assert axe_violations(page) == []
     assert browsing.external_requests == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -150,3 +151,13 @@ def test_issue_18_a_crowded_window_sends_fewer_heavier_points_with_the_same_repo
     assert weights(few.points) == weights(fine.points) == few.in_window
     floor = heat_view(demo, ReportFilter(), WIDE, viewer=Role.TEAM, point_limit=0)
     assert floor.resolution == resolution_for_zoom(WIDE.zoom)
+
+
+def test_issue_18_the_served_leaflet_heat_is_folium_own_copy() -> None:
+    """folium's leaflet-heat carries the weights patch its HeatMap relies on (npm's leaflet.heat 0.2.0 does not)."""
+    import folium
+
+    served = assets.asset_path(assets.load_manifest()["leaflet-heat.js"]).read_bytes()
+    shipped = (Path(folium.__file__).parent / "templates" / "leaflet_heat.min.js").read_bytes()
+    assert served == shipped
+    assert b"L.heatLayer" in served

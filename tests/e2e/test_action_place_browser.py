@@ -217,7 +217,9 @@ def on_public_map(browser: Browser, url: str, action_id: str, viewport: dict[str
     found = False
     for _ in range(120):
         found = frame.evaluate(
-            """(id) => { let hit = false; const m = """ + FOLIUM_MAP + """;
+            """(id) => { let hit = false; const m = """
+            + FOLIUM_MAP
+            + """;
                 m.eachLayer((l) => { if (l.feature && l.feature.properties.id === id) hit = true; }); return hit; }""",
             action_id,
         )

@@ -100,14 +100,17 @@ _DOCUMENT_SCRIPT = """<div class="trygg-document" hidden></div><script>
   // On a phone a page opens with the menu folded: Streamlit keeps the menu's state across loads
   // (its localStorage), so after logging in from the menu a reload or a typed address showed
   // the page under the open menu, which took the taps meant for the form. Not once the person
-  // has touched this page (they may have opened the menu themselves before this script ran):
-  // the browser's record of the first input in this document.
-  const touched = performance.getEntriesByType("first-input").length > 0;
-  if (window.innerWidth < shell.phoneWidth && !touched) {
+  // has touched this page (they may have opened the menu themselves): the browser's record of
+  // the first input in this document. The menu may be drawn after this script: looked for, 3 s.
+  const foldAtLoad = (tries) => {
+    if (window.innerWidth >= shell.phoneWidth || performance.getEntriesByType("first-input").length) return;
     const sidebar = document.querySelector('[data-testid="stSidebar"]');
     const button = document.querySelector('[data-testid="stSidebarCollapseButton"] button');
-    if (sidebar && button && sidebar.getAttribute("data-collapsed") === "false") button.click();
-  }
+    if (sidebar && sidebar.getAttribute("data-collapsed") === "true") return;
+    if (sidebar && button) return button.click();
+    if (tries > 0) setTimeout(() => foldAtLoad(tries - 1), 100);
+  };
+  foldAtLoad(30);
   let pending = false;
   new MutationObserver(() => {
     if (pending) return;

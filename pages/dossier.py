@@ -323,6 +323,7 @@ def meeting_form(zone_id: str, members: list[str]) -> None:
             options=members,
             key=f"{prefix}_present",
             placeholder=t("dossier.present_placeholder"),  # "" shows Streamlit's English "Choose options"
+            select_all=False,  # Streamlit's "Select all" is English
         )
         st.text_area(t("dossier.notes"), key=f"{prefix}_notes")
         say_problems(prefix, "notes")

@@ -194,6 +194,7 @@ def hours_builder() -> None:
             format_func=lambda d: mp.weekday_name(d, lang, capital=True),
             placeholder=t("place_edit.builder_days"),
             key="pe_days",
+            select_all=False,  # Streamlit's "Select all" is English
         )
         columns = st.columns(2)
         columns[0].time_input(t("place_edit.builder_open"), value=dt.time(10, 0), key="pe_open", step=900)
@@ -266,6 +267,7 @@ st.multiselect(
     format_func=lambda a: label("audience", a, lang),
     placeholder=t("places.any"),
     key="pe_audience",
+    select_all=False,  # Streamlit's "Select all" is English
 )
 fee_words: dict[str, Any] = {
     "": t("place_edit.fee.unknown"),

@@ -129,6 +129,7 @@ def filters(places: Sequence[MeetingPlace]) -> None:
         format_func=lambda c: mp.language_name(c, lang),
         placeholder=t("places.languages_any"),
         key="places_languages",
+        select_all=False,  # Streamlit's "Select all" is English
     )
     with st.expander(t("places.more_filters")):
         st.multiselect(
@@ -137,6 +138,7 @@ def filters(places: Sequence[MeetingPlace]) -> None:
             format_func=lambda c: label("audience", c, lang),
             placeholder=t("places.any"),
             key="places_audience",
+            select_all=False,  # Streamlit's "Select all" is English
         )
         st.multiselect(
             t("places.kinds"),
@@ -144,6 +146,7 @@ def filters(places: Sequence[MeetingPlace]) -> None:
             format_func=lambda c: label("meeting_place_kind", c, lang),
             placeholder=t("places.any"),
             key="places_kinds",
+            select_all=False,  # Streamlit's "Select all" is English
         )
         st.checkbox(t("places.free"), key="places_free")
         st.checkbox(t("places.wheelchair"), key="places_wheelchair")

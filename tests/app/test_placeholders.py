@@ -1,6 +1,7 @@
 """Streamlit's own words in a box with nothing chosen ("Choose an option", "Choose options",
-"No options to select") are English whatever the reader's language: every page passes its own
-``placeholder=`` from the catalogue wherever a selectbox or multiselect can stand empty."""
+"No options to select") and a multiselect's first option "Select all" are English whatever the
+reader's language: every page passes its own ``placeholder=`` from the catalogue wherever a
+selectbox or multiselect can stand empty, and ``select_all=False``."""
 
 from __future__ import annotations
 
@@ -37,6 +38,8 @@ def empty_boxes_in_streamlits_words(at: AppTest) -> list[str]:
     for box in at.multiselect:
         if says_nothing_of_its_own(box.proto.placeholder):
             found.append(f"multiselect {box.label!r}")
+        if box.proto.select_all != 0:  # Streamlit's own first option "Select all" (or "Select 3 matches")
+            found.append(f"multiselect {box.label!r} offers 'Select all'")
     for box in at.selectbox:
         empty = box.value is None or not box.options
         if empty and says_nothing_of_its_own(box.proto.placeholder):

@@ -36,7 +36,18 @@ if st.button("rerun"):
 st.write(f"count {st.session_state['n']}")
 '''
 VILLAGE = "z=15&lat=56.462&lon=13.598"
-"""Markaryd's centre at zoom 15: single reports (EPSG:4326)."""
+"""Markaryd's centre at zoom 15: single reports up to some 10,000 reports (EPSG:4326)."""
+SPARSE = "z=17&lat=56.49&lon=13.62"
+"""Between Markaryd and Timsfors at zoom 17: single reports at 100,000 (Markaryd's centre has more
+than `geo.hexagons.POINT_LIMIT` reports in its window even at zoom 18 then, so it shows cells)."""
+DENSE_FROM = 20_000
+
+
+def view_for(points: int) -> str:
+    """Where the interactions are timed: a view that shows single reports at ``points`` reports."""
+    return VILLAGE if points < DENSE_FROM else SPARSE
+
+
 REPORTS_OF = """(feeling) => { let n = 0; window.map.eachLayer(l => { const p = l.feature && l.feature.properties;
     if (p && p.layer === 'report' && (!feeling || p.feeling === feeling)) n++; }); return n; }"""
 TIMEOUT_S = 60.0
@@ -48,13 +59,15 @@ def write_rerun_app(directory: Path) -> Path:
     return path
 
 
-def timings(browser: Any, ours_url: str, rerun_url: str) -> dict[str, float]:
-    """Seconds (medians) for a plain rerun and the three interactions, and each one's ratio to the rerun."""
+def timings(browser: Any, ours_url: str, rerun_url: str, points: int = 0) -> dict[str, float]:
+    """Seconds (medians) for a plain rerun and the three interactions, and each one's ratio to the
+    rerun; Karta's are timed where single reports show at ``points`` reports (`view_for`)."""
+    view = view_for(points)
     found = {
         "rerun_s": _median(lambda: _rerun(browser, rerun_url)),
-        "feature_click_s": _median(lambda: _feature_click(browser, ours_url)),
-        "filter_click_s": _median(lambda: _filter_click(browser, ours_url)),
-        "layer_toggle_s": _median(lambda: _layer_toggle(browser, ours_url)),
+        "feature_click_s": _median(lambda: _feature_click(browser, ours_url, view)),
+        "filter_click_s": _median(lambda: _filter_click(browser, ours_url, view)),
+        "layer_toggle_s": _median(lambda: _layer_toggle(browser, ours_url, view)),
         "statistics_filter_s": _median(lambda: _statistics_filter(browser, ours_url)),
     }
     for name in ("feature_click", "filter_click", "layer_toggle", "statistics_filter"):
@@ -105,19 +118,19 @@ def _settle(page: Any) -> None:
 
 
 @contextmanager
-def _village_map(browser: Any, url: str) -> Iterator[tuple[Any, Any]]:
+def _village_map(browser: Any, url: str, view: str = VILLAGE) -> Iterator[tuple[Any, Any]]:
     """A fresh browser context on Karta around the village, once its map has drawn: (page, map frame)."""
     context = browser.new_context(viewport=VIEWPORT)
     try:
         page = context.new_page()
-        page.goto(f"{url}/?{VILLAGE}")
+        page.goto(f"{url}/?{view}")
         yield page, _map(page)
     finally:
         context.close()
 
 
-def _feature_click(browser: Any, url: str) -> float:
-    with _village_map(browser, url) as (page, frame):
+def _feature_click(browser: Any, url: str, view: str = VILLAGE) -> float:
+    with _village_map(browser, url, view) as (page, frame):
         x, y = nearest_report(frame)
         started = time.perf_counter()
         page.mouse.click(x, y)
@@ -125,8 +138,8 @@ def _feature_click(browser: Any, url: str) -> float:
         return time.perf_counter() - started
 
 
-def _filter_click(browser: Any, url: str) -> float:
-    with _village_map(browser, url) as (page, frame):
+def _filter_click(browser: Any, url: str, view: str = VILLAGE) -> float:
+    with _village_map(browser, url, view) as (page, frame):
         sidebar = page.locator("[data-testid='stSidebar']")
         option = page.get_by_role("option", name="Trygg", exact=True)
         for attempt in range(3):  # on a loaded machine a late rerun may close the list as it opens
@@ -147,8 +160,8 @@ def _filter_click(browser: Any, url: str) -> float:
         return time.perf_counter() - started
 
 
-def _layer_toggle(browser: Any, url: str) -> float:
-    with _village_map(browser, url) as (page, frame):
+def _layer_toggle(browser: Any, url: str, view: str = VILLAGE) -> float:
+    with _village_map(browser, url, view) as (page, frame):
         toggle = page.locator("[data-testid='stSidebar'] [data-testid='stCheckbox']").first  # Rapporter
         started = time.perf_counter()
         toggle.click()

@@ -612,7 +612,7 @@ def run(quick: bool, workdir: Path, log: Callable[[str], None]) -> Results:
         rerun_server = start_streamlit(rerun_app, peer_dir, {}, workdir / "rerun.log")
         running.callback(stop, rerun_server)
         mid_ours = next(p for p in served if p.name == "ours" and p.points == sizes["ours"][1])
-        results.extra.update(interactions.timings(browser, mid_ours.server.url, rerun_server.url))
+        results.extra.update(interactions.timings(browser, mid_ours.server.url, rerun_server.url, mid_ours.points))
         # Mötesplatser: "open now near me" over 1,000 places against the same plain rerun (benchmarks/places.py)
         places_db = workdir / "places.db"
         places.seed_places(places_db, places.PLACES)

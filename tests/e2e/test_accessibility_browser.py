@@ -18,6 +18,7 @@ from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser, Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from geo.auth import add_user
 from geo.i18n import LANGUAGES, is_rtl, translator
@@ -100,7 +101,12 @@ def test_issue_14_every_page_has_no_axe_violations_and_says_its_language(
     wait_for_session_cookie(page)  # the typed addresses that follow find the session by its cookie
     for path in STAFF_PAGES:
         check(path)
-        assert page.get_by_role("button", name=translator(lang)("auth.logout")).count(), f"logged out on /{path}"
+        open_menu(page)  # on a phone a page opens with the menu folded (its log-out button is in it)
+        logout = page.get_by_role("button", name=translator(lang)("auth.logout"))
+        try:
+            logout.wait_for(timeout=10_000)
+        except PlaywrightTimeoutError:
+            raise AssertionError(f"logged out on /{path}") from None
     expected = (lang, "rtl" if is_rtl(lang) else "ltr")
     assert all(seen == expected for seen in documents.values()), documents
     assert not found, "\n".join(f"{path}: {line}" for path, lines in found.items() for line in lines)

@@ -172,7 +172,7 @@ def test_issue_21_a_resident_reads_a_promise_and_what_was_done_on_a_phone_in_ara
     page.goto(f"{app.url}/lofte?omrade={CHOSEN['promise']}&lang=ar")
     page.get_by_role("heading", name=str(CHOSEN["promise_name"])).wait_for(timeout=TIMEOUT_MS)
     page.get_by_text("Ökad närvaro vid resecentrum fredag och lördag kväll", exact=True).wait_for(timeout=TIMEOUT_MS)
-    page.get_by_text("نُفّذ 1 مرات", exact=False).first.wait_for(timeout=TIMEOUT_MS)
+    page.get_by_text("نُفّذ مرة واحدة", exact=False).first.wait_for(timeout=TIMEOUT_MS)  # Arabic singular
     settle(page)
     snap(page, "promise-phone-ar-page")
     page.get_by_role("heading", name="البلاغات في المنطقة شهرياً").scroll_into_view_if_needed()

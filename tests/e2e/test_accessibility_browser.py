@@ -28,7 +28,7 @@ from tests.support.browser import (
     DESKTOP,
     PHONE,
     axe_violations,
-    component_frames,
+    frame_with,
     log_in_as_staff,
     open_context,
     open_menu,
@@ -58,15 +58,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
 
 def wait_for_map(page: Page, timeout_ms: int = 30_000) -> None:
     """Until a map frame shows Leaflet (the map frames are part of what axe checks)."""
-    for _ in range(timeout_ms // 250):
-        for frame in component_frames(page):
-            try:
-                if frame.query_selector(".leaflet-container"):
-                    return
-            except Exception:  # frames come and go while Streamlit renders
-                continue
-        page.wait_for_timeout(250)
-    raise AssertionError(f"no map appeared on {page.url}")
+    frame_with(page, ".leaflet-container", timeout_ms / 1000)
 
 
 def visit(page: Page, url: str, path: str, lang: str) -> None:

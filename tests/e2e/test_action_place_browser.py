@@ -25,7 +25,7 @@ from tests.support.browser import (
     DESKTOP,
     PHONE,
     axe_violations,
-    component_frames,
+    frame_with,
     log_in_as_staff,
     map_frame,
     open_context,
@@ -61,15 +61,7 @@ FOLIUM_MAP = "Object.values(window).find((v) => v instanceof L.Map)"
 
 def draw_frame(page: Page) -> Frame:
     """The map frame that offers Leaflet.draw's marker tool."""
-    for _ in range(180):
-        for frame in component_frames(page):
-            try:
-                if frame.query_selector(".leaflet-draw-draw-marker"):
-                    return frame
-            except Exception:  # frames come and go while Streamlit renders
-                continue
-        page.wait_for_timeout(250)
-    raise AssertionError("no map with the marker tool appeared")
+    return frame_with(page, ".leaflet-draw-draw-marker")
 
 
 def put_marker(page: Page, frame: Frame, lat: float, lon: float, *, touch: bool) -> None:

@@ -238,6 +238,21 @@ def component_frames(page: Page) -> list[Frame]:
     return [frame for frame in page.frames if "/component/" in frame.url and frame is not page.main_frame]
 
 
+def frame_with(page: Page, selector: str, timeout_s: float = 45.0) -> Frame:
+    """The first component frame (a map of st_folium) holding ``selector``, waited for up to
+    ``timeout_s``; `AssertionError` if none appears."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        for frame in component_frames(page):
+            try:
+                if frame.query_selector(selector):
+                    return frame
+            except Exception:  # frames come and go while Streamlit renders
+                continue
+        page.wait_for_timeout(250)
+    raise AssertionError(f"no map frame with {selector!r} appeared on {page.url}")
+
+
 def axe_violations(page: Page) -> list[str]:
     """axe-core's WCAG 2.1 A and AA violations in the page's main document and in every map
     frame, as one line each (rule, impact, how many elements, the first few of them).

@@ -4,7 +4,7 @@ as a table (for screen readers, copying and print) and the chart's data.
 
 Every number passes through `Statistics.shown`, so a count the viewer may not see is
 written "färre än 5" (``stats.few``) in every table, summary and chart. Charts are
-Altair (Vega-Lite) specifications; Streamlit draws them from its own bundle, and the
+Vega-Lite specifications; Streamlit draws them from its own bundle, and the
 document draws the same tables with bars in CSS. Imports no Streamlit.
 """
 
@@ -14,8 +14,8 @@ import datetime as dt
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
-import altair as alt
 import pandas as pd
 
 from geo.hexagons import PUBLIC_MIN_COUNT
@@ -117,7 +117,7 @@ def _largest(pairs: list[tuple[str, int | None]]) -> tuple[str, int] | None:
 def _summary(words: StatsText, key: str, top: tuple[str, int] | None, **values: object) -> str:
     if top is None:
         return words.t("stats.summary_none")
-    return words.t(key, name=top[0], n=words.count(top[1]), **values)
+    return words.t(key, name=top[0], n=top[1], count=words.count(top[1]), **values)
 
 
 def months_section(result: Statistics, words: StatsText) -> Section:
@@ -299,52 +299,78 @@ def hotspot_section(result: Statistics, words: StatsText, karta_params: dict[str
     return Section("hotspots", t("stats.hotspots"), summary, table, kind="")
 
 
-def chart(section: Section, lang: str) -> alt.Chart | None:
-    """The Altair chart of ``section`` (None when it has none). Hidden counts draw no bar; in
-    Arabic the category axis sits on the right and bars grow leftwards."""
+ChartSpec = dict[str, Any]
+"""A Vega-Lite specification without its data (`chart` gives the data beside it)."""
+
+
+def chart(section: Section, lang: str) -> tuple[pd.DataFrame, ChartSpec] | None:
+    """The chart of ``section`` as (its data, a Vega-Lite specification), None when it has none.
+    Hidden counts draw no bar; in Arabic the category axis sits on the right and bars grow
+    leftwards. Written as plain Vega-Lite (Streamlit draws it from its own bundle): building it
+    through Altair validated the whole schema on every run of the page, a tenth of a second."""
     data = section.data
     if section.kind == "" or data.empty or data["value"].isna().all():
         return None
-    rtl = is_rtl(lang)
     data = data.assign(value=pd.to_numeric(data["value"], errors="coerce"))
-    labels = alt.Axis(labelLimit=0, title=None, orient="right" if rtl else "left")
-    count_axis = alt.Axis(title=None, tickMinStep=1)
     sort = list(section.order)
+    label_axis = {"labelLimit": 0, "title": None, "orient": "right" if is_rtl(lang) else "left"}
     if section.kind == "heat":
-        return (
-            alt.Chart(data)
-            .mark_rect()
-            .encode(
-                alt.Y("label:N", sort=sort, axis=labels),
-                alt.X(
-                    "series:N", sort=list(section.series_order), axis=alt.Axis(title=None, labelAngle=0, orient="top")
-                ),
-                alt.Color("value:Q", scale=alt.Scale(scheme="reds"), legend=None),
-                tooltip=[alt.Tooltip("label:N"), alt.Tooltip("series:N"), alt.Tooltip("value:Q")],
-            )
-            .properties(height=max(120, 26 * len(sort)))
-        )
-    if section.kind == "stacked":
-        colours = alt.Scale(domain=list(section.series_order), range=[UNSAFE_COLOUR, SAFE_COLOUR])
-        return (
-            alt.Chart(data.dropna(subset=["value"]))
-            .mark_bar()
-            .encode(
-                alt.X("label:N", sort=sort, axis=alt.Axis(title=None, labelAngle=-40)),
-                alt.Y("value:Q", axis=count_axis, stack="zero"),
-                alt.Color("series:N", scale=colours, legend=alt.Legend(title=None, orient="top")),
-                tooltip=[alt.Tooltip("label:N"), alt.Tooltip("series:N"), alt.Tooltip("value:Q")],
-            )
-            .properties(height=280)
-        )
-    scale = alt.Scale(reverse=rtl)
-    return (
-        alt.Chart(data.dropna(subset=["value"]))
-        .mark_bar(color=UNSAFE_COLOUR if section.key != "compare" else "#555555")
-        .encode(
-            alt.Y("label:N", sort=sort, axis=labels),
-            alt.X("value:Q", axis=count_axis, scale=scale),
-            tooltip=[alt.Tooltip("label:N"), alt.Tooltip("value:Q")],
-        )
-        .properties(height=max(100, 28 * len(sort) + 30))
-    )
+        spec = _heat_spec(section, sort, label_axis)
+    elif section.kind == "stacked":
+        spec = _stacked_spec(section, sort)
+        data = data.dropna(subset=["value"])
+    else:
+        spec = _bar_spec(section, sort, label_axis, lang)
+        data = data.dropna(subset=["value"])
+    return data.reset_index(drop=True), spec
+
+
+def _field(name: str, kind: str, **more: object) -> dict[str, object]:
+    return {"field": name, "type": kind, **more}
+
+
+def _heat_spec(section: Section, sort: list[str], label_axis: dict[str, object]) -> ChartSpec:
+    return {
+        "mark": {"type": "rect"},
+        "height": max(120, 26 * len(sort)),
+        "encoding": {
+            "y": _field("label", "nominal", sort=sort, axis=label_axis),
+            "x": _field(
+                "series",
+                "nominal",
+                sort=list(section.series_order),
+                axis={"title": None, "labelAngle": 0, "orient": "top"},
+            ),
+            "color": _field("value", "quantitative", scale={"scheme": "reds"}, legend=None),
+            "tooltip": [_field("label", "nominal"), _field("series", "nominal"), _field("value", "quantitative")],
+        },
+    }
+
+
+def _stacked_spec(section: Section, sort: list[str]) -> ChartSpec:
+    colours = {"domain": list(section.series_order), "range": [UNSAFE_COLOUR, SAFE_COLOUR]}
+    return {
+        "mark": {"type": "bar"},
+        "height": 280,
+        "encoding": {
+            "x": _field("label", "nominal", sort=sort, axis={"title": None, "labelAngle": -40}),
+            "y": _field("value", "quantitative", axis=COUNT_AXIS, stack="zero"),
+            "color": _field("series", "nominal", scale=colours, legend={"title": None, "orient": "top"}),
+            "tooltip": [_field("label", "nominal"), _field("series", "nominal"), _field("value", "quantitative")],
+        },
+    }
+
+
+def _bar_spec(section: Section, sort: list[str], label_axis: dict[str, object], lang: str) -> ChartSpec:
+    return {
+        "mark": {"type": "bar", "color": UNSAFE_COLOUR if section.key != "compare" else "#555555"},
+        "height": max(100, 28 * len(sort) + 30),
+        "encoding": {
+            "y": _field("label", "nominal", sort=sort, axis=label_axis),
+            "x": _field("value", "quantitative", axis=COUNT_AXIS, scale={"reverse": is_rtl(lang)}),
+            "tooltip": [_field("label", "nominal"), _field("value", "quantitative")],
+        },
+    }
+
+
+COUNT_AXIS = {"title": None, "tickMinStep": 1}

@@ -41,7 +41,7 @@ def statistics_page(user: User | None, **params: str) -> AppTest:
 
 
 def table(at: AppTest, first_column: str) -> dict[str, list[str]]:
-    frame = next(d.value for d in at.dataframe if d.value.columns[0] == first_column)
+    frame = next(d.value for d in at.table if d.value.columns[0] == first_column)
     return {str(row[0]): [str(v) for v in row[1:]] for row in frame.itertuples(index=False)}
 
 
@@ -76,7 +76,7 @@ def test_issue_18_every_number_on_the_page_equals_an_independent_count(app_db: S
         assert name.lower().startswith(("mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober"))
         check(cells[-1], expected[("month", month)])
     if not viewer.is_staff:
-        for frame in (d.value for d in at.dataframe):
+        for frame in (d.value for d in at.table):
             for value in frame.to_numpy().ravel():
                 text = str(value).replace("\u00a0", "")
                 assert not (text.isdigit() and 0 < int(text) < 5 and frame.columns[0] != "#"), (frame.columns, text)

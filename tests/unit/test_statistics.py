@@ -18,9 +18,11 @@ from hypothesis import strategies as st
 from geo import statistics
 from geo.analysis import rate_ratio
 from geo.config import LOCAL_TIME_ZONE
+from geo.i18n import translator
 from geo.layers import ReportFilter
 from geo.model import Role, Status
 from geo.statistics import PUBLIC_MIN_COUNT, Period, compute, suppress
+from geo.statsview import StatsText, category_section
 from geo.store import ReportQuery, Store
 from tests.conftest import NOW, SQUARE_WKT
 
@@ -252,3 +254,18 @@ def test_months_are_local_months_at_every_boundary(filled_store: Store) -> None:
     made = filled_store.reports_frame(ReportQuery())["created_at"].dt.tz_convert(LOCAL_TIME_ZONE)
     assert got == made.dt.strftime("%Y-%m").value_counts().to_dict()
     assert {"2026-01", "2026-02", "2026-03", "2026-04", "2026-10", "2026-11"} <= set(got)
+
+
+@pytest.mark.parametrize(
+    ("lang", "one", "two"), [("sv", "(1 rapport)", "(2 rapporter)"), ("ar", "(بلاغ واحد)", "(بلاغان)")]
+)
+def test_a_summary_counts_one_report_in_the_singular(filled_store: Store, lang: str, one: str, two: str) -> None:
+    day = dt.datetime(2015, 6, 10, 12, tzinfo=dt.UTC)
+    for count, text in ((1, one), (2, two)):
+        frame = many_reports(count).assign(category="trafik", feeling="otrygg", created_at=day)
+        filled_store.add_reports_frame(frame)
+        flt = ReportFilter(date_from=day.date(), date_to=day.date())
+        result = compute(filled_store, flt, viewer=Role.TEAM, today=TODAY)
+        words = StatsText(translator(lang), lang, filled_store.categories(include_inactive=True))
+        assert text in category_section(result, words).summary
+        day += dt.timedelta(days=30)

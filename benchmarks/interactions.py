@@ -117,6 +117,27 @@ def _settle(page: Any) -> None:
         page.wait_for_timeout(100)
 
 
+def _choose_safe(page: Any) -> float:
+    """Choose "Trygg" in the sidebar's feeling filter (Upplevelse); the clock's reading at the click.
+
+    On a loaded machine a late rerun (the map reporting its bounds) may close the list between its
+    opening and the click: the list is opened again once Streamlit is quiet, up to three times."""
+    option = page.get_by_role("option", name="Trygg", exact=True)
+    for attempt in range(3):
+        _settle(page)
+        page.locator("[data-testid='stSidebar'] [data-testid='stMultiSelect']").nth(1).click()
+        try:
+            option.wait_for(timeout=TIMEOUT_S * 1000 / 3)
+            started = time.perf_counter()
+            option.click(timeout=5_000)
+            return started
+        except Exception:
+            if attempt == 2:
+                raise
+            page.keyboard.press("Escape")
+    raise AssertionError("unreachable")
+
+
 @contextmanager
 def _village_map(browser: Any, url: str, view: str = VILLAGE) -> Iterator[tuple[Any, Any]]:
     """A fresh browser context on Karta around the village, once its map has drawn: (page, map frame)."""
@@ -140,20 +161,7 @@ def _feature_click(browser: Any, url: str, view: str = VILLAGE) -> float:
 
 def _filter_click(browser: Any, url: str, view: str = VILLAGE) -> float:
     with _village_map(browser, url, view) as (page, frame):
-        sidebar = page.locator("[data-testid='stSidebar']")
-        option = page.get_by_role("option", name="Trygg", exact=True)
-        for attempt in range(3):  # on a loaded machine a late rerun may close the list as it opens
-            sidebar.locator("[data-testid='stMultiSelect']").nth(1).click()  # Upplevelse (feeling)
-            try:
-                option.wait_for(timeout=TIMEOUT_S * 1000 / 3)
-                break
-            except Exception:
-                if attempt == 2:
-                    raise
-                page.keyboard.press("Escape")
-                _settle(page)
-        started = time.perf_counter()
-        option.click()
+        started = _choose_safe(page)
         frame.wait_for_function(
             f"() => {{ const f = {REPORTS_OF}; return f(null) > 0 && f('otrygg') === 0; }}", timeout=TIMEOUT_S * 1000
         )
@@ -179,11 +187,7 @@ def _statistics_filter(browser: Any, url: str) -> float:
         page.get_by_role("heading", name="Platser med flest otrygga rapporter").wait_for(timeout=TIMEOUT_S * 1000)
         _settle(page)
         before = figure.inner_text()
-        page.locator("[data-testid='stSidebar'] [data-testid='stMultiSelect']").nth(1).click()  # Upplevelse
-        option = page.get_by_role("option", name="Trygg", exact=True)
-        option.wait_for(timeout=TIMEOUT_S * 1000)
-        started = time.perf_counter()
-        option.click()
+        started = _choose_safe(page)
         page.wait_for_function(
             "(before) => { const f = document.querySelector('[data-testid=stMetricValue]');"
             " const idle = document.querySelector('[data-testid=stApp]')?.getAttribute('data-test-script-state')"

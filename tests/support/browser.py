@@ -63,16 +63,8 @@ def open_context(browser: Browser, **options: object) -> Browsing:
 
 def map_frame(page: Page, timeout_s: float = 45.0) -> Frame:
     """The st_folium iframe once Leaflet has drawn at least one vector feature."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        for frame in page.frames:
-            try:
-                if frame.query_selector(".leaflet-container .leaflet-overlay-pane canvas, .leaflet-overlay-pane path"):
-                    return frame
-            except Exception:  # frames come and go while Streamlit renders
-                continue
-        page.wait_for_timeout(250)
-    raise AssertionError("no Leaflet map with drawn features appeared")
+    drawn = ".leaflet-container .leaflet-overlay-pane canvas, .leaflet-overlay-pane path"
+    return frame_with(page, drawn, timeout_s)
 
 
 NEAREST_REPORT = """() => { const map = window.map, c = map.getSize().divideBy(2); let best = null, dist = 1e9;

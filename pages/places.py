@@ -15,10 +15,11 @@ from streamlit_folium import st_folium
 
 from geo import mapview
 from geo import meeting_places as mp
-from geo.i18n import is_rtl, label, language_names
+from geo.i18n import label
 from geo.layers import boundary_layer
 from geo.meeting_places import Found, PlaceFilter, When
 from geo.model import MeetingPlace
+from geo.place_cards import cards_html
 from geo.places import Place, known_places
 from geo.store import Store
 from pages._browser import locate_button, position_of
@@ -194,54 +195,6 @@ def small_map(found: list[Found], origin: tuple[float, float] | None, version: i
     )
 
 
-def card(number: int, found: Found, now: dt.datetime) -> None:
-    place, state = found.place, found.state
-    where = f" · {mp.distance_words(found.distance_m, lang)}" if found.distance_m is not None else ""
-    title = f"{number}. {place.name} · {mp.status_words(state, now, lang)}{where}"
-    with st.expander(title):
-        st.markdown(f"**{t('places.today')}:** {mp.today_words(state, lang)}")
-        if state.holiday and not state.today:
-            st.caption(t("places.holiday_today", name=mp.holiday_name(now.date(), lang)))
-        st.text(label("meeting_place_kind", place.kind, lang))
-        hours = hours_words(place)
-        st.markdown(f"**{t('places.hours')}**")
-        st.text(hours)
-        description, written_in = place.description_in(lang)
-        if description:
-            st.markdown(f"**{t('places.what')}**")
-            st.text(description)
-            if written_in != lang:
-                st.caption(t("places.description_in", language=mp.language_name(written_in, lang)))
-        facts = [
-            (t("places.languages"), language_names(place.languages, lang)),
-            (
-                t("places.audience"),
-                ("، " if is_rtl(lang) else ", ").join(label("audience", a, lang) for a in place.audience),
-            ),
-            (t("places.address"), place.address),
-            (t("places.accessibility"), "; ".join(filter(None, (wheelchair_words(place), place.accessibility)))),
-            (t("places.fee"), {"no": t("places.fee_no"), "yes": t("places.fee_yes")}.get(place.fee, "")),
-            (t("places.contact"), place.contact),
-        ]
-        for name, value in facts:
-            if value:
-                st.markdown(f"**{name}**")
-                st.text(value)
-
-
-def hours_words(place: MeetingPlace) -> str:
-    if not place.opening_hours.strip():
-        return t("places.hours_unknown")
-    try:
-        return mp.render_hours(place.opening_hours, lang)
-    except mp.PARSE_ERRORS:
-        return place.opening_hours  # written before the syntax was required: as the team wrote it
-
-
-def wheelchair_words(place: MeetingPlace) -> str:
-    return t(f"wheelchair.{place.wheelchair}") if place.wheelchair else ""
-
-
 st.title(t("places.title"))
 st.caption(t("places.intro"))
 
@@ -269,15 +222,18 @@ def finder() -> None:
     now = dt.datetime.now(dt.UTC)
     found = mp.find(places, read_filter(), now, origin)
     shown = found[: st.session_state.get(SHOWN_KEY, PAGE_SIZE)]
-    # The count comes first: it titles the map and the list, and shows before the map is built.
+    # The count comes first: it titles the map and the list. The map stands above the list but is
+    # built and sent after it (its place is kept by an empty container), so the answer shows first.
     st.subheader(t("places.found", n=len(found)))
-    small_map(shown, origin, version)
+    map_slot = st.container()
     if not found:
         st.info(t("places.none"))
-    for number, item in enumerate(shown, start=1):
-        card(number, item, now)
+    if shown:
+        st.html(cards_html(shown, now, lang))  # one element for the list: one message, not ~10 per card
     if len(found) > len(shown):
         st.button(t("places.more", n=len(found) - len(shown)), on_click=show_more)
+    with map_slot:
+        small_map(shown, origin, version)
 
 
 finder()

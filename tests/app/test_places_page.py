@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from pathlib import Path
 
 import pytest
@@ -29,8 +31,18 @@ def places_page(lang: str = "sv") -> AppTest:
     return at
 
 
+def cards(at: AppTest) -> str:
+    """The finder's list of places: one HTML element (geo/place_cards.py)."""
+    return next((h.value for h in at.html if 'class="trygg-places"' in h.value), "")
+
+
 def titles(at: AppTest) -> list[str]:
-    return [e.label for e in at.expander if e.label[:1].isdigit()]
+    return [html.unescape(title) for title in re.findall(r"<summary>(.*?)</summary>", cards(at))]
+
+
+def texts(at: AppTest) -> list[str]:
+    """Every text of the cards as a reader sees it (tags gone, entities read)."""
+    return [html.unescape(text) for text in re.findall(r">([^<>]+)<", cards(at))]
 
 
 def test_issue_19_the_finder_lists_every_place_in_use(db: Store) -> None:
@@ -52,7 +64,7 @@ def test_issue_19_a_tap_on_the_map_sorts_by_distance(db: Store) -> None:
 def test_issue_19_filters_by_language_and_kind(db: Store) -> None:
     at = places_page("en")
     at.multiselect(key="places_languages").set_value(["uk"]).run()
-    assert {e.label.split(". ", 1)[1].split(" · ")[0] for e in at.expander if e.label[:1].isdigit()} == {
+    assert {title.split(". ", 1)[1].split(" · ")[0] for title in titles(at)} == {
         p.name for p in db.meeting_places() if "uk" in p.languages
     }
     at.multiselect(key="places_kinds").set_value(["sprakcafe"]).run()
@@ -62,10 +74,12 @@ def test_issue_19_filters_by_language_and_kind(db: Store) -> None:
 
 def test_issue_19_a_card_in_arabic_with_the_swedish_fallback_said(db: Store) -> None:
     at = places_page("ar")
-    texts = [t.value for t in at.text]
-    assert "تدرّب على اللغة السويدية مع فنجان قهوة بصحبة متطوعين. جميع المستويات مرحّب بها والمشاركة مجانية." in texts
-    assert any(value.startswith("الثلاثاء \u206617:00–19:00\u2069") for value in texts)  # the café's hours, in Arabic
-    assert "الوصف متوفر فقط باللغة السويدية." in [c.value for c in at.caption]  # a place without Arabic
+    said = texts(at)
+    assert "تدرّب على اللغة السويدية مع فنجان قهوة بصحبة متطوعين. جميع المستويات مرحّب بها والمشاركة مجانية." in said
+    assert any(value.startswith("الثلاثاء \u206617:00–19:00\u2069") for value in said)  # the café's hours, in Arabic
+    assert "الوصف متوفر فقط باللغة السويدية." in said  # a place without Arabic
+    assert '<p lang="sv" dir="ltr">' in cards(at)  # a Swedish description is read out in Swedish
+    assert cards(at).startswith('<ol class="trygg-places" dir="rtl">')
 
 
 def test_issue_19_the_public_never_sees_the_staff_note(db: Store) -> None:
@@ -74,7 +88,7 @@ def test_issue_19_the_public_never_sees_the_staff_note(db: Store) -> None:
         [MeetingPlace("Hemligt café", MeetingPlaceKind.LANGUAGE_CAFE, 13.6, 56.46, staff_note=secret)]
     )
     at = places_page()
-    everything = [e.value for kind in (at.text, at.markdown, at.caption, at.info) for e in kind]
+    everything = [e.value for kind in (at.text, at.markdown, at.caption, at.info, at.html) for e in kind]
     assert any("Hemligt café" in title for title in titles(at))
     assert not any(secret in str(value) for value in everything)
 

@@ -148,20 +148,22 @@ def test_issue_19_a_language_cafe_open_now_near_a_tapped_point(
         tap_map_at(page, *TAPPED, touch)
         page.get_by_text(t("places.origin.map", lang)).wait_for(timeout=TIMEOUT_MS)
         settle(page)
-        first = page.locator("[data-testid='stExpander'] summary").filter(has_text="1. ").first
+        summaries = page.locator(".trygg-place summary")  # the cards: one HTML list (geo/place_cards.py)
+        first = summaries.filter(has_text="1. ").first
         first.wait_for(timeout=TIMEOUT_MS)
         title = first.inner_text()
         assert CAFE.name in title and t("places.open_now", lang) in title, title
         assert t("places.metres", lang, n="").strip() in title
-        assert page.locator("[data-testid='stExpander'] summary").filter(has_text="2. ").count() == 0 or (
-            CAFE.name not in page.locator("[data-testid='stExpander'] summary").filter(has_text="2. ").inner_text()
+        assert summaries.filter(has_text="2. ").count() == 0 or (
+            CAFE.name not in summaries.filter(has_text="2. ").inner_text()
         )
         snap(page, f"places-{viewport}-{lang}-found")
 
         # its card: today's hours first, the hours in the reader's words, the description in Arabic
         first.scroll_into_view_if_needed()
         first.tap() if touch else first.click()
-        card = page.locator("[data-testid='stExpander']").filter(has_text=CAFE.name).first
+        card = page.locator(".trygg-place").filter(has_text=CAFE.name).first
+        expect(card.locator("details")).to_have_attribute("open", "")
         hours = render_hours(CAFE.opening_hours, lang)
         card.get_by_text(hours).wait_for(timeout=TIMEOUT_MS)
         assert card.get_by_text(CAFE.description_in(lang)[0]).count() == 1

@@ -17,14 +17,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import h3
-import numpy as np
 import pandas as pd
 import shapely
 
 from geo import documents, municipality
 from geo.auth import User
 from geo.crs import to_sweref99tm
-from geo.hexagons import PUBLIC_MIN_COUNT, cell_parents, report_points
+from geo.hexagons import PUBLIC_MIN_COUNT, cell_counts
 from geo.i18n import format_day, translator
 from geo.layers import ReportFilter
 from geo.model import Role, Zone, ZoneKind
@@ -187,12 +186,15 @@ def map_svg(store: Store, doc: Lagesbild) -> str:
     drawn = []
     if outline is not None:
         drawn.append(f'<path d="{path(outline)}" fill="#f4f4f4" stroke="#444" stroke-width="1.2"/>')
+    looks: dict[str, list[shapely.Geometry]] = {}  # one path per look: a few nodes for the PDF, not thousands
     for cell, count in cells:
         if count < PUBLIC_MIN_COUNT:
-            drawn.append(f'<path d="{path(cell)}" fill="#f3c5c2" stroke="#c98a86" stroke-dasharray="2 2"/>')
+            look = 'fill="#f3c5c2" stroke="#c98a86" stroke-dasharray="2 2"'
         else:
-            opacity = 0.3 + 0.7 * count / top
-            drawn.append(f'<path d="{path(cell)}" fill="#b3261e" fill-opacity="{opacity:.2f}" stroke="none"/>')
+            look = f'fill="#b3261e" fill-opacity="{0.3 + 0.7 * count / top:.2f}" stroke="none"'
+        looks.setdefault(look, []).append(cell)
+    for look, alike in looks.items():
+        drawn.append(f'<path d="{path(shapely.MultiPolygon(alike))}" {look}/>')
     if area is not None:
         drawn.append(f'<path d="{path(area)}" fill="none" stroke="#1f4e9c" stroke-width="2.5"/>')
     width, height = (maxx - minx) * scale, (maxy - miny) * scale
@@ -204,10 +206,7 @@ def map_svg(store: Store, doc: Lagesbild) -> str:
 
 def _density(store: Store, doc: Lagesbild) -> list[tuple[shapely.Geometry, int]]:
     """Public report counts per H3 cell (EPSG:4326 polygons) in the document's period and area."""
-    points = report_points(store, doc.statistics.filter, viewer=Role.PUBLIC)
-    if not len(points):
-        return []
-    cells, counts = np.unique(cell_parents(points.cells, DENSITY_RESOLUTION), return_counts=True)
+    cells, counts = cell_counts(store, doc.statistics.filter, DENSITY_RESOLUTION, viewer=Role.PUBLIC)
     return [(_cell_polygon(int(c)), int(n)) for c, n in zip(cells, counts, strict=True)]
 
 

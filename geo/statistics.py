@@ -31,7 +31,7 @@ import shapely
 from geo.analysis import RateRatio, rate_ratio
 from geo.config import LOCAL_TIME_ZONE
 from geo.crs import to_sweref99tm, to_wgs84
-from geo.hexagons import PUBLIC_MIN_COUNT, PointsCache, cell_parents, report_points
+from geo.hexagons import PUBLIC_MIN_COUNT, PointsCache, cell_counts, cell_parents
 from geo.layers import ReportFilter, report_query
 from geo.model import Feeling, PlaceKind, Role, Status, TimeOfDay
 from geo.places import Place, known_places
@@ -254,9 +254,9 @@ def compute(
     flt = dataclasses.replace(flt, date_from=period.start, date_to=period.end)
     broad = dataclasses.replace(flt, categories=(), feelings=(), times_of_day=(), statuses=())
     query = report_query(broad, viewer)
-    by_month = _narrow(
-        cache.get(store, ("cube", query), lambda: store.report_counts(query, (*CUBE_KEYS, "month"))), flt
-    )
+    areas = tuple(_areas(store))
+    counted, in_areas = _counts(store, broad, viewer, areas, cache)
+    by_month = _narrow(counted, flt)
     cube = by_month.groupby(list(CUBE_KEYS), as_index=False)["count"].sum()
     closed = dataclasses.replace(query, statuses=CLOSED_STATUSES)
     closing = _narrow(
@@ -273,9 +273,8 @@ def compute(
     sums: list[tuple[Key, Sequence[Key]]] = []
     _cube_values(cube, categories, values, sums)
     _month_values(by_month, months, values, sums)
-    areas = tuple(_areas(store))
-    for area, count in zip(areas, _area_counts(store, flt, viewer, areas, cache), strict=True):
-        values[("area", area.id)] = count
+    for area, counts in zip(areas, in_areas, strict=True):
+        values[("area", area.id)] = int(_narrow(counts, flt)["count"].sum())
     hidden = frozenset() if viewer.is_staff else suppress(values, sums)
     if values[("total",)] == 0:  # nothing to protect: every count of the period is zero
         hidden = frozenset(key for key in hidden if key == ("previous",) and values[key] > 0)
@@ -289,7 +288,7 @@ def compute(
         categories=categories,
         months=months,
         areas=areas,
-        hotspots=tuple(hotspots(store, flt, viewer=viewer, points=points)),
+        hotspots=tuple(hotspots(store, flt, viewer=viewer, points=points, cache=cache)),
         median_days_to_close=_median_days(closing.groupby("days_open", as_index=False)["count"].sum(), viewer),
     )
 
@@ -405,16 +404,23 @@ def village_circle(lon: float, lat: float, radius_m: float = VILLAGE_RADIUS_M) -
     return shapely.transform(circle, lambda xs, ys: back.transform(xs, ys), interleaved=False)
 
 
-def _area_counts(store: Store, flt: ReportFilter, viewer: Role, areas: Sequence[Area], cache: CountsCache) -> list[int]:
-    """Reports of ``flt`` (its own area set aside) in each area."""
-    broad = dataclasses.replace(flt, zone_id=None, categories=(), feelings=(), times_of_day=(), statuses=())
+def _counts(
+    store: Store, broad: ReportFilter, viewer: Role, areas: Sequence[Area], cache: CountsCache
+) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+    """Counts by `CUBE_KEYS` and month of ``broad`` (a filter choosing only period and area), and
+    of its reports in each of ``areas`` (its own area set aside): one pass over the reports when
+    ``broad`` has no area (`geo.store.Store.report_counts_with_areas`)."""
     query = report_query(broad, viewer)
+    everywhere = report_query(dataclasses.replace(broad, zone_id=None), viewer)
     shapes = {z.id: shapely.from_wkt(z.geometry_wkt) for z in store.zones()}
     shapes |= {f"ort:{p.name}": village_circle(p.lon, p.lat) for p in _villages(store)}
     chosen = [shapes[area.id] for area in areas]
-    key = ("areas", query, tuple(shapely.to_wkb(shape) for shape in chosen))
-    cubes = cache.get(store, key, lambda: store.report_counts_by_area(query, chosen, CUBE_KEYS))
-    return [int(_narrow(cube, flt)["count"].sum()) for cube in cubes]
+    key = ("areas", everywhere, tuple(shapely.to_wkb(shape) for shape in chosen))
+    keys = (*CUBE_KEYS, "month")
+    whole, in_areas = cache.get(store, key, lambda: store.report_counts_with_areas(everywhere, chosen, keys))
+    if query != everywhere:
+        whole = cache.get(store, ("cube", query), lambda: store.report_counts(query, keys))
+    return whole, in_areas
 
 
 def _median_days(closing: pd.DataFrame, viewer: Role) -> float | None:
@@ -440,17 +446,27 @@ def hotspots(
     limit: int = HOTSPOT_LIMIT,
     places: Collection[Place] | None = None,
     points: PointsCache | None = None,
+    cache: CountsCache | None = None,
 ) -> list[Hotspot]:
     """The H3 cells (`HOTSPOT_RESOLUTION`) with the most otrygg reports of ``flt``, most first,
     each named by the nearest known place (`geo.places.known_places`). The public's are made
-    from the public 50 m positions and list only cells of at least `PUBLIC_MIN_COUNT` reports."""
+    from the public 50 m positions and list only cells of at least `PUBLIC_MIN_COUNT` reports.
+    Counted from the located reports when ``points`` already holds them (Karta's cache), else in
+    SQL from the cells stored with the reports (`geo.hexagons.cell_counts`), kept in ``cache``."""
     if flt.feelings and Feeling.UNSAFE.value not in flt.feelings:
         return []
     unsafe = dataclasses.replace(flt, feelings=(Feeling.UNSAFE.value,))
-    located = points.get(store, unsafe, viewer=viewer) if points else report_points(store, unsafe, viewer=viewer)
-    if not len(located):
+    located = points.peek(store, unsafe, viewer=viewer) if points else None
+    if located is not None:
+        cells, counts = np.unique(cell_parents(located.cells, HOTSPOT_RESOLUTION), return_counts=True)
+    else:
+        cells, counts = (cache or CountsCache(max_entries=1)).get(
+            store,
+            ("hotspots", report_query(unsafe, viewer), viewer.is_staff),
+            lambda: cell_counts(store, unsafe, HOTSPOT_RESOLUTION, viewer=viewer),
+        )
+    if not cells.size:
         return []
-    cells, counts = np.unique(cell_parents(located.cells, HOTSPOT_RESOLUTION), return_counts=True)
     order = np.lexsort((cells, -counts))[:limit]
     floor = 1 if viewer.is_staff else PUBLIC_MIN_COUNT
     chosen = [(int(cells[i]), int(counts[i])) for i in order if counts[i] >= floor]

@@ -11,12 +11,13 @@ import h3.api.basic_int as h3
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 import sqlalchemy as sa
 from alembic import command
 from hypothesis import given
 from hypothesis import strategies as st
 
-from geo.cells import BASE_RESOLUTION, as_stored, cell_parents, parent_bits, report_cells
+from geo.cells import BASE_RESOLUTION, as_stored, cell_parents, cover, latlng_cells, parent_bits, report_cells
 from geo.demo import seed_demo
 from geo.hexagons import (
     POINTS_FROM_ZOOM,
@@ -136,3 +137,33 @@ def test_issue_22_migration_fills_the_cells_of_older_reports(tmp_path: Path) -> 
         int(c) for c in as_stored(np.array(public, dtype=np.uint64))
     ]
     store.close()
+
+
+@given(
+    st.floats(13.3, 14.0),
+    st.floats(56.3, 56.8),
+    st.floats(0.0005, 0.02),
+    st.floats(0.3, 3.0),
+    st.integers(3, 12),
+    st.integers(8, 12),
+)
+def test_issue_18_cover_splits_an_area_into_cells_inside_and_on_its_border(
+    lon: float, lat: float, size: float, stretch: float, corners: int, resolution: int
+) -> None:
+    """Every point whose cell's parent `cover` calls inside lies in the area, and every point in the
+    area has its parent inside or on the border: the statistics count areas by cells on this promise."""
+    angles = np.linspace(0, 2 * np.pi, corners, endpoint=False) + 0.3
+    radii = size * (0.6 + 0.4 * np.cos(3 * angles) ** 2)
+    area = shapely.Polygon(np.column_stack([lon + radii * np.cos(angles) * stretch, lat + radii * np.sin(angles)]))
+    if not area.is_valid:
+        area = shapely.Point(lon, lat).buffer(size)
+    inside, border = cover(area, resolution)
+    assert not np.intersect1d(inside, border).size
+    minx, miny, maxx, maxy = area.bounds
+    rng = np.random.default_rng(int(lon * 1e6) % 2**32)
+    xs = np.concatenate([rng.uniform(minx - size, maxx + size, 4000), np.array(area.exterior.coords)[:, 0]])
+    ys = np.concatenate([rng.uniform(miny - size, maxy + size, 4000), np.array(area.exterior.coords)[:, 1]])
+    parents = cell_parents(latlng_cells(xs, ys), resolution)
+    within = shapely.intersects_xy(area, xs, ys)
+    assert within[np.isin(parents, inside)].all()
+    assert np.isin(parents[within], np.concatenate([inside, border])).all()

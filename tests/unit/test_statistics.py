@@ -127,6 +127,39 @@ def test_issue_18_area_counts_equal_independent_counts(stats_store: Store) -> No
     assert {a.name for a in result.areas} == {"Centrum", "Stationen", "Testby"}
 
 
+def test_issue_18_area_counts_are_exact_at_the_cells_on_an_area_border(filled_store: Store) -> None:
+    """Areas are counted by the H3 cells stored with the reports (on SQLite: cells wholly inside in SQL,
+    border cells tested one by one): dense reports on and around the borders, an area's corners and its
+    edges included, are counted exactly as shapely counts them, per category, time of day and month."""
+    zone = shapely.from_wkt("POLYGON ((13.598 56.458, 13.604 56.459, 13.603 56.4625, 13.6 56.461, 13.598 56.458))")
+    circle = statistics.village_circle(13.601, 56.46, 250.0)
+    rng = np.random.default_rng(18)
+    lon, lat = rng.uniform(13.593, 13.609, 4000), rng.uniform(56.455, 56.465, 4000)
+    corners = np.array(zone.exterior.coords)[:-1]
+    on_edges = [zone.exterior.interpolate(f, normalized=True) for f in np.linspace(0, 1, 40, endpoint=False)]
+    lon = np.concatenate([lon, corners[:, 0], [p.x for p in on_edges]])
+    lat = np.concatenate([lat, corners[:, 1], [p.y for p in on_edges]])
+    frame = many_reports(lon.size, seed=18).assign(lon=lon, lat=lat)
+    filled_store.add_reports_frame(frame)
+    query = ReportQuery(moderation=("published",))
+    keys = ("category", "time_of_day", "month")
+    whole, (in_zone, in_circle) = filled_store.report_counts_with_areas(query, [zone, circle], keys)
+    made = filled_store.reports_frame(query)
+
+    def counted(counts: pd.DataFrame) -> dict:
+        local = counts.assign(month=statistics.local_months(counts["month"]))
+        return local.groupby(list(keys))["count"].sum().to_dict()
+
+    def expected(shape: shapely.Geometry | None) -> dict:
+        chosen = made if shape is None else made[shapely.intersects_xy(shape, made["lon"], made["lat"])]
+        local = chosen["created_at"].dt.tz_convert(LOCAL_TIME_ZONE).dt.strftime("%Y-%m")
+        return chosen.assign(month=local).groupby(list(keys)).size().to_dict()
+
+    assert counted(whole) == expected(None)
+    assert counted(in_zone) == expected(zone) and sum(expected(zone).values()) > 100
+    assert counted(in_circle) == expected(circle) and sum(expected(circle).values()) > 500
+
+
 def test_issue_18_public_sees_no_count_under_five_and_no_revealing_difference(stats_store: Store) -> None:
     for start in (dt.date(2026, 10, 1), dt.date(2026, 6, 1), dt.date(2025, 6, 1)):
         result = compute(stats_store, ReportFilter(date_from=start, date_to=TODAY), viewer=Role.PUBLIC, today=TODAY)

@@ -21,6 +21,7 @@ import datetime as dt
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -255,18 +256,24 @@ def compute(
     broad = dataclasses.replace(flt, categories=(), feelings=(), times_of_day=(), statuses=())
     query = report_query(broad, viewer)
     areas = tuple(_areas(store))
-    counted, in_areas = _counts(store, broad, viewer, areas, cache)
-    by_month = _narrow(counted, flt)
-    cube = by_month.groupby(list(CUBE_KEYS), as_index=False)["count"].sum()
     closed = dataclasses.replace(query, statuses=CLOSED_STATUSES)
-    closing = _narrow(
-        cache.get(store, ("closing", closed), lambda: store.report_counts(closed, (*CUBE_KEYS, "days_open"))), flt
-    )
     previous = period.before()
     before_query = report_query(dataclasses.replace(broad, date_from=previous.start, date_to=previous.end), viewer)
-    before = _narrow(
-        cache.get(store, ("cube", before_query), lambda: store.report_counts(before_query, CUBE_KEYS)), flt
-    )
+    # the database's four questions are independent: asked side by side (SQLite reads without the GIL)
+    with ThreadPoolExecutor(max_workers=2 if store.parallel_reads else 1) as pool:
+        asked = pool.submit(_counts, store, broad, viewer, areas, cache)
+        asked_closing = pool.submit(
+            cache.get, store, ("closing", closed), lambda: store.report_counts(closed, (*CUBE_KEYS, "days_open"))
+        )
+        asked_before = pool.submit(
+            cache.get, store, ("cube", before_query), lambda: store.report_counts(before_query, CUBE_KEYS)
+        )
+        asked_hotspots = pool.submit(hotspots, store, flt, viewer=viewer, points=points, cache=cache)
+        counted, in_areas = asked.result()
+    by_month = _narrow(counted, flt)
+    cube = by_month.groupby(list(CUBE_KEYS), as_index=False)["count"].sum()
+    closing = _narrow(asked_closing.result(), flt)
+    before = _narrow(asked_before.result(), flt)
     categories = _categories(store, cube)
     months = tuple(period.months())
     values: dict[Key, int] = {("previous",): int(before["count"].sum())}
@@ -288,7 +295,7 @@ def compute(
         categories=categories,
         months=months,
         areas=areas,
-        hotspots=tuple(hotspots(store, flt, viewer=viewer, points=points, cache=cache)),
+        hotspots=tuple(asked_hotspots.result()),
         median_days_to_close=_median_days(closing.groupby("days_open", as_index=False)["count"].sum(), viewer),
     )
 

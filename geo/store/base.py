@@ -91,6 +91,12 @@ class StoreBase:
         return self.engine.dialect.name == "postgresql"
 
     @property
+    def parallel_reads(self) -> bool:
+        """Whether several threads may read at once, each on a connection of its own (every database
+        but SQLite in memory, which is one connection shared by all)."""
+        return not isinstance(self.engine.pool, sa.pool.StaticPool)
+
+    @property
     def database_key(self) -> str:
         """A string naming this database, for keying caches (holds the password: never show it)."""
         return self.engine.url.render_as_string(hide_password=False)

@@ -424,7 +424,9 @@ def _counts(
     chosen = [shapes[area.id] for area in areas]
     key = ("areas", everywhere, tuple(shapely.to_wkb(shape) for shape in chosen))
     keys = (*CUBE_KEYS, "month")
-    whole, in_areas = cache.get(store, key, lambda: store.report_counts_with_areas(everywhere, chosen, keys))
+    whole, in_areas = cache.get(
+        store, key, lambda: store.report_counts_with_areas(everywhere, chosen, keys, area_by=CUBE_KEYS)
+    )
     if query != everywhere:
         whole = cache.get(store, ("cube", query), lambda: store.report_counts(query, keys))
     return whole, in_areas

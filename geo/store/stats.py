@@ -86,21 +86,29 @@ class StatsStore(ReportStore):
         return _frame(rows, keys)
 
     def report_counts_with_areas(
-        self, query: ReportQuery, areas: Sequence[shapely.Geometry], by: Sequence[str] = ()
+        self,
+        query: ReportQuery,
+        areas: Sequence[shapely.Geometry],
+        by: Sequence[str] = (),
+        area_by: Sequence[str] | None = None,
     ) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
-        """`report_counts` of ``query`` and, for each of ``areas`` (EPSG:4326, borders included, in
-        their order), those of its reports that lie in the area. PostGIS: one ``GROUP BY`` in SQL for
+        """`report_counts` of ``query`` by ``by`` and, for each of ``areas`` (EPSG:4326, borders
+        included, in their order), by ``area_by`` (some of ``by``; all when None), those of its reports
+        that lie in the area. PostGIS: one ``GROUP BY`` in SQL for
         the whole and one per area. SQLite, for a query without a zone: one pass. Each area is split
         into the H3 cells at `AREA_RESOLUTION` wholly inside it and those on its border
         (`geo.cells.cover`); the ``GROUP BY`` also groups by which areas hold a report's cell (from the
         parent of the cell stored with it), and returns the positions of the reports in border cells
         only, which shapely tests. (With a zone, each area is answered as `report_counts` does.)"""
         keys = _check_keys(by)
+        area_keys = keys if area_by is None else _check_keys(area_by)
+        if not set(area_keys) <= set(keys):
+            raise ValueError(f"area_by must name keys of by {keys!r}, got {area_keys!r}")
         if self.spatial_sql or not areas or query.zone_id:
-            return self.report_counts(query, keys), [self.report_counts(query, keys, polygon=a) for a in areas]
+            return self.report_counts(query, keys), [self.report_counts(query, area_keys, polygon=a) for a in areas]
         plan = self._plan(query)
         if plan is None:
-            return _empty(keys), [_empty(keys) for _ in areas]
+            return _empty(keys), [_empty(area_keys) for _ in areas]
         conditions, _ = plan
         sets, cells = _area_sets([cover(area, AREA_RESOLUTION) for area in areas])
         frame = self._counts_in_cells(conditions, keys, cells)
@@ -112,7 +120,7 @@ class StatsStore(ReportStore):
             chosen = np.isin(inside, holding)
             near = np.flatnonzero(np.isin(border, holding))
             chosen[near] = _inside(area, lon[near], lat[near])
-            answers.append(_summed(frame[chosen], keys))
+            answers.append(_summed(frame[chosen], area_keys))
         return _summed(frame, keys), answers
 
     def _counts_in_cells(

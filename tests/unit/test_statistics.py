@@ -144,6 +144,11 @@ def test_issue_18_area_counts_are_exact_at_the_cells_on_an_area_border(filled_st
     query = ReportQuery(moderation=("published",))
     keys = ("category", "time_of_day", "month")
     whole, (in_zone, in_circle) = filled_store.report_counts_with_areas(query, [zone, circle], keys)
+    _, (by_category,) = filled_store.report_counts_with_areas(query, [zone], keys, area_by=("category",))
+    assert list(by_category.columns) == ["category", "count"]
+    assert (
+        by_category.groupby("category")["count"].sum().to_dict() == in_zone.groupby("category")["count"].sum().to_dict()
+    )
     made = filled_store.reports_frame(query)
 
     def counted(counts: pd.DataFrame) -> dict:

@@ -133,13 +133,12 @@ def counts_view(store: Store, flt: ReportFilter, window: Window, *, viewer: Role
     """
     if window.points_allowed or flt.zone_id:
         return None
-    keep, bits = parent_bits(window.resolution)
-    found = store.cell_counts(report_query(flt, viewer), keep, bits, public=not viewer.is_staff)
-    centres = np.array([h3.cell_to_latlng(int(c)) for c in found.cells], dtype=float).reshape(-1, 2)
-    counts = pd.DataFrame({"cell": found.cells, "count": found.counts, "lat": centres[:, 0], "lon": centres[:, 1]})
+    cells, numbers = cell_counts(store, flt, window.resolution, viewer=viewer)
+    centres = np.array([h3.cell_to_latlng(int(c)) for c in cells], dtype=float).reshape(-1, 2)
+    counts = pd.DataFrame({"cell": cells, "count": numbers, "lat": centres[:, 0], "lon": centres[:, 1]})
     if not _deep_inside(counts, window):
         return None
-    total = int(found.counts.sum())
+    total = int(numbers.sum())
     near = cells_near(counts, window.bbox, window.resolution)
     empty = gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=WGS84), crs=WGS84)
     return ReportsView("hexagons", publish_counts(near, viewer), empty, window.resolution, total, total)

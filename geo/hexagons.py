@@ -28,8 +28,7 @@ public at high zoom), its count is not. Staff see every count.
 from __future__ import annotations
 
 import math
-import threading
-from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -39,6 +38,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from geo.caching import CountsCache, SharedResults
 from geo.cells import BASE_RESOLUTION, CellArray, FloatArray, cell_parents, parent_bits
 from geo.cells import latlng_cells as latlng_cells  # where a point is in H3, for callers of this module
 from geo.layers import ReportFilter, public_reports, report_query, reports_layer
@@ -113,33 +113,45 @@ def report_points(store: Store, flt: ReportFilter, *, viewer: Role = Role.TEAM) 
 
 
 def cell_counts(
-    store: Store, flt: ReportFilter, resolution: int, *, viewer: Role
+    store: Store, flt: ReportFilter, resolution: int, *, viewer: Role, cache: CountsCache | None = None
 ) -> tuple[CellArray, npt.NDArray[np.int64]]:
     """(cells, counts): the reports matching ``flt`` that ``viewer`` may see per H3 cell at ``resolution``
     (sorted ``uint64`` cells, each with at least one report), counted in the database from the cells stored
     with the reports (for the public, those of the 50 m positions), never read one by one. Equal to
-    `hex_counts` of `report_points`."""
+    `hex_counts` of `report_points`. With ``cache``, counted once per data version."""
+    if cache is not None:
+        return cache.get(
+            store, cells_key(flt, resolution, viewer), lambda: cell_counts(store, flt, resolution, viewer=viewer)
+        )
     keep, bits = parent_bits(resolution)
     found = store.cell_counts(report_query(flt, viewer), keep, bits, public=not viewer.is_staff)
     return found.cells, found.counts
 
 
-def counts_view(store: Store, flt: ReportFilter, window: Window, *, viewer: Role) -> ReportsView | None:
+def cells_key(flt: ReportFilter, resolution: int, viewer: Role) -> tuple[object, ...]:
+    """What `cell_counts` keeps its answer under in a `CountsCache`."""
+    return ("cells", report_query(flt, viewer), resolution, viewer.is_staff)
+
+
+def counts_view(
+    store: Store, flt: ReportFilter, window: Window, *, viewer: Role, counts: CountsCache | None = None
+) -> ReportsView | None:
     """The reports layer for ``window`` counted in the database from the cells stored with the reports,
     without reading them into this process: what the first view after a start shows while
     `PointsCache` still locates the reports (`geo.startup`). Only for a window of cells (below
     `POINTS_FROM_ZOOM`) that holds every report of ``flt`` (the default view of the municipality),
     where it equals `reports_view`; None otherwise (a zone filter, a window that cuts the reports).
+    With ``counts``, the cells are counted once per data version (the warm-up counts the first view's).
     """
     if window.points_allowed or flt.zone_id:
         return None
-    cells, numbers = cell_counts(store, flt, window.resolution, viewer=viewer)
+    cells, numbers = cell_counts(store, flt, window.resolution, viewer=viewer, cache=counts)
     centres = np.array([h3.cell_to_latlng(int(c)) for c in cells], dtype=float).reshape(-1, 2)
-    counts = pd.DataFrame({"cell": cells, "count": numbers, "lat": centres[:, 0], "lon": centres[:, 1]})
-    if not _deep_inside(counts, window):
+    table = pd.DataFrame({"cell": cells, "count": numbers, "lat": centres[:, 0], "lon": centres[:, 1]})
+    if not _deep_inside(table, window):
         return None
     total = int(numbers.sum())
-    near = cells_near(counts, window.bbox, window.resolution)
+    near = cells_near(table, window.bbox, window.resolution)
     empty = gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=WGS84), crs=WGS84)
     return ReportsView("hexagons", publish_counts(near, viewer), empty, window.resolution, total, total)
 
@@ -160,58 +172,38 @@ PointsKey = tuple[str, int, ReportFilter, Role]
 
 
 class PointsCache:
-    """`report_points` per database, data version, filter and viewer, shared by every thread.
-
-    The first caller of a key locates the reports; callers asking for the same key meanwhile
-    wait for that result instead of reading the database again (a visitor arriving during the
-    start-up warm-up gets the warm-up's points). Keeps the ``max_entries`` most recently used
-    (a million reports take some 30 MB).
-    """
+    """`report_points` per database, data version, filter and viewer, shared by every thread
+    (`SharedResults`): a visitor arriving during the start-up warm-up gets the warm-up's points.
+    Keeps the ``max_entries`` most recently used (a million reports take some 30 MB)."""
 
     def __init__(self, max_entries: int = 8) -> None:
-        if not isinstance(max_entries, int) or max_entries < 1:
-            raise ValueError(f"max_entries must be a positive int, got {max_entries!r}")
-        self._max_entries = max_entries
-        self._lock = threading.Lock()
-        self._entries: OrderedDict[PointsKey, _PointsEntry] = OrderedDict()
+        self._results: SharedResults[PointsKey, ReportPoints] = SharedResults(max_entries)
 
-    def get(self, store: Store, flt: ReportFilter, *, viewer: Role, version: int | None = None) -> ReportPoints:
-        """The reports matching ``flt`` that ``viewer`` may see, located (`report_points`), at the
-        store's data ``version`` (read from the store when None)."""
-        key = self._key(store, flt, viewer, version)
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is None:
-                entry = self._entries[key] = _PointsEntry()
-                while len(self._entries) > self._max_entries:
-                    self._entries.popitem(last=False)
-            else:
-                self._entries.move_to_end(key)
-        with entry.lock:
-            if entry.points is None:  # not computed yet, or the computation failed: (re)try
-                entry.points = report_points(store, flt, viewer=viewer)
-            return entry.points
+    def get(
+        self,
+        store: Store,
+        flt: ReportFilter,
+        *,
+        viewer: Role,
+        version: int | None = None,
+        locate: Callable[[], ReportPoints] | None = None,
+    ) -> ReportPoints:
+        """The reports matching ``flt`` that ``viewer`` may see, located (`report_points`, or
+        ``locate`` when given: the same, computed elsewhere), at the store's data ``version`` (read
+        from the store when None)."""
+        key = (store.database_key, _version(store, version), flt, Role(viewer))
+        return self._results.get(key, locate or (lambda: report_points(store, flt, viewer=viewer)))
 
     def peek(self, store: Store, flt: ReportFilter, *, viewer: Role, version: int | None = None) -> ReportPoints | None:
         """The located reports if already at hand (never computes nor waits)."""
-        with self._lock:
-            entry = self._entries.get(self._key(store, flt, viewer, version))
-        return None if entry is None else entry.points
+        return self._results.peek((store.database_key, _version(store, version), flt, Role(viewer)))
 
     def __len__(self) -> int:
-        with self._lock:
-            return sum(entry.points is not None for entry in self._entries.values())
-
-    @staticmethod
-    def _key(store: Store, flt: ReportFilter, viewer: Role, version: int | None) -> PointsKey:
-        version = store.data_version() if version is None else version
-        return (store.database_key, version, flt, Role(viewer))
+        return len(self._results)
 
 
-class _PointsEntry:
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.points: ReportPoints | None = None
+def _version(store: Store, version: int | None) -> int:
+    return store.data_version() if version is None else version
 
 
 def hex_counts(points: ReportPoints, resolution: int) -> pd.DataFrame:

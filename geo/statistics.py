@@ -18,18 +18,16 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TypeVar
 
 import numpy as np
 import pandas as pd
 import shapely
 
 from geo.analysis import RateRatio, rate_ratio
+from geo.caching import CountsCache
 from geo.config import LOCAL_TIME_ZONE
 from geo.crs import to_sweref99tm, to_wgs84
 from geo.hexagons import PUBLIC_MIN_COUNT, PointsCache, cell_counts, cell_parents
@@ -38,7 +36,6 @@ from geo.model import Feeling, PlaceKind, Role, Status, TimeOfDay
 from geo.places import Place, known_places
 from geo.store import Store
 
-T = TypeVar("T")
 Key = tuple[str, ...]
 """A published number: ``("total",)``, ``("category", code)``, ``("cat_tod", code, tod)``, ..."""
 
@@ -204,36 +201,6 @@ def period_of(store: Store, flt: ReportFilter, today: dt.date) -> Period:
 
 CUBE_KEYS = ("category", "feeling", "time_of_day", "status")
 """What a report's filters choose by: counts are grouped by these once and narrowed in pandas."""
-
-
-class CountsCache:
-    """Grouped counts (`geo.store.Store.report_counts`) kept per database, data version, query and
-    keys: one process's sessions share them, and any change of the data (a new report, a
-    moderation) moves the version, so a stale answer is never given. The queries asked are those
-    of a period, an area and a viewer only: a change of category, feeling, time of day or status
-    narrows a cached answer in pandas instead of asking the database again."""
-
-    def __init__(self, max_entries: int = 48) -> None:
-        self._entries: OrderedDict[tuple[object, ...], object] = OrderedDict()
-        self._lock = threading.Lock()
-        self.max_entries = max_entries
-
-    def get(self, store: Store, key: tuple[object, ...], make: Callable[[], T]) -> T:
-        full = (store.database_key, store.data_version(), *key)
-        with self._lock:
-            if full in self._entries:
-                self._entries.move_to_end(full)
-                return self._entries[full]  # type: ignore[return-value]
-        value = make()
-        with self._lock:
-            self._entries[full] = value
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
-        return value
-
-
-COUNTS = CountsCache()
-"""The process's cache of grouped counts (the statistics page's sessions share it)."""
 
 
 def compute(
@@ -469,11 +436,7 @@ def hotspots(
     if located is not None:
         cells, counts = np.unique(cell_parents(located.cells, HOTSPOT_RESOLUTION), return_counts=True)
     else:
-        cells, counts = (cache or CountsCache(max_entries=1)).get(
-            store,
-            ("hotspots", report_query(unsafe, viewer), viewer.is_staff),
-            lambda: cell_counts(store, unsafe, HOTSPOT_RESOLUTION, viewer=viewer),
-        )
+        cells, counts = cell_counts(store, unsafe, HOTSPOT_RESOLUTION, viewer=viewer, cache=cache)
     if not cells.size:
         return []
     order = np.lexsort((cells, -counts))[:limit]

@@ -20,8 +20,8 @@ from geo.i18n import LANGUAGES, label
 from geo.layers import ReportFilter
 from geo.model import Feeling, Status, TimeOfDay, category_labels
 from geo.rights import Right, allowed
-from geo.startup import POINTS
-from geo.statistics import COUNTS, PUBLIC_MIN_COUNT, Statistics, compute
+from geo.startup import COUNTS, POINTS
+from geo.statistics import PUBLIC_MIN_COUNT, Statistics, compute
 from geo.statsview import Section, StatsText, chart, key_figures, period_text, sections
 from geo.viewstate import MAX_DATE, MIN_DATE, ExploreView, date_range, parse_view, view_to_params
 from pages._shared import current_user, language, set_query_params, store, tr, viewer

@@ -386,11 +386,8 @@ def _detail_value(value: object, spec: registry.Field, lang: str) -> str:
         return label(spec.labels, value, lang)
     if spec.name == "languages":  # ISO codes, named in the reader's language (issue 14.15)
         return language_names(value if isinstance(value, str) else [str(v) for v in value], lang)  # type: ignore[attr-defined]
-    if spec.name == "opening_hours" and str(value).strip():  # OSM syntax, said in words (issue #19)
-        try:
-            return meeting_places.render_hours(str(value), lang)
-        except meeting_places.PARSE_ERRORS:
-            return str(value)  # written before the syntax was required: as the team wrote it
+    if spec.name == "opening_hours":  # OSM syntax, said in words (issue #19)
+        return meeting_places.hours_said(str(value), lang)
     return str(value)
 
 

@@ -287,6 +287,17 @@ def render_hours(text: str, lang: str, *, week_of: dt.date | None = None) -> str
     return _render_hours(text, lang, day - dt.timedelta(days=day.weekday()))
 
 
+def hours_said(text: str, lang: str) -> str:
+    """What a place's ``opening_hours`` say, in words of ``lang`` (`render_hours`); the team's own
+    text as written when it is not understood (written before the syntax was required); "" for none."""
+    if not text.strip():
+        return ""
+    try:
+        return render_hours(text, lang)
+    except PARSE_ERRORS:
+        return text
+
+
 @lru_cache(maxsize=4096)
 def _render_hours(text: str, lang: str, monday: dt.date) -> str:
     return hours_words(text, lang, week_of=monday)

@@ -39,13 +39,8 @@ def card_title(number: int, found: mp.Found, now: dt.datetime, lang: str) -> str
 
 
 def hours_text(place: MeetingPlace, lang: str) -> str:
-    """The week's hours in words of ``lang``; the team's own text when it is not understood."""
-    if not place.opening_hours.strip():
-        return translate("places.hours_unknown", lang)
-    try:
-        return mp.render_hours(place.opening_hours, lang)
-    except mp.PARSE_ERRORS:
-        return place.opening_hours  # written before the syntax was required: as the team wrote it
+    """The week's hours in words of ``lang`` (`geo.meeting_places.hours_said`), or that they are not known."""
+    return mp.hours_said(place.opening_hours, lang) or translate("places.hours_unknown", lang)
 
 
 def facts(place: MeetingPlace, lang: str) -> list[tuple[str, str]]:

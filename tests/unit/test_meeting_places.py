@@ -160,6 +160,13 @@ def test_plain_words_for_nights_seasons_and_holidays_with_hours() -> None:
     assert mp.render_hours("24/7", "en", week_of=dt.date(2026, 12, 1)) == "Monday–Sunday 00:00–24:00"
 
 
+def test_hours_said_on_cards_and_popups_keep_the_teams_old_text_when_not_understood() -> None:
+    """Hours written before the syntax was required show as written, on the card and in the popup alike."""
+    assert mp.hours_said("Fr 22:00-02:00", "sv") == mp.render_hours("Fr 22:00-02:00", "sv")
+    assert mp.hours_said("Mån–tors 10–19", "ar") == "Mån–tors 10–19"
+    assert mp.hours_said("  ", "en") == ""
+
+
 # -- bad input -------------------------------------------------------------------------------------
 
 

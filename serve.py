@@ -9,16 +9,18 @@ staff session ends with the page). When the server starts, the database is opene
 explore map's default view warmed in the background (`geo.startup.start_warm_up`), so the
 first visitor after a restart does not wait for it, the e-mail sender starts
 (`geo.startup.start_mail_sender`, when ``TRYGG_SMTP_URL`` is set), and retention is applied in
-the background (`geo.retention.start_daily`: at start-up, then once a day); ``/stop-messages``
+the background (`geo.retention.start_daily`: once the warm-up is done, then once a day); ``/stop-messages``
 is the stop link of its messages (`geo.stop_route`). ``streamlit run app.py`` still serves the
 app alone, without the warm-up, the sender or retention.
 """
 
 import contextlib
+import inspect
 import logging
 from collections.abc import AsyncIterator
 
 import streamlit as st
+import streamlit.emojis  # (the page icon's check: a large pattern built on import, 0.1–0.35 s)
 from streamlit.runtime.pages_manager import PagesManager
 
 import geo.explore  # noqa: F401  (folium, branca, the map's modules: at start, not in the first visitor's run)
@@ -33,9 +35,9 @@ from geo.stop_route import stop_routes
 @contextlib.asynccontextmanager
 async def lifespan(app: st.App) -> AsyncIterator[None]:
     settings = load_settings()
-    start_warm_up(settings)
+    warming = start_warm_up(settings)
     start_mail_sender(settings)
-    start_daily(settings)  # retention: now, then once a day among all processes on the database
+    start_daily(settings, after=warming)  # retention: once warm, then once a day among all processes on the database
     yield
 
 
@@ -46,6 +48,12 @@ if not log.handlers:
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     log.addHandler(handler)
     log.setLevel(logging.INFO)
+
+# streamlit_folium declares its component when the first run imports it, and declaring looks the
+# caller up with `inspect.getmodule`, which indexes the file of every module loaded so far on its
+# first call (0.1–0.5 s at a first view, profiled): index them now. (The import itself must wait
+# for a run: a component declared outside one is never registered.)
+inspect.getmodule(inspect.currentframe())
 
 # Streamlit #8860: with a `pages/` folder beside app.py, Streamlit (1.67) guesses the app uses
 # the old pages-folder navigation (`PagesManager.__init__` sets `uses_pages_directory` only while

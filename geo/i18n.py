@@ -157,6 +157,18 @@ def language_names(codes: str | Iterable[str], lang: str) -> str:
     return ("، " if is_rtl(lang) else ", ").join(words)
 
 
+def load_all() -> None:
+    """Read every language's catalogue and Babel's locale data for it now: both are read on first
+    use, which a first visitor after a start would otherwise wait for (`geo.startup.warm_up`)."""
+    today = dt.date.today()
+    for lang in LANGUAGES:
+        messages(lang)
+        plural_messages(lang)
+        format_day(today, lang)
+        format_month(today, lang)
+        format_number(1234.5, lang)
+
+
 def format_number(value: float, lang: str) -> str:
     return format_decimal(value, locale=_locale(lang))
 

@@ -119,14 +119,21 @@ def run_if_due(
     return removed
 
 
-def start_daily(settings: Settings, *, check_every_s: float = CHECK_EVERY_S) -> threading.Thread:
+def start_daily(
+    settings: Settings, *, check_every_s: float = CHECK_EVERY_S, after: threading.Thread | None = None
+) -> threading.Thread:
     """A background thread of this process: retention at start-up (unless another process is
     applying it right now), then once a day among all processes on the database. Problems are
-    logged, never raised: the app keeps serving."""
+    logged, never raised: the app keeps serving. With ``after`` (the start-up warm-up), the first
+    round waits for that thread to end: retention's one long transaction (a scan of every report)
+    would otherwise take the two cores and, on SQLite, hold the first visitor's reads at its commit."""
     holder = holder_name()
 
     def run() -> None:
         from geo.startup import app_store  # late: startup imports much of the app
+
+        if after is not None:
+            after.join()
 
         due = dt.timedelta(0)  # at start-up: whenever it last ran
         pause = threading.Event()  # never set: a wait that does not hold the GIL

@@ -29,7 +29,7 @@ from geo.mapview import details_list_html
 from geo.model import Category, Feeling, Role, Status, TimeOfDay, category_labels
 from geo.moderation import describe_event, history
 from geo.rights import Right, allowed
-from geo.startup import POINTS
+from geo.startup import COUNTS, POINTS
 from geo.statistics import Hotspot, hotspots
 from geo.statsview import hotspot_name
 from geo.store import Store
@@ -87,7 +87,7 @@ def cached_view(_db: Store, db_url: str, version: int, flt: ReportFilter, role: 
     # until then (the first view after a start) the default view's cells are counted in SQL
     points = POINTS.peek(_db, flt, viewer=Role(role), version=version)
     if points is None and flt == ReportFilter():  # what the warm-up locates
-        counted = counts_view(_db, flt, window, viewer=Role(role))
+        counted = counts_view(_db, flt, window, viewer=Role(role), counts=COUNTS)
         if counted is not None:
             return counted
     if points is None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -300,3 +301,25 @@ def test_issue_17_retention_removes_old_messages_that_have_gone_and_keeps_those_
     assert {m["id"] for m in store.messages_of(report)} == {ids["old_waiting"], ids["recent_sent"]}
     (logged,) = audit.entries(store, ADMIN, action="retention")
     assert logged.detail["messages"] == "1"
+
+
+def test_at_start_up_retention_waits_for_the_warm_up(tmp_path: Path) -> None:
+    """Retention's one long transaction would compete with the first visitor's map while the
+    warm-up runs (profiled at a million reports): the server's first round waits for it."""
+    from geo.startup import app_store
+
+    settings = load_settings({"TRYGG_DATABASE_URL": f"sqlite:///{tmp_path / 'late.db'}"})
+    store = app_store(settings)
+    store.upsert_categories(small_categories())
+    closed, _ = _report(store, made_days=400, changed_days=300, status="atgardad")
+    warm = threading.Event()
+    warming = threading.Thread(target=warm.wait, args=(60,), daemon=True)
+    warming.start()
+    retention.start_daily(settings, after=warming, check_every_s=3600)
+    time.sleep(1.0)
+    assert _row(store, closed)["text"] == "Mörkt vid tunneln", "nothing removed while the warm-up runs"  # type: ignore[index]
+    warm.set()
+    deadline = time.monotonic() + 30
+    while _row(store, closed)["text"] != "" and time.monotonic() < deadline:  # type: ignore[index]
+        time.sleep(0.1)
+    assert _row(store, closed)["text"] == "", "applied once the warm-up is done"  # type: ignore[index]

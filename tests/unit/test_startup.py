@@ -6,12 +6,17 @@ import logging
 import threading
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from geo.config import load_settings
+from geo.demo import seed_demo
+from geo.hexagons import cells_key, report_points, resolution_for_zoom
 from geo.layers import ReportFilter, count_reports
 from geo.model import Role
-from geo.startup import POINTS, app_store, start_warm_up
+from geo.municipality import current
+from geo.startup import COUNTS, POINTS, app_store, locate_aside, start_warm_up
+from geo.store import Store
 
 
 def test_first_opening_seeds_the_demo_once_even_when_two_ask_at_once(tmp_path: Path) -> None:
@@ -46,6 +51,23 @@ def test_warm_up_locates_the_default_view_for_the_public_before_anyone_asks(tmp_
     points = POINTS.peek(store, ReportFilter(), viewer=Role.PUBLIC)
     assert points is not None
     assert len(points) == count_reports(store, ReportFilter(), viewer=Role.PUBLIC) > 0
+    town = current(store)
+    assert town is not None
+    key = cells_key(ReportFilter(), resolution_for_zoom(town.zoom), Role.PUBLIC)
+    _, counts = COUNTS.get(store, key, lambda: pytest.fail("the first view's cells were not counted by the warm-up"))
+    assert int(counts.sum()) == len(points), "the first view's counts, at hand before anyone asks"
+
+
+def test_reports_located_in_a_process_of_their_own_are_those_located_here(tmp_path: Path) -> None:
+    """What the warm-up of a big database locates at a lower priority (`locate_aside`) is what the
+    pages would have located themselves."""
+    store = Store.open(f"sqlite:///{tmp_path / 'aside.db'}")
+    seed_demo(store, reports=400)
+    aside = locate_aside(store)
+    here = report_points(store, ReportFilter(), viewer=Role.PUBLIC)
+    assert len(aside) == len(here) > 0 and aside.viewer == Role.PUBLIC
+    for name in ("lon", "lat", "cells"):
+        assert np.array_equal(getattr(aside, name), getattr(here, name)), name
 
 
 def test_warm_up_of_a_broken_database_leaves_the_explanation_to_the_pages(

@@ -47,7 +47,7 @@ COUNTS = CountsCache()
 LOG = logging.getLogger(__name__)
 LOCATE_NICENESS = 10
 """How much lower than the server the process locating the reports at start-up runs (`os.nice`)."""
-LOCATE_ASIDE_FROM = 50_000
+LOCATE_ASIDE_FROM = 250_000
 """Reports from which the warm-up locates them in a process of its own (`locate_aside`); fewer are
 located in a fraction of a second, less than starting that process takes."""
 

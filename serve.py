@@ -21,11 +21,13 @@ from collections.abc import AsyncIterator
 
 import streamlit as st
 import streamlit.emojis  # (the page icon's check: a large pattern built on import, 0.1–0.35 s)
+from starlette.middleware import Middleware
 from streamlit.runtime.pages_manager import PagesManager
 
 import geo.explore  # noqa: F401  (folium, branca, the map's modules: at start, not in the first visitor's run)
 from geo.api import middleware
 from geo.config import load_settings
+from geo.page_html import PageHtml
 from geo.retention import start_daily
 from geo.session_routes import session_routes
 from geo.startup import start_mail_sender, start_warm_up
@@ -64,4 +66,9 @@ inspect.getmodule(inspect.currentframe())
 PagesManager.uses_pages_directory = False
 
 # The API answers its paths ahead of Streamlit's middleware (geo.api.ApiFirst): its own errors, gzip.
-app = st.App("app.py", routes=session_routes() + stop_routes(), middleware=middleware(), lifespan=lifespan)
+# Every HTML page says where its server is (geo.page_html: a page opened at its own address
+# connects at once instead of first probing a wrong one).
+page_html = Middleware(PageHtml, base_path=st.get_option("server.baseUrlPath"))
+app = st.App(
+    "app.py", routes=session_routes() + stop_routes(), middleware=[*middleware(), page_html], lifespan=lifespan
+)

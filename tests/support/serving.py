@@ -57,12 +57,14 @@ def start_streamlit(script: Path, cwd: Path, env: dict[str, str], log: Path, *, 
         stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
+    base = env.get("STREAMLIT_SERVER_BASE_URL_PATH", "").strip("/")  # served under a base path: its health is there
+    health = f"{url}/{base}/_stcore/health" if base else f"{url}/_stcore/health"
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"streamlit exited: {log.read_text()}")
         try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+            with urllib.request.urlopen(health, timeout=2) as response:
                 if response.status == 200:
                     return Server(url, process)
         except OSError:

@@ -12,13 +12,17 @@ from geo.i18n import LANGUAGES
 from geo.rights import Right, role_allows
 from pages._shared import (
     LANGUAGE_KEY,
+    MAP_SENT_KEY,
+    REPORT_MAP_SENT_KEY,
     SETUP_DONE_KEY,
+    SHELL_SENT_KEY,
     accessibility_link,
     language,
     login_box,
     map_sent,
     municipality,
     page_shell,
+    shell_sent,
     sso_session,
     store_opens,
     tr,
@@ -58,9 +62,10 @@ def menu_page(path: str, title: str, icon: str, url_path: str, visibility: str =
 # Pages that a role may not use are hidden from its menu but still routed, so a typed
 # address gets the page's own refusal (each page checks the right, and geo/ again).
 explore = menu_page("pages/explore.py", "nav.explore", "🗺️", "karta", default=True)
+report = menu_page("pages/report.py", "nav.report", "📍", "rapportera")
 pages = [
     explore,
-    menu_page("pages/report.py", "nav.report", "📍", "rapportera"),
+    report,
     menu_page("pages/status.py", "nav.status", "🔎", "status"),
     menu_page("pages/promise.py", "nav.promise", "📣", "lofte"),
     menu_page("pages/places.py", "nav.places", "☕", "motesplatser"),
@@ -96,6 +101,7 @@ sso_session()
 
 
 def sidebar_shell() -> None:
+    st.session_state[SHELL_SENT_KEY] = True
     with st.sidebar:
         st.selectbox(
             t("app.language"),
@@ -108,10 +114,12 @@ def sidebar_shell() -> None:
         accessibility_link()
 
 
-# The map's first view in a session is sent alone (see pages/explore.py): the language picker
-# and the log-in follow, with the page's filters, in the rerun the map asks for once drawn (a
-# database that does not open gives no map, and so no rerun: then they come at once).
-if page is not explore or map_sent() or not ready or not store_opens():
+# A map page's first view in a session is sent alone (pages/_shared.py: first_map_view): on the
+# session's first view, the language picker and the log-in follow, with the rest of the page, in
+# the rerun the map asks for once drawn (a database that does not open gives no map, and so no
+# rerun: then they come at once). Once sent, the sidebar stays: it does not come and go.
+map_alone = (page is explore and not map_sent(MAP_SENT_KEY)) or (page is report and not map_sent(REPORT_MAP_SENT_KEY))
+if not map_alone or shell_sent() or not ready or not store_opens():
     sidebar_shell()
 if done := st.session_state.pop(SETUP_DONE_KEY, None):
     st.toast(t("setup.done", name=done), icon="✅")

@@ -46,6 +46,12 @@ SETUP_DONE_KEY = "setup_done"
 """The name of the municipality just set up (pages/setup.py): `app.py` says so once on the next page."""
 MAP_SENT_KEY = "explore_map_sent"
 """Set once the explore page has sent its map in this session (it sends the first one alone)."""
+REPORT_MAP_SENT_KEY = "report_map_sent"
+"""Set once Rapportera has sent its map in this session (it too sends the first one alone)."""
+SHELL_SENT_KEY = "shell_sent"
+"""Set once the sidebar (language, log-in) has been sent in this session."""
+MAP_SILENT_AFTER_S = 6.0
+"""How long a map's first view waits for the map's own rerun before asking for one."""
 
 
 SHELL_CSS = Path(__file__).with_name("_shell.css")
@@ -405,9 +411,40 @@ def _sso_session() -> None:
         st.session_state[SESSION_KEY] = StaffSession(user, utcnow())
 
 
-def map_sent() -> bool:
-    """Whether the explore map was sent in this session already (its first view goes alone)."""
-    return bool(st.session_state.get(MAP_SENT_KEY))
+def map_sent(key: str = MAP_SENT_KEY) -> bool:
+    """Whether a map page (by default Karta) sent its map in this session already (its first view
+    goes alone)."""
+    return bool(st.session_state.get(key))
+
+
+def first_map_view(key: str) -> bool:
+    """Whether this run is the session's first view of a map page whose map is sent alone
+    (``key``: `MAP_SENT_KEY`, `REPORT_MAP_SENT_KEY`); from now on the map counts as sent.
+
+    The browser draws a map sent alone without building the rest of the page at the same time
+    (their code competes on its one thread: on a phone, most of a second). The rest follows in
+    the rerun that st_folium asks for as soon as the map is drawn; the page then calls
+    `rerun_if_the_map_stays_silent` and stops. Nothing above the map may come and go between
+    the two runs: st_folium's frame would be made anew at another place, and the map with it;
+    what comes later above it is drawn into a container sent empty at its place."""
+    first = not map_sent(key)
+    st.session_state[key] = True
+    return first
+
+
+@st.fragment(run_every=MAP_SILENT_AFTER_S)
+def rerun_if_the_map_stays_silent(waited_key: str) -> None:
+    """On a map's first view: a full rerun after `MAP_SILENT_AFTER_S` unless st_folium's own
+    rerun came first (a full run no longer renders this fragment, so its timer ends). Should that
+    rerun never come (the map's code failed to load), the rest of the page still appears."""
+    if st.session_state.get(waited_key):
+        st.rerun()
+    st.session_state[waited_key] = True
+
+
+def shell_sent() -> bool:
+    """Whether the sidebar was sent in this session already (a map's first view then keeps it)."""
+    return bool(st.session_state.get(SHELL_SENT_KEY))
 
 
 def sso_session() -> None:

@@ -49,12 +49,13 @@ from pages._report_actions import report_actions
 from pages._shared import (
     MAP_SENT_KEY,
     current_user,
+    first_map_view,
     language,
     map_home,
-    map_sent,
     municipality,
     places_link,
     report_call_to_action,
+    rerun_if_the_map_stays_silent,
     set_query_params,
     settings,
     store,
@@ -70,7 +71,6 @@ TABLE_IDS_KEY = "explore_table_ids"
 SHOW_TABLE_KEY = "explore_show_table"
 TABLE_CHOICE_KEY = "explore_table_choice"
 MAP_WAITED_KEY = "explore_map_waited"
-MAP_SILENT_AFTER_S = 6.0  # how long the first view waits for the map's own rerun before asking for one
 LIST_LIMIT = 50  # reports listed in the map's text alternative
 HEAT_KEY = "explore_heat"
 HEAT_HOTSPOTS = 3  # hot spots named beside the heat map (Statistik lists them all)
@@ -167,15 +167,6 @@ def read_widgets(zone_ids: set[str], role: Role) -> Widgets:
         table_pick=ids[rows[0]] if rows and rows[0] < len(ids) else None,
         heat=bool(state.get(HEAT_KEY)) and may_see_heat(role),
     )
-
-
-@st.fragment(run_every=MAP_SILENT_AFTER_S)
-def rerun_if_the_map_stays_silent() -> None:
-    """On the map's first view: a full rerun after MAP_SILENT_AFTER_S unless st_folium's
-    own rerun came first (a full run no longer renders this fragment, so its timer ends)."""
-    if st.session_state.get(MAP_WAITED_KEY):
-        st.rerun()
-    st.session_state[MAP_WAITED_KEY] = True
 
 
 def table_shown(role: Role) -> bool:
@@ -324,8 +315,7 @@ zone_names = dict(zip(static_layers.zones["id"], static_layers.zones["name"], st
 # The view: the link that opened the page, then whatever the user did since. The browser makes
 # a new map on the session's first view and whenever the page is come back to (its widgets
 # then have forgotten their state).
-map_new = not map_sent() or "explore_layer_reports" not in st.session_state
-st.session_state[MAP_SENT_KEY] = True
+map_new = first_map_view(MAP_SENT_KEY) or "explore_layer_reports" not in st.session_state
 
 if VIEW_KEY not in st.session_state:
     st.session_state[VIEW_KEY] = parse_view(
@@ -400,13 +390,11 @@ with map_column:
     if shown_heat is not None:
         draw_heat_summary(shown_heat, flt)
 if map_new:
-    # A new map is sent alone: the browser draws it without building the filters, details and
-    # table at the same time (their code competes with the map's on the browser's one thread).
-    # They follow in the rerun that st_folium asks for as soon as the map is drawn (it reports
-    # its bounds), a moment later. Should that rerun never come (the map's code failed to
-    # load), a timer asks for it, so the filters, the language and the log-in still appear.
+    # A new map is sent alone (first_map_view): the filters, details and table follow in the
+    # rerun that st_folium asks for once the map is drawn (it reports its bounds); so do the
+    # language and the log-in on a session's first view (app.py).
     set_query_params(view_to_params(view, home=home))
-    rerun_if_the_map_stays_silent()
+    rerun_if_the_map_stays_silent(MAP_WAITED_KEY)
     st.stop()
 
 with map_column, st.expander(t("map.list_title")):

@@ -32,7 +32,18 @@ from geo.reporting import (
     validate,
 )
 from pages._browser import locate_button, position_of, reference_code
-from pages._shared import language, map_home, municipality, places_link, settings, store, tr
+from pages._shared import (
+    REPORT_MAP_SENT_KEY,
+    first_map_view,
+    language,
+    map_home,
+    municipality,
+    places_link,
+    rerun_if_the_map_stays_silent,
+    settings,
+    store,
+    tr,
+)
 
 PIN_KEY = "report_pin"
 LAST_CLICK_KEY = "report_last_click"
@@ -55,6 +66,8 @@ LOCATE_KEY = "report_locate"
 LOCATE_NOTE_KEY = "report_locate_note"
 LOCATE_ERRORS = ("denied", "unavailable", "timeout", "unsupported")
 PLACES_KEY = "report_places"
+FINDER_KEY = "report_finder"
+MAP_WAITED_KEY = "report_map_waited"
 
 t = tr()
 lang = language()
@@ -177,6 +190,34 @@ def problem_here(field: str) -> None:
             st.error(t(problem.key, max=MAX_TEXT_LENGTH, **dict(problem.values)))
 
 
+def draw_finder() -> None:
+    """Above the map: "use my location" and the search among the places the app knows."""
+    locate_button(
+        label=t("report.locate"),
+        busy=t("report.locating"),
+        key=LOCATE_KEY,
+        on_position=located,
+        scroll=st.session_state.get(SCROLL_KEY, 0),
+    )
+    if note := st.session_state.pop(LOCATE_NOTE_KEY, None):
+        (st.warning if note[0].startswith("report.locate_error") else st.info)(t(note[0], **note[1]))
+    st.caption(t("report.locate_privacy"))
+    places = known_places(db)
+    st.session_state[PLACES_KEY] = places
+    st.selectbox(
+        t("report.search"),
+        options=list(range(len(places))),
+        format_func=lambda i: " · ".join(
+            part for part in (places[i].name, label("place_kind", places[i].kind, lang), places[i].detail) if part
+        ),
+        index=None,
+        placeholder=t("report.search_placeholder"),
+        key=SEARCH_KEY,
+        on_change=go_to_place,
+    )
+    problem_here("pin")
+
+
 st.title(t("report.title"))
 st.caption(t("report.anonymous"))
 
@@ -209,36 +250,20 @@ if done is not None:
 # browser's position, or a place the app knows.
 st.subheader(t("report.step_place"))
 st.caption(t("report.place_help"))
+first_view = first_map_view(REPORT_MAP_SENT_KEY)
 map_state = st.session_state.get(MAP_KEY) or {}
 click = map_state.get("last_clicked")
 if isinstance(click, dict) and click != st.session_state.get(LAST_CLICK_KEY):
     st.session_state[LAST_CLICK_KEY] = click
     set_pin(float(click["lng"]), float(click["lat"]), zoom_in=True)
 
-locate_button(
-    label=t("report.locate"),
-    busy=t("report.locating"),
-    key=LOCATE_KEY,
-    on_position=located,
-    scroll=st.session_state.get(SCROLL_KEY, 0),
-)
-if note := st.session_state.pop(LOCATE_NOTE_KEY, None):
-    (st.warning if note[0].startswith("report.locate_error") else st.info)(t(note[0], **note[1]))
-st.caption(t("report.locate_privacy"))
-places = known_places(db)
-st.session_state[PLACES_KEY] = places
-st.selectbox(
-    t("report.search"),
-    options=list(range(len(places))),
-    format_func=lambda i: " · ".join(
-        part for part in (places[i].name, label("place_kind", places[i].kind, lang), places[i].detail) if part
-    ),
-    index=None,
-    placeholder=t("report.search_placeholder"),
-    key=SEARCH_KEY,
-    on_change=go_to_place,
-)
-problem_here("pin")
+# On the session's first view the map goes alone (first_map_view): what comes above it, the
+# position and the place search, follows in the map's rerun, into its container sent now.
+with st.container(key=FINDER_KEY):
+    if first_view:
+        st.html('<div class="trygg-finder-space" aria-hidden="true"></div>')
+    else:
+        draw_finder()
 
 pin = st.session_state.get(PIN_KEY)
 view = st.session_state.get(VIEW_KEY) or {}
@@ -257,6 +282,9 @@ st_folium(
     use_container_width=True,
     height=380,
 )
+if first_view:
+    rerun_if_the_map_stays_silent(MAP_WAITED_KEY)
+    st.stop()
 
 
 def pin_at_centre() -> None:

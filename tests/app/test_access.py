@@ -67,7 +67,7 @@ def run_page(page: str, person: str) -> AppTest:
     if PEOPLE[person] is not None:
         at.session_state["staff_session"] = StaffSession(PEOPLE[person], utcnow())
     at.run()
-    at.run()  # Karta sends a new map alone; the rest follows in the rerun a browser's map asks for
+    at.run()  # a map page (Karta, Rapportera) sends a new map alone; the rest follows in the map's rerun
     assert not at.exception, [e.message for e in at.exception]
     return at
 

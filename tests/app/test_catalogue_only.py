@@ -115,7 +115,7 @@ def run(page: str, lang: str, user: User | None) -> AppTest:
     at.run()
     if page != "explore.py":
         at.switch_page(f"pages/{page}").run()
-    at.run()  # Karta sends a new map alone; the rest follows in the rerun a browser's map asks for
+    at.run()  # a map page (Karta, Rapportera) sends a new map alone; the rest follows in the map's rerun
     assert not at.exception, [e.message for e in at.exception]
     return at
 

@@ -26,8 +26,16 @@ def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Store:
 
 
 def report_page(lang: str = "sv") -> AppTest:
+    """Rapportera as a resident gets it: the map first, then the rest in the rerun the map asks for."""
     at = AppTest.from_file(str(ROOT / "pages" / "report.py"), default_timeout=60)
     at.session_state["lang"] = lang
+    at.run()
+    assert not at.exception
+    return map_drawn(at)
+
+
+def map_drawn(at: AppTest) -> AppTest:
+    """The rerun a browser asks for once st_folium has drawn the map (it reports its view)."""
     at.run()
     assert not at.exception
     return at
@@ -265,6 +273,28 @@ def test_app_navigates_to_the_report_page(db: Store) -> None:
     at.switch_page("pages/report.py").run()
     assert not at.exception
     assert at.title[0].value == "Rapportera en plats"
+
+
+def _keys(at: AppTest) -> set[str]:
+    return {w.key for w in [*at.selectbox, *at.radio, *at.text_area, *at.button] if w.key}
+
+
+def test_issue_22_a_sessions_first_view_sends_the_map_alone_and_the_form_follows(db: Store) -> None:
+    # a shared link to Rapportera: the map goes alone (a phone draws it without building the form
+    # at the same time), with the room of the finder above it kept; the finder and the form come
+    # in the rerun the map asks for once drawn (the sidebar's part: tests/e2e/test_report_browser.py)
+    at = AppTest.from_file(str(ROOT / "pages" / "report.py"), default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert at.title[0].value == "Rapportera en plats"
+    assert not {"report_feeling", "report_tod", "report_search"} & _keys(at), "no form or finder yet"
+    assert any("trygg-finder-space" in h.value for h in at.get("html")), "the finder's room is kept"
+    map_drawn(at)
+    assert {"report_feeling", "report_tod", "report_search"} <= _keys(at)
+    again = AppTest.from_file(str(ROOT / "pages" / "report.py"), default_timeout=60)
+    again.session_state["report_map_sent"] = True  # the page was opened earlier in this session
+    again.run()
+    assert "report_feeling" in _keys(again), "a map sent once in the session: everything at once"
 
 
 @pytest.mark.parametrize("lang", ["sv", "en", "ar"])

@@ -117,6 +117,8 @@ def open_report_page(page: Page, url: str) -> Frame:
     frame = map_frame(page)
     frame.wait_for_function("() => window.map && window.map.getZoom() !== undefined", timeout=TIMEOUT_MS)
     assert frame.locator(".leaflet-overlay-pane path, .leaflet-overlay-pane canvas").count() > 0
+    # a session's first view sends the map alone; the form follows in the rerun the map asks for
+    page.locator(".st-key-report_feeling [data-testid='stRadioOption']").first.wait_for(timeout=TIMEOUT_MS)
     return frame
 
 

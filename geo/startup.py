@@ -16,13 +16,17 @@ arriving during the warm-up waits for its result, never repeats it.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import datetime as dt
 import logging
 import multiprocessing
 import os
+import signal
+import sys
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from geo import outbox
@@ -47,6 +51,8 @@ COUNTS = CountsCache()
 LOG = logging.getLogger(__name__)
 LOCATE_NICENESS = 10
 """How much lower than the server the process locating the reports at start-up runs (`os.nice`)."""
+PR_SET_PDEATHSIG = 1
+"""prctl(2): the signal a process gets when the thread that started it ends."""
 LOCATE_ASIDE_FROM = 250_000
 """Reports from which the warm-up locates them in a process of its own (`locate_aside`); fewer are
 located in a fraction of a second, less than starting that process takes."""
@@ -98,15 +104,37 @@ def locate_aside(store: Store) -> ReportPoints:
     which another process cannot open, is located here."""
     if store.parallel_reads:
         try:
-            with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
-                return pool.submit(_locate_public, store.database_key).result()
+            with (
+                ProcessPoolExecutor(
+                    max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_end_with_the_server
+                ) as pool,
+                ThreadPoolExecutor(max_workers=1, initializer=_lower_priority) as starter,
+            ):
+                # started from a thread of lower priority, the process has it from its very start
+                # (Linux: a new process inherits its thread's): its imports, a second or two of
+                # CPU, already yield to the visitor's page
+                located = starter.submit(pool.submit, _locate_public, store.database_key).result()
+                return located.result()
         except (OSError, BrokenProcessPool) as error:  # no process to spare: locate here
             LOG.warning("warm-up in this process: %s", error)
     return report_points(store, ReportFilter(), viewer=Role.PUBLIC)
 
 
+def _lower_priority() -> None:
+    with contextlib.suppress(OSError):  # (a system that refuses it: the process runs as the server)
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), LOCATE_NICENESS)
+
+
+def _end_with_the_server() -> None:
+    """In the process locating the reports: should the server end first (stopped during its
+    warm-up), this process ends too (Linux's parent-death signal), instead of waiting for ever to
+    hand a million located reports to no one (measured: 320 MB each, left behind)."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
 def _locate_public(url: str) -> ReportPoints:
-    os.nice(LOCATE_NICENESS)
     store = Store.open(url)
     try:
         return report_points(store, ReportFilter(), viewer=Role.PUBLIC)

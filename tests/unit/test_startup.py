@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import logging
+import os
+import signal
+import subprocess
+import sys
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +20,7 @@ from geo.hexagons import cells_key, report_points, resolution_for_zoom
 from geo.layers import ReportFilter, count_reports
 from geo.model import Role
 from geo.municipality import current
-from geo.startup import COUNTS, POINTS, app_store, locate_aside, start_warm_up
+from geo.startup import COUNTS, LOCATE_NICENESS, POINTS, app_store, locate_aside, start_warm_up
 from geo.store import Store
 
 
@@ -79,3 +84,44 @@ def test_warm_up_of_a_broken_database_leaves_the_explanation_to_the_pages(
     with caplog.at_level(logging.WARNING, logger="geo.startup"):
         start_warm_up(settings).join(timeout=60)
     assert any("no warm-up" in record.getMessage() for record in caplog.records)
+
+
+SERVER_STOPPED_DURING_WARM_UP = """
+import multiprocessing, os, sys, time
+from concurrent.futures import ProcessPoolExecutor
+from geo.startup import _end_with_the_server, _lower_priority
+
+if __name__ == "__main__":
+    _lower_priority()  # as the thread that starts the locating process does
+    context = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=_end_with_the_server)
+    child = pool.submit(os.getpid).result()
+    pool.submit(time.sleep, 600)  # still locating
+    print(child, os.getpriority(os.PRIO_PROCESS, child), flush=True)
+    time.sleep(600)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the parent-death signal is Linux's")
+def test_issue_22_the_locating_process_runs_lower_and_ends_with_a_server_stopped_during_warm_up(
+    tmp_path: Path,
+) -> None:
+    script = tmp_path / "server.py"
+    script.write_text(SERVER_STOPPED_DURING_WARM_UP, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    server = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True, env=env)
+    child = 0
+    try:
+        child, niceness = (int(word) for word in server.stdout.readline().split())  # type: ignore[union-attr]
+        assert niceness >= LOCATE_NICENESS, "the locating process competes with the visitors at full priority"
+        assert Path(f"/proc/{child}").exists()
+        server.send_signal(signal.SIGKILL)  # stopped the hard way, before the warm-up is done
+        server.wait(timeout=10)
+        deadline = time.monotonic() + 10
+        while Path(f"/proc/{child}").exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not Path(f"/proc/{child}").exists(), "the locating process outlived the server"
+    finally:
+        server.kill()
+        if child and Path(f"/proc/{child}").exists():  # (when the test fails: no process left behind)
+            os.kill(child, signal.SIGKILL)

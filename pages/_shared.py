@@ -411,9 +411,9 @@ def _sso_session() -> None:
         st.session_state[SESSION_KEY] = StaffSession(user, utcnow())
 
 
-def map_sent(key: str = MAP_SENT_KEY) -> bool:
-    """Whether a map page (by default Karta) sent its map in this session already (its first view
-    goes alone)."""
+def map_sent(key: str) -> bool:
+    """Whether a map page sent its map in this session already (``key``: `MAP_SENT_KEY`,
+    `REPORT_MAP_SENT_KEY`; its first view goes alone)."""
     return bool(st.session_state.get(key))
 
 

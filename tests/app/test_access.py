@@ -22,6 +22,7 @@ from geo.privacy import PUBLIC_GRID_M
 from geo.rights import Right, role_allows
 from geo.store import Store, utcnow
 from geo.viewstate import ExploreView
+from tests.app.conftest import map_reported
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 60
@@ -67,7 +68,7 @@ def run_page(page: str, person: str) -> AppTest:
     if PEOPLE[person] is not None:
         at.session_state["staff_session"] = StaffSession(PEOPLE[person], utcnow())
     at.run()
-    at.run()  # a map page (Karta, Rapportera) sends a new map alone; the rest follows in the map's rerun
+    map_reported(at)
     assert not at.exception, [e.message for e in at.exception]
     return at
 

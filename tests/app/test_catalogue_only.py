@@ -27,7 +27,7 @@ from geo.i18n import LANGUAGES, messages
 from geo.model import Role
 from geo.store import REF_CODE_ALPHABET, REF_CODE_LENGTH, Store, utcnow
 from geo.store.tables import metadata
-from tests.app.conftest import app_on_demo
+from tests.app.conftest import app_on_demo, map_reported
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 60
@@ -115,7 +115,7 @@ def run(page: str, lang: str, user: User | None) -> AppTest:
     at.run()
     if page != "explore.py":
         at.switch_page(f"pages/{page}").run()
-    at.run()  # a map page (Karta, Rapportera) sends a new map alone; the rest follows in the map's rerun
+    map_reported(at)
     assert not at.exception, [e.message for e in at.exception]
     return at
 

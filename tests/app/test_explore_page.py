@@ -12,7 +12,7 @@ from geo.i18n import translate
 from geo.layers import ReportFilter, count_reports
 from geo.model import Role
 from geo.store import Store
-from tests.app.conftest import app_on_demo
+from tests.app.conftest import app_on_demo, map_reported
 
 TIMEOUT = 60
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,13 +30,6 @@ def run_app(**query: str) -> AppTest:
     at.run()
     assert not at.exception, [e.message for e in at.exception]
     return map_reported(at)
-
-
-def map_reported(at: AppTest) -> AppTest:
-    """The rerun a browser makes once st_folium has drawn the map and reports its view."""
-    at.run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
 
 
 SHOW_TABLE = "explore_show_table"

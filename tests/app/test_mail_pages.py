@@ -19,6 +19,7 @@ from geo.moderation import moderate
 from geo.outbox import send_due
 from geo.reporting import ReportDraft, submit
 from geo.store import Store, utcnow
+from tests.app.conftest import map_reported
 from tests.app.test_catalogue_only import TEXT_ELEMENTS, WIDGETS
 from tests.support.asgi import call
 from tests.support.smtp import SmtpServer
@@ -44,7 +45,7 @@ def page(name: str, user: User | None = None, lang: str = "sv") -> AppTest:
     if user is not None:
         at.session_state["staff_session"] = StaffSession(user, utcnow())
     at.run()
-    at.run()  # a map page sends its map alone first; the rest follows in the rerun the map asks for
+    map_reported(at)
     assert not at.exception, [e.message for e in at.exception]
     return at
 

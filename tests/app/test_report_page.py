@@ -12,7 +12,7 @@ from geo.i18n import translate
 from geo.model import Moderation, Rejection, Role
 from geo.moderation import moderate, rejection_reason
 from geo.store import Store
-from tests.app.conftest import app_on_demo
+from tests.app.conftest import app_on_demo, map_reported
 from tests.conftest import NO_SMTP_SERVER
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,14 +31,7 @@ def report_page(lang: str = "sv") -> AppTest:
     at.session_state["lang"] = lang
     at.run()
     assert not at.exception
-    return map_drawn(at)
-
-
-def map_drawn(at: AppTest) -> AppTest:
-    """The rerun a browser asks for once st_folium has drawn the map (it reports its view)."""
-    at.run()
-    assert not at.exception
-    return at
+    return map_reported(at)
 
 
 def click_map(at: AppTest, where: dict[str, float]) -> AppTest:
@@ -289,7 +282,7 @@ def test_issue_22_a_sessions_first_view_sends_the_map_alone_and_the_form_follows
     assert at.title[0].value == "Rapportera en plats"
     assert not {"report_feeling", "report_tod", "report_search"} & _keys(at), "no form or finder yet"
     assert any("trygg-finder-space" in h.value for h in at.get("html")), "the finder's room is kept"
-    map_drawn(at)
+    map_reported(at)
     assert {"report_feeling", "report_tod", "report_search"} <= _keys(at)
     again = AppTest.from_file(str(ROOT / "pages" / "report.py"), default_timeout=60)
     again.session_state["report_map_sent"] = True  # the page was opened earlier in this session

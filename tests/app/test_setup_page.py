@@ -17,6 +17,7 @@ from geo.auth import StaffSession, User
 from geo.model import Role
 from geo.municipality import current, set_up
 from geo.store import Store, utcnow
+from tests.app.conftest import map_reported
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 60
@@ -47,7 +48,7 @@ def app(*, lang: str = "sv", admin: bool = False, page: str | None = None) -> Ap
     at.run()
     if page is not None:
         at.switch_page(page).run()
-        at.run()  # a map page sends its map alone first; the rest follows in the rerun the map asks for
+        map_reported(at)
     assert not at.exception
     return at
 

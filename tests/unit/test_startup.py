@@ -102,7 +102,6 @@ if __name__ == "__main__":
 """
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the parent-death signal is Linux's")
 def test_issue_22_the_locating_process_runs_lower_and_ends_with_a_server_stopped_during_warm_up(
     tmp_path: Path,
 ) -> None:

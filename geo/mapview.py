@@ -30,7 +30,7 @@ from folium.plugins import Draw
 from folium.template import Template as FoliumTemplate
 from jinja2 import Template
 
-from geo import assets, registry
+from geo import assets, map_render, registry
 from geo.config import TileSource
 from geo.model import WGS84, Feeling, Moderation, ZoneKind
 from geo.viewstate import MAX_ZOOM, SWEDEN
@@ -64,6 +64,8 @@ class LegendEntry:
     """``circle``, ``hollow`` (pending), ``area`` or ``line``."""
 
 
+map_render.install()  # every map is made here: none renders its text as a template twice
+
 _ZOOM_LOCK = re.compile(r",\s*maximum-scale=1\.0,\s*user-scalable=no")
 
 
@@ -76,7 +78,7 @@ class ZoomableMap(folium.Map):
         header = self.get_root().header
         element = header._children.get(self.get_name())
         if element is not None:
-            header.add_child(folium.Element(_ZOOM_LOCK.sub("", element.render())), name=self.get_name())
+            header.add_child(map_render.RenderedText(_ZOOM_LOCK.sub("", element.render())), name=self.get_name())
 
 
 def base_map(

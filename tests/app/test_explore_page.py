@@ -210,6 +210,35 @@ def test_html_in_names_and_texts_is_shown_as_text(demo_db: str) -> None:
     assert not any(hostile in markdown.value for markdown in at.markdown)
 
 
+def test_template_syntax_in_a_residents_text_reaches_the_map_as_written(demo_db: str) -> None:
+    """A resident's "{{" once raised on the server while the map was built (branca compiled every
+    element's text as a Jinja template again; geo.map_render): Karta broke for whoever saw the
+    report, and "{{ 7*7 }}" came out as "49"."""
+    from geo.auth import add_user
+    from geo.reporting import ReportDraft, submit
+
+    store = Store.open(demo_db)
+    add_user(store, "kommun.zoe", "ett långt lösenord", "team")
+    text = "Lampan {{ 7*7 }} är trasig {{ {% sedan i maj"
+    draft = ReportDraft(13.6031, 56.4612, "otrygg", store.categories()[0].code, "kvall", text=text)
+    submit(store, draft)
+    at = run_app(lat="56.4612", lon="13.6031", z="18")
+    log_in(at, "kommun.zoe", "ett långt lösenord")
+    map_reported(at)
+    sent = "".join(c.proto.json_args for c in at.get("component_instance"))
+    assert "Lampan 49" not in sent
+    assert json_text(text) in sent, "the pending report's popup holds the text as it was written"
+
+
+def json_text(text: str) -> str:
+    """``text`` as a map's GeoJSON carries it (JSON in a script, then inside the component's JSON)."""
+    import json
+
+    from jinja2.utils import htmlsafe_json_dumps
+
+    return json.dumps(str(htmlsafe_json_dumps(text)))[1:-1]
+
+
 def test_issue_15_a_zones_reports_inside_follow_the_filters(demo_db: str) -> None:
     from geo.auth import add_user
 

@@ -104,12 +104,12 @@ def base_map(
         attribution_control=tiles.url is not None,
     )
     m.options["maxZoom"] = MAX_ZOOM  # folium gives it only to tile layers; Leaflet needs it on the map
-    m.get_root().header.add_child(folium.Element(f"<style>{MAP_CSS}</style>"))
+    m.get_root().header.add_child(map_render.RenderedText(f"<style>{MAP_CSS}</style>"))
     if tiles.url:
         folium.TileLayer(tiles=tiles.url, attr=tiles.attribution, max_zoom=MAX_ZOOM, name="tiles").add_to(m)
     else:
         m.get_root().header.add_child(
-            folium.Element(f"<style>.leaflet-container{{background:{NO_TILES_BACKGROUND};}}</style>")
+            map_render.RenderedText(f"<style>.leaflet-container{{background:{NO_TILES_BACKGROUND};}}</style>")
         )
     return m
 

@@ -438,6 +438,11 @@ class Found:
 def matches(place: MeetingPlace, flt: PlaceFilter, now: dt.datetime) -> bool:
     """Whether ``place`` answers ``flt`` at ``now``. A place for everyone (no audience, or
     ``alla``) answers every audience; a free place has ``fee=no``; wheelchair means ``yes``."""
+    return _answers(place, flt) and _open_when(place, flt.when, now)
+
+
+def _answers(place: MeetingPlace, flt: PlaceFilter) -> bool:
+    """Whether ``place`` answers every part of ``flt`` but its time."""
     if not place.active:
         return False
     if flt.kinds and str(place.kind) not in flt.kinds:
@@ -448,9 +453,7 @@ def matches(place: MeetingPlace, flt: PlaceFilter, now: dt.datetime) -> bool:
         return False
     if flt.free and place.fee != "no":
         return False
-    if flt.wheelchair and place.wheelchair != Access.YES:
-        return False
-    return _open_when(place, flt.when, now)
+    return not (flt.wheelchair and place.wheelchair != Access.YES)
 
 
 def _for_everyone(place: MeetingPlace) -> bool:
@@ -477,7 +480,16 @@ def find(
 ) -> list[Found]:
     """The places that answer ``flt`` at ``now``, nearest first from ``origin`` (lon, lat in
     EPSG:4326) when given, else by name."""
-    chosen = [p for p in places if matches(p, flt, now)]
+    # Places that share their opening hours share the answer: each text is asked once (the
+    # answer depends on the text, the time and the holidays only).
+    open_by_hours: dict[str, bool] = {}
+
+    def open_then(place: MeetingPlace) -> bool:
+        if place.opening_hours not in open_by_hours:
+            open_by_hours[place.opening_hours] = _open_when(place, flt.when, now)
+        return open_by_hours[place.opening_hours]
+
+    chosen = [p for p in places if _answers(p, flt) and open_then(p)]
     if origin is None:
         return [Found(p, now) for p in sorted(chosen, key=lambda p: p.name.casefold())]
     metres = distances_m(chosen, *origin)

@@ -204,7 +204,12 @@ st.caption(t("places.intro"))
 @st.fragment
 def finder() -> None:
     """Everything a filter, the search, a tap or "near me" changes: such a change reruns this part
-    only, not the app's menu and shell (issue #19: "open now near me" within 1.2× a plain rerun)."""
+    only, not the app's menu and shell (issue #19: "open now near me" within 1.2× a plain rerun).
+
+    The answer is sent first: the filters and the search stand above the count and the list, and
+    the map between them, but each is sent after the list into the place kept for it (widgets'
+    values are in the session's state before they are drawn), so a changed filter shows its
+    answer without waiting for the controls and the map to be sent again."""
     version = db.data_version()
     places = cached_places(db, db.database_key, version)
 
@@ -213,19 +218,12 @@ def finder() -> None:
         st.session_state[LAST_CLICK_KEY] = click
         set_origin(float(click["lng"]), float(click["lat"]), "map")
 
-    filters(places)
-    near_me(version)
+    controls = st.container()
     origin_state = st.session_state.get(ORIGIN_KEY)
     origin = (origin_state[0], origin_state[1]) if origin_state else None
-    if origin_state:
-        st.info(t(f"places.origin.{origin_state[2]}"))
-        st.button(t("places.clear_origin"), on_click=clear_origin)
-
     now = dt.datetime.now(dt.UTC)
     found = mp.find(places, read_filter(), now, origin)
     shown = found[: st.session_state.get(SHOWN_KEY, PAGE_SIZE)]
-    # The count comes first: it titles the map and the list. The map stands above the list but is
-    # built and sent after it (its place is kept by an empty container), so the answer shows first.
     st.subheader(t("places.found", n=len(found)))
     map_slot = st.container()
     if not found:
@@ -234,8 +232,13 @@ def finder() -> None:
         st.html(cards_html(shown, now, lang))  # one element for the list: one message, not ~10 per card
     if len(found) > len(shown):
         st.button(t("places.more", n=len(found) - len(shown)), on_click=show_more)
+    with controls:
+        filters(places)
+        near_me(version)
+        if origin_state:
+            st.info(t(f"places.origin.{origin_state[2]}"))
+            st.button(t("places.clear_origin"), on_click=clear_origin)
     with map_slot:
         small_map(shown, origin, version)
-
 
 finder()

@@ -241,4 +241,5 @@ def finder() -> None:
     with map_slot:
         small_map(shown, origin, version)
 
+
 finder()

@@ -25,6 +25,8 @@ from geo.statistics import FEELINGS, STATUSES, TIMES_OF_DAY, Hotspot, Statistics
 
 UNSAFE_COLOUR, SAFE_COLOUR = "#b3261e", "#2e7d32"
 """Red for otrygg, green for trygg, as on the map's legend."""
+BOTH_COLOUR = "#6b7075"
+"""Grey for a month's total drawn whole, its otrygg and trygg parts being hidden."""
 HOTSPOT_ZOOM = 16
 """Karta's zoom when a hot spot's link opens it."""
 
@@ -133,7 +135,7 @@ def months_section(result: Statistics, words: StatsText) -> Section:
                 t("stats.col_total"): words.count(result.shown("month", month)),
             }
         )
-        data += [{"label": name, "series": label("feeling", f, words.lang), "value": cells[f]} for f in FEELINGS]
+        data += _month_bars(name, cells, result.shown("month", month), words)
     top = _largest([(words.month(m), result.shown("month", m)) for m in result.months])
     return Section(
         "month",
@@ -143,8 +145,16 @@ def months_section(result: Statistics, words: StatsText) -> Section:
         pd.DataFrame(data),
         "stacked",
         tuple(words.month(m) for m in result.months),
-        tuple(label("feeling", f, words.lang) for f in FEELINGS),
+        (*(label("feeling", f, words.lang) for f in FEELINGS), words.t("stats.series_both")),
     )
+
+
+def _month_bars(name: str, cells: dict[str, int | None], total: int | None, words: StatsText) -> list[dict[str, Any]]:
+    """A month's bars: otrygg and trygg apart; where both are hidden but the month's total is not,
+    the total as one bar of its own colour ("split hidden"), so the month does not look empty."""
+    if total and all(cells[f] is None for f in FEELINGS):
+        return [{"label": name, "series": words.t("stats.series_both"), "value": total}]
+    return [{"label": name, "series": label("feeling", f, words.lang), "value": cells[f]} for f in FEELINGS]
 
 
 def _one_way(
@@ -348,7 +358,7 @@ def _heat_spec(section: Section, sort: list[str], label_axis: dict[str, object])
 
 
 def _stacked_spec(section: Section, sort: list[str]) -> ChartSpec:
-    colours = {"domain": list(section.series_order), "range": [UNSAFE_COLOUR, SAFE_COLOUR]}
+    colours = {"domain": list(section.series_order), "range": [UNSAFE_COLOUR, SAFE_COLOUR, BOTH_COLOUR]}
     return {
         "mark": {"type": "bar"},
         "height": 280,

@@ -22,7 +22,7 @@ from geo.i18n import translator
 from geo.layers import ReportFilter
 from geo.model import Role, Status
 from geo.statistics import PUBLIC_MIN_COUNT, Period, compute, suppress
-from geo.statsview import StatsText, category_section
+from geo.statsview import StatsText, category_section, chart, months_section
 from geo.store import ReportQuery, Store
 from tests.conftest import NOW, SQUARE_WKT
 
@@ -307,3 +307,31 @@ def test_a_summary_counts_one_report_in_the_singular(filled_store: Store, lang: 
         words = StatsText(translator(lang), lang, filled_store.categories(include_inactive=True))
         assert text in category_section(result, words).summary
         day += dt.timedelta(days=30)
+
+
+def test_a_month_whose_parts_are_hidden_draws_its_total_not_a_gap() -> None:
+    """The month chart once left out a month whose otrygg and trygg were hidden while the table
+    beside it gave the month's total: read as "no reports". Its total is drawn whole, in grey."""
+    period = Period(dt.date(2026, 1, 1), dt.date(2026, 2, 28))
+    values = {
+        ("total",): 32,
+        ("month", "2026-01"): 12,
+        ("month_feeling", "2026-01", "otrygg"): 9,
+        ("month_feeling", "2026-01", "trygg"): 3,
+        ("month", "2026-02"): 20,
+        ("month_feeling", "2026-02", "otrygg"): 12,
+        ("month_feeling", "2026-02", "trygg"): 8,
+    }
+    hidden = frozenset({("month_feeling", "2026-01", "otrygg"), ("month_feeling", "2026-01", "trygg")})
+    result = statistics.Statistics(
+        Role.PUBLIC, ReportFilter(), period, period.before(), values, hidden, (), ("2026-01", "2026-02"), (), (), None
+    )
+    t = translator("sv")
+    section = months_section(result, StatsText(t, "sv", []))
+    bars = {(row["label"], row["series"]): row["value"] for row in section.data.to_dict("records")}
+    both = t("stats.series_both")
+    assert bars == {("januari 2026", both): 12, ("februari 2026", "Otrygg"): 12, ("februari 2026", "Trygg"): 8}
+    assert "9" not in section.table.to_string() and "färre än 5" in section.table.to_string()
+    drawn = chart(section, "sv")
+    assert drawn is not None
+    assert drawn[1]["encoding"]["color"]["scale"]["domain"] == ["Otrygg", "Trygg", both]

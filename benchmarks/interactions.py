@@ -184,7 +184,7 @@ def _statistics_filter(browser: Any, url: str) -> float:
         page.goto(f"{url}/statistik")
         figure = page.locator("[data-testid='stMetricValue']").first
         figure.wait_for(timeout=TIMEOUT_S * 1000)
-        page.get_by_role("heading", name="Platser med flest otrygga rapporter").wait_for(timeout=TIMEOUT_S * 1000)
+        page.get_by_role("heading", name="Rapporter per månad").wait_for(timeout=TIMEOUT_S * 1000)  # the first tab
         _settle(page)
         before = figure.inner_text()
         started = _choose_safe(page)

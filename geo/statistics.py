@@ -216,8 +216,17 @@ def compute(
 
     ``cache`` keeps the grouped counts of the period, area and viewer (`CountsCache`), ``points``
     the located reports of the hot spots (`geo.hexagons.PointsCache`, shared with Karta); without
-    them every number is asked for anew."""
-    cache = cache or CountsCache(max_entries=8)
+    them every number is asked for anew. With ``cache``, a view asked for before (the same filter,
+    viewer and day, on the same data) is answered from it whole."""
+    if cache is None:
+        return _compute(store, flt, viewer=viewer, today=today, cache=CountsCache(max_entries=8), points=points)
+    key = ("statistics", flt, viewer, today)
+    return cache.get(store, key, lambda: _compute(store, flt, viewer=viewer, today=today, cache=cache, points=points))
+
+
+def _compute(
+    store: Store, flt: ReportFilter, *, viewer: Role, today: dt.date, cache: CountsCache, points: PointsCache | None
+) -> Statistics:
     period = period_of(store, flt, today)
     flt = dataclasses.replace(flt, date_from=period.start, date_to=period.end)
     broad = dataclasses.replace(flt, categories=(), feelings=(), times_of_day=(), statuses=())

@@ -96,19 +96,34 @@ def period_text(result: Statistics, lang: str, t: Translator) -> str:
     return t("stats.period", start=format_day(result.period.start, lang), end=format_day(result.period.end, lang))
 
 
-def sections(result: Statistics, words: StatsText, *, karta_params: dict[str, str] | None = None) -> list[Section]:
-    """Every chart of the page, in its order."""
-    builders: list[Callable[[], Section]] = [
-        lambda: months_section(result, words),
-        lambda: category_section(result, words),
-        lambda: time_section(result, words),
-        lambda: category_time_section(result, words),
-        lambda: areas_section(result, words),
-        lambda: comparison_section(result, words),
-        lambda: status_section(result, words),
-        lambda: hotspot_section(result, words, karta_params or {}),
-    ]
-    return [build() for build in builders]
+TABS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("time", ("month", "compare")),
+    ("what", ("category", "time", "category_time")),
+    ("where", ("area", "hotspots")),
+    ("cases", ("status",)),
+)
+"""The statistics page's tabs (``stats.tab.<key>``) and the sections each holds, in order."""
+
+
+def sections(
+    result: Statistics,
+    words: StatsText,
+    *,
+    karta_params: dict[str, str] | None = None,
+    keys: tuple[str, ...] | None = None,
+) -> list[Section]:
+    """The charts of ``keys`` (by default every chart of the page, in its order)."""
+    builders: dict[str, Callable[[], Section]] = {
+        "month": lambda: months_section(result, words),
+        "category": lambda: category_section(result, words),
+        "time": lambda: time_section(result, words),
+        "category_time": lambda: category_time_section(result, words),
+        "area": lambda: areas_section(result, words),
+        "compare": lambda: comparison_section(result, words),
+        "status": lambda: status_section(result, words),
+        "hotspots": lambda: hotspot_section(result, words, karta_params or {}),
+    }
+    return [builders[key]() for key in (keys or builders)]
 
 
 def _largest(pairs: list[tuple[str, int | None]]) -> tuple[str, int] | None:

@@ -4,8 +4,9 @@ file statistics.py, on sys.path, would shadow the standard library module geopan
 
 Public and staff: the public sees published reports with every count under 5 hidden
 (`geo.statistics`); staff see every count. The filters are Karta's, kept in the URL with
-Karta's names, so a link reproduces the view. Reads the widgets, asks `geo.statistics` and
-`geo.statsview`, draws.
+Karta's names, so a link reproduces the view (the open tab too, as ``tab``). The charts are in
+four tabs (`geo.statsview.TABS`) and only the open one is drawn: a filter change draws two or three
+charts again, not eight. Reads the widgets, asks `geo.statistics` and `geo.statsview`, draws.
 """
 
 from __future__ import annotations
@@ -22,12 +23,14 @@ from geo.model import Feeling, Status, TimeOfDay, category_labels
 from geo.rights import Right, allowed
 from geo.startup import COUNTS, POINTS
 from geo.statistics import PUBLIC_MIN_COUNT, Statistics, compute
-from geo.statsview import Section, StatsText, chart, key_figures, period_text, sections
+from geo.statsview import TABS, Section, StatsText, chart, key_figures, period_text, sections
 from geo.viewstate import MAX_DATE, MIN_DATE, ExploreView, date_range, parse_view, view_to_params
 from pages._shared import current_user, language, set_query_params, store, tr, viewer
 
 PREFIX = "stats_"
 FILTER_KEYS = ("cat", "feeling", "tod", "status", "zone", "from", "to")
+TAB_KEY = f"{PREFIX}tab"
+OPEN_TAB_KEY = f"{PREFIX}open_tab"
 
 t = tr()
 lang = language()
@@ -103,6 +106,22 @@ def chosen_filter() -> tuple[ReportFilter, bool]:
         date_to=date_to,
     )
     return flt, reversed_
+
+
+def chosen_tab() -> str:
+    """The open tab's key (`geo.statsview.TABS`): the one clicked, else the URL's ``tab``, else the
+    first. The tabs widget holds a label, so the key is kept apart: a language change keeps the tab."""
+    state = st.session_state
+    labels = {t(f"stats.tab.{key}"): key for key, _ in TABS}
+    if state.get(TAB_KEY) not in labels:  # arriving, or the language changed
+        key = state.get(OPEN_TAB_KEY) or st.query_params.get("tab")
+        if key in dict(TABS):
+            state[TAB_KEY] = t(f"stats.tab.{key}")
+        else:
+            state.pop(TAB_KEY, None)
+    key = labels.get(state.get(TAB_KEY), TABS[0][0])
+    state[OPEN_TAB_KEY] = key
+    return key
 
 
 def draw_section(section: Section) -> None:
@@ -190,7 +209,8 @@ with st.sidebar:
 flt, dates_reversed = chosen_filter()
 if dates_reversed:
     st.sidebar.warning(t("filter.date_order"))
-set_query_params(view_to_params(ExploreView(filter=flt)))
+open_tab = chosen_tab()
+set_query_params({**view_to_params(ExploreView(filter=flt)), **({"tab": open_tab} if open_tab != TABS[0][0] else {})})
 
 result = compute(db, flt, viewer=role, today=today, cache=COUNTS, points=POINTS)
 words = StatsText(t, lang, db.categories(include_inactive=True))
@@ -209,13 +229,19 @@ for column, figure in zip(columns, key_figures(result, words), strict=True):
 karta = view_to_params(ExploreView(filter=flt))
 if lang != "sv":
     karta["lang"] = lang
-for section in sections(result, words, karta_params=karta):
-    if section.key == "hotspots":
-        draw_hotspots(section, t("stats.col_link"))
-    else:
-        draw_section(section)
-    if section.key == "area":
-        st.caption(t("stats.area_note"))
+# Only the open tab's charts are drawn: a filter change draws two or three again, not eight (#18).
+tabs = st.tabs([t(f"stats.tab.{key}") for key, _ in TABS], key=TAB_KEY, on_change="rerun")
+for tab, (key, keys) in zip(tabs, TABS, strict=True):
+    if key != open_tab:
+        continue
+    with tab:
+        for section in sections(result, words, karta_params=karta, keys=keys):
+            if section.key == "hotspots":
+                draw_hotspots(section, t("stats.col_link"))
+            else:
+                draw_section(section)
+            if section.key == "area":
+                st.caption(t("stats.area_note"))
 
 if allowed(current_user(), Right.MAKE_LAGESBILD):
     draw_lagesbild(result)

@@ -55,7 +55,7 @@ def test_issue_18_police_make_and_download_a_lagesbild(
     page = browsing.page
     page.goto(f"{app.url}/statistik?lang={lang}")
     page.get_by_role("heading", name=t("stats.title"), exact=True).first.wait_for(timeout=TIMEOUT_MS)
-    page.get_by_role("heading", name=t("stats.hotspots")).wait_for(timeout=TIMEOUT_MS)
+    page.get_by_role("heading", name=t("stats.by_month")).wait_for(timeout=TIMEOUT_MS)
     # The shell's script sets the direction once its element renders, which may follow the headings.
     expect(page.locator("html")).to_have_attribute("dir", "rtl" if lang == "ar" else "ltr", timeout=TIMEOUT_MS)
     assert page.get_by_role("button", name=t("stats.lagesbild_pdf")).count() == 0, "the public got the lägesbild"
@@ -87,5 +87,13 @@ def test_issue_18_police_make_and_download_a_lagesbild(
     text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
     assert AREA in text and (t("lagesbild.title", area="").strip(" :") in text)
     assert t("lagesbild.promise") in text  # Timsfors is a medborgarlöfte: its promise is printed
+
+    # Only the open tab's charts are drawn; the hot spots are under "Var", and the address keeps the tab.
+    assert page.get_by_role("heading", name=t("stats.hotspots")).count() == 0
+    page.get_by_role("tab", name=t("stats.tab.where")).click()
+    page.get_by_role("heading", name=t("stats.hotspots")).wait_for(timeout=TIMEOUT_MS)
+    expect(page).to_have_url(re.compile(r"[?&]tab=where"), timeout=TIMEOUT_MS)
+    snap(page, f"{name}-hotspots")
+    assert axe_violations(page) == []
     assert browsing.external_requests == []
     browsing.context.close()

@@ -110,11 +110,12 @@ def chosen_filter() -> tuple[ReportFilter, bool]:
 
 def chosen_tab() -> str:
     """The open tab's key (`geo.statsview.TABS`): the one clicked, else the URL's ``tab``, else the
-    first. The tabs widget holds a label, so the key is kept apart: a language change keeps the tab."""
+    one open before, else the first. The tabs widget holds a label, so the key is kept apart: a
+    language change keeps the tab."""
     state = st.session_state
     labels = {t(f"stats.tab.{key}"): key for key, _ in TABS}
     if state.get(TAB_KEY) not in labels:  # arriving, or the language changed
-        key = state.get(OPEN_TAB_KEY) or st.query_params.get("tab")
+        key = st.query_params.get("tab") or state.get(OPEN_TAB_KEY)
         if key in dict(TABS):
             state[TAB_KEY] = t(f"stats.tab.{key}")
         else:

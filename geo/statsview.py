@@ -160,8 +160,15 @@ def months_section(result: Statistics, words: StatsText) -> Section:
         pd.DataFrame(data),
         "stacked",
         tuple(words.month(m) for m in result.months),
-        (*(label("feeling", f, words.lang) for f in FEELINGS), words.t("stats.series_both")),
+        _month_series(data, words),
     )
+
+
+def _month_series(data: list[dict[str, Any]], words: StatsText) -> tuple[str, ...]:
+    """The month chart's series: otrygg and trygg, and the grey whole total where a month has one."""
+    both = words.t("stats.series_both")
+    feelings = tuple(label("feeling", f, words.lang) for f in FEELINGS)
+    return (*feelings, both) if any(row["series"] == both for row in data) else feelings
 
 
 def _month_bars(name: str, cells: dict[str, int | None], total: int | None, words: StatsText) -> list[dict[str, Any]]:

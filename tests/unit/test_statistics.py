@@ -335,3 +335,15 @@ def test_a_month_whose_parts_are_hidden_draws_its_total_not_a_gap() -> None:
     drawn = chart(section, "sv")
     assert drawn is not None
     assert drawn[1]["encoding"]["color"]["scale"]["domain"] == ["Otrygg", "Trygg", both]
+
+
+def test_the_month_chart_names_the_whole_total_only_where_a_month_has_one() -> None:
+    period = Period(dt.date(2026, 2, 1), dt.date(2026, 2, 28))
+    values = {("total",): 20, ("month", "2026-02"): 20}
+    values |= {("month_feeling", "2026-02", "otrygg"): 12, ("month_feeling", "2026-02", "trygg"): 8}
+    result = statistics.Statistics(
+        Role.PUBLIC, ReportFilter(), period, period.before(), values, frozenset(), (), ("2026-02",), (), (), None
+    )
+    drawn = chart(months_section(result, StatsText(translator("sv"), "sv", [])), "sv")
+    assert drawn is not None
+    assert drawn[1]["encoding"]["color"]["scale"]["domain"] == ["Otrygg", "Trygg"], "no legend entry for nothing"

@@ -387,7 +387,7 @@ def _stacked_spec(section: Section, sort: list[str]) -> ChartSpec:
         "encoding": {
             "x": _field("label", "nominal", sort=sort, axis={"title": None, "labelAngle": -40}),
             "y": _field("value", "quantitative", axis=COUNT_AXIS, stack="zero"),
-            "color": _field("series", "nominal", scale=colours, legend={"title": None, "orient": "top"}),
+            "color": _field("series", "nominal", scale=colours, legend={"title": None, "orient": "top", "labelLimit": 0}),
             "tooltip": [_field("label", "nominal"), _field("series", "nominal"), _field("value", "quantitative")],
         },
     }

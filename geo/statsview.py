@@ -387,7 +387,7 @@ def _stacked_spec(section: Section, sort: list[str]) -> ChartSpec:
         "encoding": {
             "x": _field("label", "nominal", sort=sort, axis={"title": None, "labelAngle": -40}),
             "y": _field("value", "quantitative", axis=COUNT_AXIS, stack="zero"),
-            "color": _field("series", "nominal", scale=colours, legend={"title": None, "orient": "top", "labelLimit": 0}),
+            "color": _field("series", "nominal", scale=colours, legend=MONTH_LEGEND),
             "tooltip": [_field("label", "nominal"), _field("series", "nominal"), _field("value", "quantitative")],
         },
     }
@@ -406,3 +406,5 @@ def _bar_spec(section: Section, sort: list[str], label_axis: dict[str, object], 
 
 
 COUNT_AXIS = {"title": None, "tickMinStep": 1}
+MONTH_LEGEND = {"title": None, "orient": "top", "labelLimit": 0}
+"""Above the month chart, its labels never cut."""

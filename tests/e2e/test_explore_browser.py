@@ -17,9 +17,10 @@ from tests.support.browser import map_frame, open_context, settle, wait_for_runs
 
 pytestmark = pytest.mark.e2e
 
-HOSTILE_PLACE = '<img src=x onerror="window.__xss=1">Bibliotek'
-HOSTILE_ZONE = "<script>window.__xss=2</script>Zon"
-HOSTILE_TEXT = "<b>fet</b><script>window.__xss=3</script>"
+HOSTILE_PLACE = '<img src=x onerror="window.__xss=1">Bibliotek {{ 7*7 }}'
+HOSTILE_ZONE = "<script>window.__xss=2</script>Zon {{ 6*7 }}"
+HOSTILE_TEXT = "<b>fet</b><script>window.__xss=3</script> {% if 1 %}ja{% endif %} {{"
+"""Markup, and template syntax that branca once ran on the server (`geo.map_render`)."""
 PLACE_LON, PLACE_LAT = 13.93, 56.47
 """Far from every demo report, inside the demo boundary (EPSG:4326)."""
 
@@ -134,15 +135,16 @@ def test_user_text_is_shown_as_text_never_run(app: RunningApp, browser: Browser)
     tooltip = frame.locator(".leaflet-tooltip").first
     tooltip.wait_for(timeout=10_000)
     assert "<img" in tooltip.inner_text()
+    assert "{{ 7*7 }}" in tooltip.inner_text(), "template syntax in a name is shown as written"
     page.mouse.click(x, y)
-    frame.locator(".leaflet-popup .trygg-popup .title", has_text="<img src=x").last.wait_for(timeout=2_000)
+    frame.locator(".leaflet-popup .trygg-popup .title", has_text="Bibliotek {{ 7*7 }}").last.wait_for(timeout=2_000)
     # a popup may pan the map: where the features are now
     x, y = on_page(frame, "report")
     page.mouse.click(x, y)
-    frame.locator(".leaflet-popup .trygg-popup", has_text="<script>window.__xss=3").last.wait_for(timeout=2_000)
+    frame.locator(".leaflet-popup .trygg-popup", has_text="{% if 1 %}ja{% endif %} {{").last.wait_for(timeout=2_000)
     x, y = on_page(frame, "meeting_place")
     page.mouse.click(x + 60, y + 60)  # inside the hostile zone, away from the place and the report
-    frame.locator(".leaflet-popup .trygg-popup .title", has_text="<script>window.__xss=2").last.wait_for(timeout=2_000)
+    frame.locator(".leaflet-popup .trygg-popup .title", has_text="Zon {{ 6*7 }}").last.wait_for(timeout=2_000)
     page.get_by_text("Kartans innehåll som lista").click()
     page.locator("[data-testid='stExpander']").get_by_text("<img src=x", exact=False).first.wait_for(timeout=10_000)
     for each in page.frames:

@@ -215,7 +215,7 @@ def test_issue_15_the_police_choose_what_the_rate_ratio_counts(
     if lang == "ar":
         settle(page)
         open_sidebar(page)
-        choose(page, "Språk", "العربية")
+        choose(page, "Språk", "العربية", renamed=translator("ar")("app.language"))
         page.get_by_text("المحسوب:").wait_for(timeout=TIMEOUT_MS)
         close_sidebar(page, viewport)
         direction = page.get_by_text("المحسوب:").evaluate("e => getComputedStyle(e).direction")

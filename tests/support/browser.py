@@ -100,12 +100,15 @@ def settle(page: Page, timeout_s: float = 20.0) -> None:
     raise AssertionError(f"Streamlit was still running after {timeout_s:g} s")
 
 
-def choose(page: Page, label: str, option: str, within: Locator | None = None) -> None:
+def choose(page: Page, label: str, option: str, within: Locator | None = None, renamed: str | None = None) -> None:
     """Pick ``option`` in the Streamlit selectbox labelled ``label`` (the first one, or the one
-    inside ``within`` when the sidebar holds a filter of the same name).
+    inside ``within`` when the sidebar holds a filter of the same name). ``renamed``: the box's
+    label once the pick has run (the language picker's, in the language picked); a fast rerun
+    may rename it before the pick is checked.
 
     Typing filters the list (whatever part of it is scrolled into view). A rerun that lands
     while the list is open closes it, so the pick is retried until the box shows ``option``."""
+    labels = [label] if renamed is None else [label, renamed]
     box = (within or page).get_by_role("combobox", name=label, exact=True).first
     for _ in range(4):
         settle(page)
@@ -114,9 +117,9 @@ def choose(page: Page, label: str, option: str, within: Locator | None = None) -
         try:
             page.get_by_role("option", name=option, exact=True).first.click(timeout=8_000)
             page.wait_for_function(
-                "([label, option]) => [...document.querySelectorAll('input[role=combobox]')]"
-                ".some(e => e.getAttribute('aria-label') === label && e.value === option)",
-                arg=[label, option],
+                "([labels, option]) => [...document.querySelectorAll('input[role=combobox]')]"
+                ".some(e => labels.includes(e.getAttribute('aria-label')) && e.value === option)",
+                arg=[labels, option],
                 timeout=8_000,
             )
             return

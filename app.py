@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from geo.assets import serve_under
 from geo.i18n import LANGUAGES
 from geo.rights import Right, role_allows
 from pages._shared import (
@@ -29,6 +30,7 @@ from pages._shared import (
     viewer,
 )
 
+serve_under(st.get_option("server.baseUrlPath"))  # the maps' scripts are asked for under it
 lang = language()
 t = tr()
 # Before the set-up (issue 17) every address shows the set-up page (an admin's form, everyone

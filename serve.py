@@ -26,6 +26,7 @@ from streamlit.runtime.pages_manager import PagesManager
 
 import geo.explore  # noqa: F401  (folium, branca, the map's modules: at start, not in the first visitor's run)
 from geo.api import middleware
+from geo.assets import serve_under
 from geo.config import load_settings
 from geo.page_html import PageHtml
 from geo.retention import start_daily
@@ -69,6 +70,7 @@ PagesManager.uses_pages_directory = False
 # Every HTML page says where its server is (geo.page_html: a page opened at its own address
 # connects at once instead of first probing a wrong one).
 page_html = Middleware(PageHtml, base_path=st.get_option("server.baseUrlPath"))
+serve_under(st.get_option("server.baseUrlPath"))  # the maps' scripts are asked for under it (geo.assets)
 app = st.App(
     "app.py", routes=session_routes() + stop_routes(), middleware=[*middleware(), page_html], lifespan=lifespan
 )

@@ -42,6 +42,8 @@ __all__ = [
     "external_hosts",
     "load_manifest",
     "localize",
+    "serve_under",
+    "served_url",
 ]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -51,6 +53,8 @@ MANIFEST_PATH = VENDOR_DIR / "manifest.json"
 STATIC_URL_PREFIX = "/app/static"
 """URL path at which Streamlit serves ``static/`` (``server.enableStaticServing = true``)."""
 VENDOR_URL_PREFIX = f"{STATIC_URL_PREFIX}/vendor/"
+_served_under = ""
+"""Streamlit's ``server.baseUrlPath`` as a path prefix (``"/trygg"``; ``""`` at the host's root): see `serve_under`."""
 INSTALL_COMMAND = "python scripts/install_vendor.py"
 
 LIGHT_MAP_DROP: frozenset[str] = frozenset(
@@ -177,6 +181,23 @@ def load_manifest() -> dict[str, str]:
     return dict(raw)
 
 
+def serve_under(base_url_path: str) -> None:
+    """Point the maps' links at the app's static files under Streamlit's ``server.baseUrlPath``
+    (``"trygg"`` behind a proxy at ``https://kommun.se/trygg/``; ``""`` at the host's root). The
+    app says it at start (app.py, serve.py): a map's scripts are asked for from its frame, whose
+    address is under that path, and ``/app/static/...`` from the host's root is not the app's."""
+    global _served_under
+    parts = [part for part in base_url_path.split("/") if part]
+    if any(part in (".", "..") for part in parts):
+        raise ValueError(f"base_url_path must be a plain path without '.' or '..', got {base_url_path!r}")
+    _served_under = "".join(f"/{part}" for part in parts)
+
+
+def served_url(path: str) -> str:
+    """Where the browser asks for the static file at ``path`` (``/app/static/...``), under the base path."""
+    return _served_under + path
+
+
 def _check_manifest(raw: object) -> None:
     if not isinstance(raw, dict):
         raise AssetsNotInstalledError(
@@ -229,7 +250,7 @@ def localize(element: _E, *, drop: Collection[str] = ()) -> _E:
 
     Only call it after the tree is complete: an element added afterwards keeps its CDN links.
     """
-    manifest = load_manifest()
+    manifest = {name: served_url(url) for name, url in load_manifest().items()}
     dropped = _check_drop(drop, manifest)
     plan: list[tuple[JSCSSMixin, list[tuple[str, str]], list[tuple[str, str]]]] = []
     for node in _walk(element):

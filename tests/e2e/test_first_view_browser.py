@@ -76,12 +76,22 @@ def test_issue_22_rapportera_opens_with_its_map_first_and_the_rest_comes_without
 def test_issue_22_under_a_base_path_the_page_connects_there_at_once(tmp_path: Path, browser: Browser) -> None:
     # a municipality's proxy serves the app under /trygg (Streamlit's server.baseUrlPath)
     env = {"STREAMLIT_SERVER_BASE_URL_PATH": BASE}
-    with demo_app(tmp_path, f"sqlite:///{tmp_path / 'base.db'}", reports=0, extra_env=env) as served:
+    with demo_app(tmp_path, f"sqlite:///{tmp_path / 'base.db'}", reports=50, extra_env=env) as served:
         browsing = open_context(browser, **PHONE)
         page = browsing.page
         health = health_probes(page)
+        missing: list[str] = []
+        page.on("response", lambda r: missing.append(r.url) if r.status >= 400 else None)
         page.goto(f"{served.url}/{BASE}/status")
         page.get_by_role("heading", name=translate("status.title", "sv")).wait_for(timeout=TIMEOUT_MS)
         assert health == [f"{served.url}/{BASE}/_stcore/health"]
+
+        # the maps' scripts and styles come from under the base path too, and the maps draw
+        for address in ("", "rapportera", "motesplatser"):
+            page.goto(f"{served.url}/{BASE}/{address}")
+            frame = map_frame(page)
+            assert frame.evaluate("() => typeof L === 'object' && !!window.map")
+        snap(page, "places-under-a-base-path-phone-sv")
+        assert missing == [], f"asked for and not found: {missing}"
         assert browsing.external_requests == []
         browsing.context.close()

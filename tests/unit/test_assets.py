@@ -250,6 +250,28 @@ class TestLocalize:
         assert page.index(setter) < page.index("L.marker(")
         assert (assets.asset_path(image_dir + "marker-icon.png")).is_file()
 
+    @pytest.mark.parametrize(("base", "prefix"), [("trygg", "/trygg"), ("/kommun/trygg/", "/kommun/trygg"), ("", "")])
+    def test_under_a_base_path_every_link_and_the_marker_images_point_under_it(
+        self, manifest: dict[str, str], base: str, prefix: str
+    ) -> None:
+        # behind a municipality's proxy at /trygg the map's frame asks for /trygg/app/static/...
+        m = light_map()
+        folium.Marker([56.47, 13.61]).add_to(m)
+        assets.serve_under(base)
+        try:
+            page = assets.localize(m, drop=assets.LIGHT_MAP_DROP).get_root().render()
+        finally:
+            assets.serve_under("")
+        urls = linked_urls(page)
+        assert urls and all(url.startswith(prefix + assets.VENDOR_URL_PREFIX) for url in urls), urls
+        assert f'L.Icon.Default.imagePath = "{prefix}{manifest["leaflet"].rsplit("/", 1)[0]}/images/";' in page
+
+    @pytest.mark.parametrize("base", ["..", "trygg/../..", "./x"])
+    def test_a_base_path_that_climbs_is_refused(self, base: str) -> None:
+        with pytest.raises(ValueError, match="base_url_path"):
+            assets.serve_under(base)
+        assert assets.served_url("/app/static/x.js") == "/app/static/x.js"
+
     def test_feature_group_outside_the_map_is_localized(self, manifest: dict[str, str]) -> None:
         group = folium.FeatureGroup(name="reports")
         cluster = folium.plugins.MarkerCluster().add_to(group)

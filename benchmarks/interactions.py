@@ -9,7 +9,10 @@ Measured in one browser, on one machine, in the same run (issue #14, "Speed a us
 - **filter click**: from choosing "Trygg" in the feeling filter until the map holds only safe reports;
 - **layer toggle**: from switching the reports layer off until the map holds no report;
 - **statistics filter** (issue #18): on Statistik, from choosing "Trygg" in the feeling filter until
-  the page has run again and its key figure "Rapporter" shows the new count.
+  the page has run again and its key figure "Rapporter" shows the new count; with its floor
+  (``floors/statistics_floor.py``: the same filters, figures, tabs, charts and tables from fixed
+  data) in rounds with a plain rerun, so that what Streamlit costs for such a page and what ours
+  adds to it are seen apart.
 
 Each is the median of `REPEATS` tries; the clock is Python's, around Playwright's real clicks.
 """
@@ -26,6 +29,10 @@ from typing import Any
 from tests.support.browser import nearest_report
 
 REPEATS = 3
+ROUNDS = 5
+"""Rounds of a page against its floor and a plain rerun (`rounds`)."""
+FLOORS = Path(__file__).resolve().parent / "floors"
+"""Floor pages: the same elements as one of ours, from fixed data (served by the bench)."""
 VIEWPORT = {"width": 1400, "height": 1000}
 RERUN_APP = '''"""Benchmark baseline: a plain Streamlit rerun (one button, one counter)."""
 import streamlit as st
@@ -59,20 +66,54 @@ def write_rerun_app(directory: Path) -> Path:
     return path
 
 
-def timings(browser: Any, ours_url: str, rerun_url: str, points: int = 0) -> dict[str, float]:
-    """Seconds (medians) for a plain rerun and the three interactions, and each one's ratio to the
-    rerun; Karta's are timed where single reports show at ``points`` reports (`view_for`)."""
+def timings(
+    browser: Any,
+    ours_url: str,
+    rerun_url: str,
+    points: int = 0,
+    statistics_floor_url: str | None = None,
+    repeats: int = ROUNDS,
+) -> dict[str, float]:
+    """Seconds (medians) for a plain rerun and the interactions, and each one's ratio to the
+    rerun; Karta's are timed where single reports show at ``points`` reports (`view_for`).
+
+    With ``statistics_floor_url`` (``benchmarks/floors/statistics_floor.py`` served) Statistik is
+    also timed on its floor, in rounds with it and a plain rerun (issue #18)."""
     view = view_for(points)
     found = {
         "rerun_s": _median(lambda: _rerun(browser, rerun_url)),
         "feature_click_s": _median(lambda: _feature_click(browser, ours_url, view)),
         "filter_click_s": _median(lambda: _filter_click(browser, ours_url, view)),
         "layer_toggle_s": _median(lambda: _layer_toggle(browser, ours_url, view)),
-        "statistics_filter_s": _median(lambda: _statistics_filter(browser, ours_url)),
     }
+    if statistics_floor_url is None:
+        found["statistics_filter_s"] = _median(lambda: _statistics_filter(browser, ours_url))
+    else:
+        found |= rounds(
+            {
+                "statistics_rerun_s": lambda: _rerun(browser, rerun_url),
+                "statistics_floor_s": lambda: _statistics_filter(browser, statistics_floor_url, path=""),
+                "statistics_filter_s": lambda: _statistics_filter(browser, ours_url),
+            },
+            repeats,
+        )
+        found["statistics_floor_ratio"] = found["statistics_filter_s"] / found["statistics_floor_s"]
+        found["statistics_floor_rerun_ratio"] = found["statistics_floor_s"] / found["statistics_rerun_s"]
     for name in ("feature_click", "filter_click", "layer_toggle", "statistics_filter"):
         found[f"{name}_ratio"] = found[f"{name}_s"] / found["rerun_s"]
+    if "statistics_rerun_s" in found:  # against the rerun timed in its own rounds
+        found["statistics_filter_ratio"] = found["statistics_filter_s"] / found["statistics_rerun_s"]
     return found
+
+
+def rounds(measures: dict[str, Callable[[], float]], repeats: int = ROUNDS) -> dict[str, float]:
+    """Each measure's median over ``repeats`` rounds, each round timing every measure once in
+    turn, so that the machine's slow moments fall on all of them alike."""
+    times: dict[str, list[float]] = {name: [] for name in measures}
+    for _ in range(repeats):
+        for name, measure in measures.items():
+            times[name].append(measure())
+    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def _median(measure: Callable[[], float]) -> float:
@@ -177,11 +218,11 @@ def _layer_toggle(browser: Any, url: str, view: str = VILLAGE) -> float:
         return time.perf_counter() - started
 
 
-def _statistics_filter(browser: Any, url: str) -> float:
+def _statistics_filter(browser: Any, url: str, path: str = "/statistik") -> float:
     context = browser.new_context(viewport=VIEWPORT)
     try:
         page = context.new_page()
-        page.goto(f"{url}/statistik")
+        page.goto(f"{url}{path}")
         figure = page.locator("[data-testid='stMetricValue']").first
         figure.wait_for(timeout=TIMEOUT_S * 1000)
         page.get_by_role("heading", name="Rapporter per månad").wait_for(timeout=TIMEOUT_S * 1000)  # the first tab

@@ -7,12 +7,14 @@ Measured in one browser, on one machine, in the same run:
   ones with real ``opening_hours``), once "near me" is set (Markaryd, by the place search): from a click on
   "Öppet nu" until the list's heading shows the open places' count.
 
-Each is the median of `benchmarks.interactions.REPEATS` tries.
+- **floor**: ``floors/places_floor.py``, the finder's elements from fixed data in a fragment, the
+  same click timed the same way (without the place search).
+
+Each is the median of `benchmarks.interactions.ROUNDS` rounds, each round timing all in turn.
 """
 
 from __future__ import annotations
 
-import statistics
 import time
 from pathlib import Path
 from typing import Any
@@ -70,15 +72,22 @@ def seed_places(path: Path, places: int = PLACES, seed: int = 19) -> None:
         store.close()
 
 
-def timings(browser: Any, url: str, rerun_url: str) -> dict[str, float]:
-    """Seconds (medians) for a plain rerun and for "open now near me", and the ratio."""
-    found = {
-        "places_rerun_s": statistics.median(
-            interactions._rerun(browser, rerun_url) for _ in range(interactions.REPEATS)
-        ),
-        "open_now_near_me_s": statistics.median(_open_now_near_me(browser, url) for _ in range(interactions.REPEATS)),
+def timings(
+    browser: Any, url: str, rerun_url: str, floor_url: str | None = None, repeats: int = interactions.ROUNDS
+) -> dict[str, float]:
+    """Seconds (medians) for a plain rerun and for "open now near me", and the ratio; with
+    ``floor_url`` (``floors/places_floor.py`` served) also the floor's, all three in rounds."""
+    measures = {
+        "places_rerun_s": lambda: interactions._rerun(browser, rerun_url),
+        "open_now_near_me_s": lambda: _open_now_near_me(browser, url),
     }
+    if floor_url is not None:
+        measures["places_floor_s"] = lambda: _floor_open_now(browser, floor_url)
+    found = interactions.rounds(measures, repeats)
     found["open_now_near_me_ratio"] = found["open_now_near_me_s"] / found["places_rerun_s"]
+    if floor_url is not None:
+        found["places_floor_ratio"] = found["open_now_near_me_s"] / found["places_floor_s"]
+        found["places_floor_rerun_ratio"] = found["places_floor_s"] / found["places_rerun_s"]
     return found
 
 
@@ -96,18 +105,37 @@ def _open_now_near_me(browser: Any, url: str) -> float:
         page.get_by_role("option").first.click(timeout=TIMEOUT_S * 1000)
         page.get_by_text("Närmast platsen du valde först.").wait_for(timeout=TIMEOUT_S * 1000)
         interactions._settle(page)
-        before = heading.inner_text()
-        started = time.perf_counter()
-        page.locator("[data-testid='stRadioOption']", has_text="Öppet nu").first.click()
-        page.wait_for_function(
-            """(before) => { const h = [...document.querySelectorAll('h2, h3')].map(e => e.innerText)
-                .find(text => text.startsWith('Mötesplatser (')); return h && h !== before; }""",
-            arg=before,
-            timeout=TIMEOUT_S * 1000,
-        )
-        return time.perf_counter() - started
+        return _time_open_now(page, heading.inner_text())
     finally:
         context.close()
+
+
+def _floor_open_now(browser: Any, url: str) -> float:
+    """The floor's "Öppet nu", timed as `_open_now_near_me` times ours (without the place search)."""
+    context = browser.new_context(viewport=interactions.VIEWPORT)
+    try:
+        page = context.new_page()
+        page.goto(url)
+        heading = page.get_by_role("heading", name="Mötesplatser (", exact=False).last
+        heading.wait_for(timeout=TIMEOUT_S * 1000)
+        _map(page)
+        interactions._settle(page)
+        return _time_open_now(page, heading.inner_text())
+    finally:
+        context.close()
+
+
+def _time_open_now(page: Any, before: str) -> float:
+    """From a click on "Öppet nu" until the count's heading differs from ``before``."""
+    started = time.perf_counter()
+    page.locator("[data-testid='stRadioOption']", has_text="Öppet nu").first.click()
+    page.wait_for_function(
+        """(before) => { const h = [...document.querySelectorAll('h2, h3')].map(e => e.innerText)
+            .find(text => text.startsWith('Mötesplatser (')); return h && h !== before; }""",
+        arg=before,
+        timeout=TIMEOUT_S * 1000,
+    )
+    return time.perf_counter() - started
 
 
 def _map(page: Any) -> Any:

@@ -74,6 +74,7 @@ FULL = {
     "join": (1_000_000, 300),
     "repeats": 5,
     "phone_rounds": 3,
+    "floor_rounds": 5,
 }
 QUICK = {
     "a": [200],
@@ -82,6 +83,7 @@ QUICK = {
     "join": (20_000, 30),
     "repeats": 1,
     "phone_rounds": 1,
+    "floor_rounds": 1,
 }
 
 OURS_DRAWN = """() => {
@@ -611,15 +613,33 @@ def run(quick: bool, workdir: Path, log: Callable[[str], None]) -> Results:
         rerun_app = interactions.write_rerun_app(peer_dir)
         rerun_server = start_streamlit(rerun_app, peer_dir, {}, workdir / "rerun.log")
         running.callback(stop, rerun_server)
+        floors = {}
+        for name in ("statistics_floor", "places_floor"):  # the same elements as ours, from fixed data
+            shutil.copy(interactions.FLOORS / f"{name}.py", peer_dir / f"{name}.py")
+            floors[name] = start_streamlit(peer_dir / f"{name}.py", peer_dir, {}, workdir / f"{name}.log")
+            running.callback(stop, floors[name])
         mid_ours = next(p for p in served if p.name == "ours" and p.points == sizes["ours"][1])
-        results.extra.update(interactions.timings(browser, mid_ours.server.url, rerun_server.url, mid_ours.points))
+        results.extra.update(
+            interactions.timings(
+                browser,
+                mid_ours.server.url,
+                rerun_server.url,
+                mid_ours.points,
+                floors["statistics_floor"].url,
+                int(sizes["floor_rounds"]),
+            )
+        )
         # Mötesplatser: "open now near me" over 1,000 places against the same plain rerun (benchmarks/places.py)
         places_db = workdir / "places.db"
         places.seed_places(places_db, places.PLACES)
         places_env = {"TRYGG_DATABASE_URL": f"sqlite:///{places_db}", "TRYGG_TILES_URL": "none"}
         places_server = start_streamlit(Path("serve.py"), ROOT, places_env, workdir / "places.log")
         running.callback(stop, places_server)
-        results.extra.update(places.timings(browser, places_server.url, rerun_server.url))
+        results.extra.update(
+            places.timings(
+                browser, places_server.url, rerun_server.url, floors["places_floor"].url, int(sizes["floor_rounds"])
+            )
+        )
         log(
             f"open now near me, {places.PLACES:,} places: {results.extra['open_now_near_me_s']:.2f} s, "
             f"{results.extra['open_now_near_me_ratio']:.2f}× a plain rerun"
@@ -836,8 +856,27 @@ def report(results: Results) -> str:
         ),
         f"mötesplatser: open now near me over {places.PLACES:,} places "
         f"{_fmt(extra.get('open_now_near_me_s'), '.2f')} s, plain rerun {_fmt(extra.get('places_rerun_s'), '.2f')} s",
+        *floor_lines(extra),
     ]
     return "\n".join(lines)
+
+
+def floor_lines(extra: dict[str, float]) -> list[str]:
+    """Statistik and the finder against their floors (the same elements from fixed data) and a
+    plain rerun, each timed in the same rounds: what Streamlit costs for such a page, and what
+    ours adds (issues #18, #19)."""
+    lines = []
+    for label, ours, floor, rerun in (
+        ("Statistik after a filter change", "statistics_filter_s", "statistics_floor_s", "statistics_rerun_s"),
+        ("open now near me", "open_now_near_me_s", "places_floor_s", "places_rerun_s"),
+    ):
+        if extra.get(floor) and extra.get(rerun) and extra.get(ours):
+            lines.append(
+                f"{label}, in rounds: ours {extra[ours]:.2f} s, its floor {extra[floor]:.2f} s, plain rerun "
+                f"{extra[rerun]:.2f} s: ours / floor {extra[ours] / extra[floor]:.2f} ×, "
+                f"floor / rerun {extra[floor] / extra[rerun]:.2f} ×, ours / rerun {extra[ours] / extra[rerun]:.2f} ×"
+            )
+    return lines
 
 
 def _api_label(name: str) -> str:

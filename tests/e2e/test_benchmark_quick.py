@@ -43,4 +43,8 @@ def test_quick_benchmark_prints_every_row_and_target(tmp_path: Path) -> None:
     assert raw["extra"]["join_s"] > 0 and raw["extra"]["rss_mb"] > 0
     assert all(raw["extra"][f"{name}_ratio"] > 0 for name in ("feature_click", "filter_click", "layer_toggle"))
     assert raw["extra"]["open_now_near_me_ratio"] > 0  # Mötesplatser, 1,000 places (#19)
+    # Statistik and the finder against their floors (the same elements from fixed data), in rounds
+    assert raw["extra"]["statistics_floor_s"] > 0 and raw["extra"]["places_floor_s"] > 0
+    assert any(line.startswith("Statistik after a filter change, in rounds: ours") for line in table.splitlines())
+    assert any(line.startswith("open now near me, in rounds: ours") for line in table.splitlines())
     assert raw["extra"]["api_first_page_1000"] > 0 and raw["extra"]["api_next_page_300"] > 0

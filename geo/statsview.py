@@ -405,6 +405,7 @@ def _bar_spec(section: Section, sort: list[str], label_axis: dict[str, object], 
     }
 
 
-COUNT_AXIS = {"title": None, "tickMinStep": 1}
+COUNT_AXIS = {"title": None, "tickMinStep": 1, "format": "d"}
+"""Counts are whole numbers: a period with none drew its only tick as "0.000000" without the format."""
 MONTH_LEGEND = {"title": None, "orient": "top", "labelLimit": 0}
 """Above the month chart, its labels never cut."""

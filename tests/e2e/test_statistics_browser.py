@@ -97,3 +97,23 @@ def test_issue_18_police_make_and_download_a_lagesbild(
     assert axe_violations(page) == []
     assert browsing.external_requests == []
     browsing.context.close()
+
+
+def test_issue_18_a_period_without_reports_says_so_and_its_charts_count_in_whole_numbers(
+    app: RunningApp, browser: Browser
+) -> None:
+    browsing = open_context(browser, **DESKTOP)
+    page = browsing.page
+    t = translator("sv")
+    page.goto(f"{app.url}/statistik?from=2001-01-01&to=2001-03-31")
+    page.get_by_text(t("stats.empty")).wait_for(timeout=TIMEOUT_MS)
+    page.get_by_role("heading", name=t("stats.by_month")).wait_for(timeout=TIMEOUT_MS)
+    page.locator(".vega-embed svg").first.wait_for(timeout=TIMEOUT_MS)
+    settle(page)
+    ticks = page.evaluate("() => [...document.querySelectorAll('.vega-embed svg text')].map(t => t.textContent)")
+    assert "januari 2001" in ticks and "0" in ticks, ticks
+    assert not [tick for tick in ticks if re.fullmatch(r"\d+[.,]\d+", tick)], ticks  # no "0.000000"
+    snap(page, "statistics-empty-desktop-sv")
+    assert axe_violations(page) == []
+    assert browsing.external_requests == []
+    browsing.context.close()

@@ -1,9 +1,9 @@
 #!/bin/sh
-# Regenerate the README's pictures from the browser journeys (issue 14): run the journeys with
+# Regenerate the README's pictures from the browser journeys (issues 14, 18, 19): run the journeys with
 # TRYGG_SCREENSHOTS=1, so that every step's snap() lands in docs/screenshots/ (git-ignored), then
 # copy the chosen steps to docs/*.png. Look at them before committing: what a user sees is the test.
 #
-#   scripts/screenshots.sh            # all journeys of issue 14 (SQLite; a few minutes)
+#   scripts/screenshots.sh            # the journeys of issues 14, 18 and 19 (SQLite; a few minutes)
 #   scripts/screenshots.sh -k police  # only some (pytest's -k, added to the selection)
 set -eu
 cd "$(dirname "$0")/.."
@@ -13,7 +13,7 @@ SHOTS=docs/screenshots
 rm -rf "$SHOTS"
 mkdir -p "$SHOTS"
 TRYGG_SCREENSHOTS=1 "$PYTHON" -m pytest tests/e2e -q -p no:cacheprovider \
-    -k "issue_14 and not postgis and not axe" "$@" || echo "screenshots.sh: some journeys failed; copying what was taken" >&2
+    -k "(issue_14 or issue_18_police or issue_19_a_language_cafe) and not postgis and not axe" "$@" || echo "screenshots.sh: some journeys failed; copying what was taken" >&2
 
 # docs/<picture>.png  <-  the first of these steps that was taken
 choose() {
@@ -35,3 +35,6 @@ choose report-phone report-phone-ar-sent report-phone-sv-sent shell-phone-ar-rep
 choose review police-desktop-sv-area review-desktop-sv-counted
 choose police-phone-ar police-phone-ar-status-saved
 choose moderation moderation-desktop-sv-published moderation-desktop-sv-queue
+choose statistics statistics-desktop-sv-public
+choose statistics-hotspots-phone-ar statistics-phone-ar-hotspots
+choose places-phone-ar places-phone-ar-card places-phone-ar-found

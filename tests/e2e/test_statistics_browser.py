@@ -59,6 +59,9 @@ def test_issue_18_police_make_and_download_a_lagesbild(
     # The shell's script sets the direction once its element renders, which may follow the headings.
     expect(page.locator("html")).to_have_attribute("dir", "rtl" if lang == "ar" else "ltr", timeout=TIMEOUT_MS)
     assert page.get_by_role("button", name=t("stats.lagesbild_pdf")).count() == 0, "the public got the lägesbild"
+    # the month chart is drawn and its numbers stand beside it
+    page.locator(".vega-embed svg").first.wait_for(timeout=TIMEOUT_MS)
+    page.locator("[data-testid='stTable'] td").first.wait_for(timeout=TIMEOUT_MS)
     snap(page, f"{name}-public")
     assert axe_violations(page) == []
 

@@ -18,7 +18,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from geo.store import REF_CODE_ALPHABET, REF_CODE_LENGTH, Store
 from tests.conftest import NO_SMTP_SERVER
 from tests.support.app import RunningApp, demo_app
-from tests.support.browser import Browsing, map_frame, open_context, script_runs, wait_for_runs
+from tests.support.browser import Browsing, map_frame, open_context, script_runs, settle, wait_for_runs
 
 pytestmark = pytest.mark.e2e
 
@@ -119,6 +119,7 @@ def open_report_page(page: Page, url: str) -> Frame:
     assert frame.locator(".leaflet-overlay-pane path, .leaflet-overlay-pane canvas").count() > 0
     # a session's first view sends the map alone; the form follows in the rerun the map asks for
     page.locator(".st-key-report_feeling [data-testid='stRadioOption']").first.wait_for(timeout=TIMEOUT_MS)
+    settle(page)  # the form's other fields come in the same rerun, on a loaded machine a moment later
     return frame
 
 

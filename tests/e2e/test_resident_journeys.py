@@ -228,7 +228,7 @@ def test_issue_14_resident_places_the_pin_by_location_and_by_search_reports_and_
     )
     copy = page.get_by_role("button", name=t("report.copy", lang))
     assert copy.is_visible(), "the copy button must show without hovering (touch screens)"
-    assert page.get_by_text(t("report.code_save", lang)).is_visible()
+    page.get_by_text(t("report.code_save", lang)).wait_for(timeout=TIMEOUT_MS)  # beside the code, a moment later
     snap(page, f"{name}-sent")
     copy.tap() if touch else copy.click()
     page.get_by_text(
